@@ -1,0 +1,1 @@
+//! msadesk-core
