@@ -1,0 +1,105 @@
+//! Every legal reference msadesk shows a user, as data, in one place.
+//!
+//! Taken from `shared/LEGAL.md` (Regulation (EU) 2024/2847, the Cyber Resilience Act, with its
+//! corrigenda, and Regulation (EU) 2019/1020). Popular guides use the 2022 proposal's article numbers;
+//! these are the final ones. A correction is a one-line change here, and nothing else in the code
+//! spells an article number.
+
+use serde::Serialize;
+
+/// A citation: where in which act, and what it says in one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LegalRef {
+    /// Short citation as shown to users, e.g. "CRA Art 23(2)".
+    pub cite: &'static str,
+    /// What the provision requires, in one sentence.
+    pub summary: &'static str,
+}
+
+/// Identification of economic operators: who supplied you, whom you supplied.
+pub const IDENTIFICATION: LegalRef = LegalRef {
+    cite: "CRA Art 23(1)",
+    summary: "On request of a market surveillance authority, identify every economic operator that supplied you a product and, where available, every operator you supplied.",
+};
+
+/// Retention of the identification information.
+pub const SUPPLY_RETENTION: LegalRef = LegalRef {
+    cite: "CRA Art 23(2)",
+    summary: "Be able to present the identification information for 10 years after you were supplied with the product and 10 years after you supplied it.",
+};
+
+/// Years a supply event must stay presentable, counted from the event.
+pub const SUPPLY_RETENTION_YEARS: i16 = 10;
+
+/// Years technical documentation and the EU declaration of conformity are kept after placing on the
+/// market (or until the end of the support period, whichever is later).
+pub const DOCUMENTATION_RETENTION_YEARS: i16 = 10;
+
+/// Manufacturer: technical documentation and EU declaration of conformity.
+pub const MANUFACTURER_DOC_RETENTION: LegalRef = LegalRef {
+    cite: "CRA Art 13(13)",
+    summary: "Keep the technical documentation and the EU declaration of conformity for at least 10 years after placing on the market or for the support period, whichever is longer.",
+};
+
+/// Authorised representative: keeps the same documents at the authorities' disposal.
+pub const AUTHORISED_REP_DOC_RETENTION: LegalRef = LegalRef {
+    cite: "CRA Art 18(3)(a)",
+    summary: "Keep the EU declaration of conformity and the technical documentation at the disposal of the market surveillance authorities for at least 10 years after placing on the market or for the support period, whichever is longer.",
+};
+
+/// Importer: keeps a copy of the EU declaration of conformity.
+pub const IMPORTER_DOC_RETENTION: LegalRef = LegalRef {
+    cite: "CRA Art 19(6)",
+    summary: "Keep a copy of the EU declaration of conformity at the disposal of the market surveillance authorities for at least 10 years after placing on the market or for the support period, whichever is longer, and ensure the technical documentation can be made available.",
+};
+
+/// Distributor: no documentation retention duty in the CRA.
+pub const DISTRIBUTOR_NO_DOC_RETENTION: LegalRef = LegalRef {
+    cite: "CRA Art 20",
+    summary: "Distributors have no duty to keep the EU declaration of conformity or the technical documentation; Art 23 supply records still apply.",
+};
+
+/// Duties of each role, for display next to a product's role.
+pub const ROLE_MANUFACTURER: LegalRef = LegalRef {
+    cite: "CRA Art 13, Art 14",
+    summary: "Obligations of manufacturers; reporting of actively exploited vulnerabilities and severe incidents.",
+};
+pub const ROLE_AUTHORISED_REP: LegalRef = LegalRef {
+    cite: "CRA Art 18",
+    summary: "Obligations of authorised representatives.",
+};
+pub const ROLE_IMPORTER: LegalRef = LegalRef {
+    cite: "CRA Art 19",
+    summary: "Obligations of importers.",
+};
+pub const ROLE_DISTRIBUTOR: LegalRef = LegalRef {
+    cite: "CRA Art 20",
+    summary: "Obligations of distributors.",
+};
+
+/// Market surveillance authorities may also ask for supply chain details and quantities.
+pub const MSR_SUPPLY_CHAIN_DETAILS: LegalRef = LegalRef {
+    cite: "Regulation (EU) 2019/1020 Art 14(4)(b)",
+    summary: "Market surveillance authorities may require information on the supply chain, the distribution network and quantities of products.",
+};
+
+/// Penalty tier for breaching Art 23.
+pub const PENALTY_ART_23: LegalRef = LegalRef {
+    cite: "CRA Art 64(3)",
+    summary: "Non-compliance with Arts 18 to 23 (among others): administrative fines of up to EUR 10 000 000 or 2 % of total worldwide annual turnover, whichever is higher.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 2022 proposal's numbers must never come back: importers are Art 19, distributors Art 20.
+    #[test]
+    fn uses_the_final_article_numbers() {
+        assert_eq!(ROLE_IMPORTER.cite, "CRA Art 19");
+        assert_eq!(ROLE_DISTRIBUTOR.cite, "CRA Art 20");
+        assert_eq!(SUPPLY_RETENTION.cite, "CRA Art 23(2)");
+        assert_eq!(IMPORTER_DOC_RETENTION.cite, "CRA Art 19(6)");
+        assert!(!ROLE_IMPORTER.cite.contains("18"));
+    }
+}
