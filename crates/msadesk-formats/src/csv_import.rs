@@ -1,0 +1,1 @@
+//! CSV importers for product master data and supply events.

@@ -1,0 +1,1 @@
+//! Trace answers as JSON, CSV and tables.

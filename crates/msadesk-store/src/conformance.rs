@@ -1,0 +1,418 @@
+//! The behaviour every engine must show, as functions over `&mut dyn Store`.
+//!
+//! Engine crates run it with [`conformance_suite!`](crate::conformance_suite), giving a
+//! constructor for a fresh, empty store: each case then becomes one `#[test]` of that engine, so
+//! both engines answer the same questions the same way. Cases panic (assert) on a difference.
+
+use msadesk_core::trace::TraceQuery;
+use msadesk_core::*;
+
+use crate::{ChangeMeta, Row, RowSource, Store, StoreError, VecSource};
+
+/// Generates one `#[test]` per conformance case for an engine. `$make` is an expression that
+/// evaluates to a fresh `Box<dyn Store>` (or any `Store`) each time it is evaluated.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            identity_round_trips,
+            products_import_is_idempotent_and_reports_updates,
+            supply_import_is_idempotent,
+            a_forbidden_commit_writes_nothing,
+            unknown_products_become_stubs,
+            trace_aggregates_per_counterparty,
+            trace_bounds_are_inclusive_and_versions_filter,
+            trace_of_unknown_product_is_an_error_and_of_quiet_product_is_empty,
+            moved_operator_keeps_its_address_history,
+            texts_round_trip_exactly,
+            conflicting_duplicates_are_reported_not_applied,
+            imports_are_recorded_in_a_verifiable_audit_chain,
+            large_import_counts_add_up
+        );
+    };
+    (@cases $make:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let mut store = $make;
+                $crate::conformance::$case(&mut store);
+            }
+        )+
+    };
+}
+
+fn d(s: &str) -> Date {
+    Date::parse(s).expect("test date")
+}
+
+fn meta() -> ChangeMeta {
+    ChangeMeta { actor: "cli:conformance".into(), source: Some("test.csv".into()), at: "2026-12-04T10:00:00Z".into() }
+}
+
+/// A party with the given id, name and country.
+pub fn party(id: &str, name: &str, country: &str) -> Party {
+    Party {
+        id: OperatorId::parse(id).expect("id"),
+        name: name.into(),
+        address: format!("{name} street 1, 10115 City"),
+        country: Country::parse(country).expect("country"),
+        email: Some(Email::parse(&format!("{}@example.eu", id.to_lowercase())).expect("email")),
+        phone: None,
+        gln: None,
+        vat: None,
+    }
+}
+
+/// A supply event with sensible defaults.
+pub fn event(direction: Direction, date: &str, product: &str, version: &str, qty: u64, cp: &Party, reference: Option<&str>) -> SupplyEvent {
+    SupplyEvent {
+        direction,
+        date: d(date),
+        product_id: ProductId::parse(product).expect("product"),
+        version: Version::parse(version).expect("version"),
+        quantity: qty,
+        counterparty: cp.clone(),
+        counterparty_role: match direction {
+            Direction::Received => OperatorRole::Manufacturer,
+            Direction::Supplied => OperatorRole::Distributor,
+        },
+        reference: reference.map(String::from),
+    }
+}
+
+/// A product master data record.
+pub fn product(id: &str, version: &str, placed: Option<&str>, eos: Option<&str>) -> ProductRecord {
+    ProductRecord {
+        product_id: ProductId::parse(id).expect("product"),
+        name: format!("Product {id}"),
+        gtin: None,
+        manufacturer: party("MAN-1", "Maker AG", "DE"),
+        version: Version::parse(version).expect("version"),
+        placed_on_market: placed.map(d),
+        end_of_support: eos.map(d),
+        our_role: None,
+    }
+}
+
+fn supply(store: &mut dyn Store, events: Vec<SupplyEvent>) -> crate::ImportStats {
+    store.import_supply(&mut VecSource::new(events), &meta()).expect("import supply")
+}
+
+fn products(store: &mut dyn Store, records: Vec<ProductRecord>) -> crate::ImportStats {
+    store.import_products(&mut VecSource::new(records), &meta()).expect("import products")
+}
+
+fn query(product: &str, version: Option<&str>, from: Option<&str>, to: Option<&str>) -> TraceQuery {
+    TraceQuery {
+        product_id: ProductId::parse(product).expect("product"),
+        version: version.map(|v| Version::parse(v).expect("version")),
+        from: from.map(d),
+        to: to.map(d),
+    }
+}
+
+pub fn identity_round_trips(store: &mut dyn Store) {
+    assert_eq!(store.identity().expect("identity"), None);
+    let id = OwnIdentity {
+        name: "Ünïcode Import GmbH".into(),
+        address: "Hafenstraße 1, 20457 Hamburg".into(),
+        member_state: MemberState::parse("DE").expect("ms"),
+        contact_person: Some("Jana Novák".into()),
+        email: Some(Email::parse("compliance@example.eu").expect("email")),
+        default_role: OurRole::Importer,
+        gln: Some(Gln::parse("4012345000009").expect("gln")),
+    };
+    store.set_identity(&id, &meta()).expect("set identity");
+    assert_eq!(store.identity().expect("identity"), Some(id.clone()));
+    let mut changed = id.clone();
+    changed.default_role = OurRole::Distributor;
+    changed.gln = None;
+    store.set_identity(&changed, &meta()).expect("set identity again");
+    assert_eq!(store.identity().expect("identity"), Some(changed));
+}
+
+pub fn products_import_is_idempotent_and_reports_updates(store: &mut dyn Store) {
+    let mut a = product("P-1", "1.0", Some("2026-01-15"), Some("2031-01-15"));
+    a.gtin = Some(Gtin::parse("4006381333931").expect("gtin"));
+    a.our_role = Some(OurRole::Manufacturer);
+    let b = product("P-1", "2.0", Some("2027-06-01"), None);
+    let c = product("P-2", "1.0", None, None);
+    let first = products(store, vec![a.clone(), b.clone(), c.clone()]);
+    assert!(first.committed);
+    assert_eq!((first.rows, first.new, first.already_present, first.updated), (3, 3, 0, 0));
+
+    let again = products(store, vec![a.clone(), b.clone(), c.clone()]);
+    assert_eq!((again.new, again.already_present, again.updated), (0, 3, 0));
+
+    let mut c2 = c.clone();
+    c2.end_of_support = Some(d("2035-12-31"));
+    let upd = products(store, vec![c2]);
+    assert_eq!((upd.new, upd.already_present, upd.updated), (0, 0, 1));
+
+    let p = store.product(&a.product_id).expect("product").expect("present");
+    assert_eq!(p.name, "Product P-1");
+    assert_eq!(p.gtin, a.gtin);
+    assert_eq!(p.our_role, Some(OurRole::Manufacturer));
+    assert_eq!(p.manufacturer_id.as_ref().map(OperatorId::as_str), Some("MAN-1"));
+    assert!(!p.stub);
+    let versions = store.versions(&a.product_id).expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].version.as_str(), "1.0");
+    assert_eq!(versions[0].placed_on_market, Some(d("2026-01-15")));
+    assert_eq!(versions[0].end_of_support, Some(d("2031-01-15")));
+    assert_eq!(versions[1].end_of_support, None);
+    let v2 = store.versions(&c.product_id).expect("versions");
+    assert_eq!(v2[0].end_of_support, Some(d("2035-12-31")));
+    let all: Vec<String> = store.products().expect("products").into_iter().map(|p| p.id.to_string()).collect();
+    assert_eq!(all, ["P-1", "P-2"]);
+    assert_eq!(store.counts().expect("counts").versions, 3);
+}
+
+pub fn supply_import_is_idempotent(store: &mut dyn Store) {
+    let m = party("MAN-1", "Maker AG", "DE");
+    let r = party("RET-1", "Retail SARL", "FR");
+    let events = vec![
+        event(Direction::Received, "2026-01-05", "P-1", "1.0", 100, &m, Some("DN-1")),
+        event(Direction::Supplied, "2026-01-10", "P-1", "1.0", 10, &r, Some("INV-1")),
+        event(Direction::Supplied, "2026-01-11", "P-1", "1.0", 5, &r, None),
+    ];
+    let first = supply(store, events.clone());
+    assert!(first.committed);
+    assert_eq!((first.rows, first.new, first.already_present), (3, 3, 0));
+    let again = supply(store, events.clone());
+    assert_eq!((again.rows, again.new, again.already_present, again.conflicts), (3, 0, 3, 0));
+    // The same row twice in one file is one event.
+    let twice = supply(store, vec![events[2].clone(), events[2].clone()]);
+    assert_eq!((twice.new, twice.already_present), (0, 2));
+    let counts = store.counts().expect("counts");
+    assert_eq!(counts.supply_events, 3);
+    assert_eq!(counts.operators, 2);
+}
+
+struct Refusing(VecSource<SupplyEvent>);
+
+impl RowSource<SupplyEvent> for Refusing {
+    fn next_row(&mut self) -> Option<Row<SupplyEvent>> {
+        self.0.next_row()
+    }
+    fn commit_allowed(&self) -> bool {
+        false
+    }
+}
+
+pub fn a_forbidden_commit_writes_nothing(store: &mut dyn Store) {
+    let r = party("RET-1", "Retail SARL", "FR");
+    let mut src = Refusing(VecSource::new(vec![
+        event(Direction::Supplied, "2026-01-10", "P-9", "1.0", 10, &r, Some("INV-1")),
+        event(Direction::Supplied, "2026-01-11", "P-9", "1.0", 10, &r, Some("INV-2")),
+    ]));
+    let stats = store.import_supply(&mut src, &meta()).expect("import");
+    assert!(!stats.committed);
+    let counts = store.counts().expect("counts");
+    assert_eq!((counts.supply_events, counts.operators, counts.products, counts.versions, counts.audit_entries), (0, 0, 0, 0, 0));
+    assert!(store.product(&ProductId::parse("P-9").expect("id")).expect("product").is_none());
+}
+
+pub fn unknown_products_become_stubs(store: &mut dyn Store) {
+    products(store, vec![product("P-1", "1.0", Some("2026-01-01"), None)]);
+    let r = party("RET-1", "Retail SARL", "FR");
+    let stats = supply(
+        store,
+        vec![
+            event(Direction::Supplied, "2026-02-01", "P-1", "1.0", 1, &r, Some("A")),
+            event(Direction::Supplied, "2026-02-01", "P-1", "1.1", 1, &r, Some("B")),
+            event(Direction::Supplied, "2026-02-01", "P-NEW", "3", 1, &r, Some("C")),
+            event(Direction::Supplied, "2026-02-02", "P-NEW", "3", 1, &r, Some("D")),
+        ],
+    );
+    let mut stubs: Vec<String> = stats.stub_versions.iter().map(|(p, v)| format!("{p}@{v}")).collect();
+    stubs.sort();
+    assert_eq!(stubs, ["P-1@1.1", "P-NEW@3"]);
+    let p = store.product(&ProductId::parse("P-NEW").expect("id")).expect("product").expect("stub product");
+    assert!(p.stub);
+    let v = store.versions(&ProductId::parse("P-1").expect("id")).expect("versions");
+    assert_eq!(v.iter().map(|v| (v.version.to_string(), v.stub)).collect::<Vec<_>>(), [("1.0".to_string(), false), ("1.1".to_string(), true)]);
+    // Master data arriving later fills the stub in.
+    let filled = products(store, vec![product("P-1", "1.1", Some("2026-03-01"), None)]);
+    assert_eq!(filled.updated, 1);
+    let v = store.versions(&ProductId::parse("P-1").expect("id")).expect("versions");
+    assert!(!v[1].stub);
+    assert_eq!(v[1].placed_on_market, Some(d("2026-03-01")));
+}
+
+pub fn trace_aggregates_per_counterparty(store: &mut dyn Store) {
+    let m = party("MAN-1", "Maker AG", "DE");
+    let a = party("D-A", "alpha Distribution", "FR");
+    let b = party("D-B", "Beta Handel", "AT");
+    supply(
+        store,
+        vec![
+            event(Direction::Received, "2026-01-01", "P-1", "1.0", 500, &m, Some("DN-1")),
+            event(Direction::Received, "2026-03-01", "P-1", "1.0", 300, &m, Some("DN-2")),
+            event(Direction::Supplied, "2026-01-10", "P-1", "1.0", 10, &b, Some("INV-1")),
+            event(Direction::Supplied, "2026-01-20", "P-1", "1.0", 20, &a, Some("INV-2")),
+            event(Direction::Supplied, "2026-02-20", "P-1", "1.0", 30, &a, Some("INV-3")),
+            event(Direction::Supplied, "2026-02-21", "P-2", "1.0", 99, &a, Some("INV-4")),
+        ],
+    );
+    let t = store.trace(&query("P-1", None, None, None)).expect("trace");
+    assert_eq!(t.upstream.len(), 1);
+    let up = &t.upstream[0];
+    assert_eq!((up.operator_id.as_str(), up.quantity, up.deliveries), ("MAN-1", 800, 2));
+    assert_eq!((up.first_date, up.last_date), (d("2026-01-01"), d("2026-03-01")));
+    assert_eq!(up.role, OperatorRole::Manufacturer);
+    assert_eq!(up.email.as_deref(), Some("man-1@example.eu"));
+    let names: Vec<&str> = t.downstream.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["alpha Distribution", "Beta Handel"]);
+    let alpha = &t.downstream[0];
+    assert_eq!((alpha.quantity, alpha.deliveries, alpha.first_date, alpha.last_date), (50, 2, d("2026-01-20"), d("2026-02-20")));
+    assert_eq!(alpha.country.as_str(), "FR");
+    assert_eq!(alpha.address, "alpha Distribution street 1, 10115 City");
+    assert_eq!(t.destination_countries().iter().map(Country::as_str).collect::<Vec<_>>(), ["AT", "FR"]);
+}
+
+pub fn trace_bounds_are_inclusive_and_versions_filter(store: &mut dyn Store) {
+    let a = party("D-A", "Alpha", "FR");
+    supply(
+        store,
+        vec![
+            event(Direction::Supplied, "2025-12-31", "P-1", "1.0", 1, &a, Some("1")),
+            event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 2, &a, Some("2")),
+            event(Direction::Supplied, "2026-01-31", "P-1", "2.0", 4, &a, Some("3")),
+            event(Direction::Supplied, "2026-02-01", "P-1", "1.0", 8, &a, Some("4")),
+        ],
+    );
+    let qty = |store: &mut dyn Store, q: TraceQuery| store.trace(&q).expect("trace").downstream.iter().map(|e| e.quantity).sum::<u64>();
+    assert_eq!(qty(store, query("P-1", None, Some("2026-01-01"), Some("2026-01-31"))), 6);
+    assert_eq!(qty(store, query("P-1", Some("1.0"), Some("2026-01-01"), Some("2026-01-31"))), 2);
+    assert_eq!(qty(store, query("P-1", Some("1.0"), None, None)), 11);
+    assert_eq!(qty(store, query("P-1", None, Some("2026-02-01"), None)), 8);
+    assert_eq!(qty(store, query("P-1", None, None, Some("2025-12-31"))), 1);
+    assert_eq!(qty(store, query("P-1", Some("9.9"), None, None)), 0);
+    let mut seen = Vec::new();
+    let n = store
+        .for_each_event(&query("P-1", None, Some("2026-01-01"), Some("2026-01-31")), &mut |e| {
+            seen.push((e.date.to_string(), e.quantity));
+            Ok(())
+        })
+        .expect("events");
+    assert_eq!(n, 2);
+    assert_eq!(seen, [("2026-01-01".to_string(), 2), ("2026-01-31".to_string(), 4)]);
+}
+
+pub fn trace_of_unknown_product_is_an_error_and_of_quiet_product_is_empty(store: &mut dyn Store) {
+    match store.trace(&query("NOPE", None, None, None)) {
+        Err(StoreError::UnknownProduct(p)) => assert_eq!(p.as_str(), "NOPE"),
+        other => panic!("expected UnknownProduct, got {other:?}"),
+    }
+    products(store, vec![product("P-1", "1.0", None, None)]);
+    let t = store.trace(&query("P-1", None, None, None)).expect("trace");
+    assert!(t.upstream.is_empty() && t.downstream.is_empty());
+}
+
+pub fn moved_operator_keeps_its_address_history(store: &mut dyn Store) {
+    let before = party("D-A", "Alpha", "FR");
+    let mut after = before.clone();
+    after.address = "Nouvelle adresse 9, 75001 Paris".into();
+    supply(
+        store,
+        vec![
+            event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 1, &before, Some("1")),
+            event(Direction::Supplied, "2026-01-02", "P-1", "1.0", 2, &before, Some("2")),
+        ],
+    );
+    supply(store, vec![event(Direction::Supplied, "2026-06-01", "P-1", "1.0", 4, &after, Some("3"))]);
+    let t = store.trace(&query("P-1", None, None, None)).expect("trace");
+    assert_eq!(t.downstream.len(), 2, "{:?}", t.downstream);
+    assert_eq!(t.downstream[0].address, before.address);
+    assert_eq!((t.downstream[0].quantity, t.downstream[0].last_date), (3, d("2026-01-02")));
+    assert_eq!(t.downstream[1].address, after.address);
+    assert_eq!(t.downstream[1].first_date, d("2026-06-01"));
+    // The operator list shows the latest details.
+    let ops = store.operators().expect("operators");
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].address, after.address);
+    let mut addresses = Vec::new();
+    store
+        .for_each_event(&query("P-1", None, None, None), &mut |e| {
+            addresses.push(e.counterparty.address);
+            Ok(())
+        })
+        .expect("events");
+    assert_eq!(addresses, [before.address.clone(), before.address.clone(), after.address.clone()]);
+}
+
+pub fn texts_round_trip_exactly(store: &mut dyn Store) {
+    let mut p = party("Ø-1 \"quoted\"", "Łódź \"Sp. z o.o.\", \\ back\tslash", "PL");
+    p.address = "ul. Piotrkowska 1\nline two; 90-001 Łódź".into();
+    p.phone = Some("+48 42 000 00 00".into());
+    p.vat = Some("PL1234567890".into());
+    p.gln = Some(Gln::parse("4012345000009").expect("gln"));
+    let e = event(Direction::Received, "2024-02-29", "Prodüct/ü 1", "v1.0-β", 7, &p, Some("DN,1;\"x\"\\N"));
+    supply(store, vec![e.clone()]);
+    let mut got = Vec::new();
+    store
+        .for_each_event(&query("Prodüct/ü 1", None, None, None), &mut |ev| {
+            got.push(ev);
+            Ok(())
+        })
+        .expect("events");
+    assert_eq!(got, [e]);
+}
+
+pub fn conflicting_duplicates_are_reported_not_applied(store: &mut dyn Store) {
+    let a = party("D-A", "Alpha", "FR");
+    supply(store, vec![event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-1"))]);
+    let stats = supply(
+        store,
+        vec![
+            event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-2")),
+            event(Direction::Supplied, "2026-01-02", "P-1", "1.0", 12, &a, Some("INV-1")),
+        ],
+    );
+    assert_eq!((stats.new, stats.already_present, stats.conflicts), (1, 0, 1));
+    assert_eq!(stats.conflict_details[0].line, 3);
+    assert!(stats.conflict_details[0].message.contains("INV-1"), "{}", stats.conflict_details[0].message);
+    let t = store.trace(&query("P-1", None, None, None)).expect("trace");
+    assert_eq!(t.downstream[0].quantity, 20);
+}
+
+pub fn imports_are_recorded_in_a_verifiable_audit_chain(store: &mut dyn Store) {
+    let a = party("D-A", "Alpha", "FR");
+    products(store, vec![product("P-1", "1.0", None, None)]);
+    supply(store, vec![event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-1"))]);
+    supply(store, vec![event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-1"))]);
+    let entries = store.audit_entries().expect("audit");
+    assert_eq!(entries.len(), 3);
+    assert_eq!(msadesk_core::audit::verify(&entries), None);
+    assert_eq!((entries[0].entity.as_str(), entries[0].action.as_str()), ("products", "import"));
+    assert_eq!(entries[1].entity, "supply_events");
+    assert_eq!(entries[1].actor, "cli:conformance");
+    let detail: serde_json::Value = serde_json::from_str(&entries[1].detail).expect("json detail");
+    assert_eq!(detail["new"], 1);
+    assert_eq!(detail["source"], "test.csv");
+    let detail: serde_json::Value = serde_json::from_str(&entries[2].detail).expect("json detail");
+    assert_eq!(detail["already_present"], 1);
+}
+
+pub fn large_import_counts_add_up(store: &mut dyn Store) {
+    let parties: Vec<Party> = (0..50).map(|i| party(&format!("OP-{i}"), &format!("Operator {i}"), if i % 2 == 0 { "DE" } else { "IT" })).collect();
+    let events: Vec<SupplyEvent> = (0..5000u64)
+        .map(|i| {
+            let p = &parties[(i % 50) as usize];
+            let dir = if i % 5 == 0 { Direction::Received } else { Direction::Supplied };
+            let day = format!("2026-{:02}-{:02}", 1 + (i % 12), 1 + (i % 28));
+            event(dir, &day, &format!("P-{}", i % 7), &format!("{}.0", i % 3), 1 + i % 10, p, Some(&format!("R-{i}")))
+        })
+        .collect();
+    let total: u64 = events.iter().map(|e| e.quantity).sum();
+    let stats = supply(store, events);
+    assert_eq!(stats.new, 5000);
+    let mut sum = 0;
+    for p in 0..7 {
+        let t = store.trace(&query(&format!("P-{p}"), None, None, None)).expect("trace");
+        sum += t.upstream.iter().chain(&t.downstream).map(|e| e.quantity).sum::<u64>();
+    }
+    assert_eq!(sum, total);
+    assert_eq!(store.counts().expect("counts").operators, 50);
+}
