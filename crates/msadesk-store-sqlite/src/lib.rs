@@ -1,1 +1,718 @@
-//! msadesk-store-sqlite
+//! msadesk-store-sqlite: the embedded default engine.
+//!
+//! One SQLite file in WAL mode, created and migrated on first use. Imports run in one `BEGIN
+//! IMMEDIATE` transaction with prepared statements, which is what makes a million-row import take
+//! seconds; a trace is one range scan of a covering index. This crate owns its schema
+//! (`migrations/`, tracked with `PRAGMA user_version`) and is the only place that knows SQLite.
+
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use msadesk_core::audit::AuditEntry;
+use msadesk_core::trace::{Trace, TraceEntry, TraceQuery};
+use msadesk_core::{
+    Country, Date, Direction, Email, Gln, Gtin, MemberState, OperatorId, OperatorRole, OurRole, OwnIdentity, Party, Product, ProductId,
+    ProductRecord, ProductVersion, SupplyEvent, Version, retention,
+};
+use msadesk_store::{
+    ChangeMeta, Counts, ImportStats, Result, RowSource, Store, StoreError, import_detail, next_audit_entry,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// Forward-only migrations; the index + 1 is the schema version they bring the database to.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_registry.sql")];
+
+/// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The SQLite engine.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy,
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn corrupt(what: &str, value: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what} '{value}': {e}"))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests, demos).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        // WAL lets readers (a server answering traces) run while an import writes. FULL sync: a
+        // committed import survives a power cut; imports are single transactions, so it costs little.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let supported = MIGRATIONS.len() as i64;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
+        if current > supported {
+            return Err(StoreError::SchemaTooNew { found: current, supported });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    /// Direct access for tests that tamper with the database behind msadesk's back.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn append_audit(tx: &rusqlite::Transaction<'_>, meta: &ChangeMeta, entity: &str, action: &str, detail: &serde_json::Value) -> Result<()> {
+    let prev: Option<(i64, String)> = tx
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(backend)?;
+    let e = next_audit_entry(prev, meta, entity, action, detail);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, actor, entity, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![e.seq, e.at, e.actor, e.entity, e.action, e.detail, e.prev_hash, e.hash],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Finds or creates the snapshot of a party and returns its row id. `seen` is a date the snapshot
+/// was valid at (an event date, or the import day for master data).
+struct Snapshots {
+    cache: HashMap<[u8; 16], i64>,
+    /// Latest date each snapshot was seen at in this import, written back at the end.
+    seen: HashMap<i64, Date>,
+}
+
+impl Snapshots {
+    fn new() -> Self {
+        Snapshots { cache: HashMap::new(), seen: HashMap::new() }
+    }
+
+    fn resolve(&mut self, tx: &rusqlite::Transaction<'_>, p: &Party, seen: Date) -> Result<i64> {
+        let digest = p.content_digest();
+        let id = match self.cache.get(&digest) {
+            Some(&id) => id,
+            None => {
+                let existing: Option<i64> = tx
+                    .prepare_cached("SELECT id FROM operator_snapshots WHERE digest = ?1")
+                    .and_then(|mut s| s.query_row([&digest[..]], |r| r.get(0)).optional())
+                    .map_err(backend)?;
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        tx.prepare_cached("INSERT INTO operators (operator_id) VALUES (?1) ON CONFLICT (operator_id) DO NOTHING")
+                            .and_then(|mut s| s.execute([p.id.as_str()]))
+                            .map_err(backend)?;
+                        let op: i64 = tx
+                            .prepare_cached("SELECT id FROM operators WHERE operator_id = ?1")
+                            .and_then(|mut s| s.query_row([p.id.as_str()], |r| r.get(0)))
+                            .map_err(backend)?;
+                        tx.prepare_cached(
+                            "INSERT INTO operator_snapshots (operator, digest, name, address, country, email, phone, gln, vat, last_seen)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        )
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                op,
+                                &digest[..],
+                                p.name,
+                                p.address,
+                                p.country.as_str(),
+                                p.email.as_ref().map(Email::as_str),
+                                p.phone,
+                                p.gln.as_ref().map(Gln::as_str),
+                                p.vat,
+                                seen.to_string()
+                            ])
+                        })
+                        .map_err(backend)?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                self.cache.insert(digest, id);
+                id
+            }
+        };
+        let e = self.seen.entry(id).or_insert(seen);
+        if seen > *e {
+            *e = seen;
+        }
+        Ok(id)
+    }
+
+    /// Writes the last-seen dates back and makes each touched operator's current snapshot the one
+    /// seen most recently.
+    fn flush(&self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        let mut upd = tx.prepare_cached("UPDATE operator_snapshots SET last_seen = max(last_seen, ?2) WHERE id = ?1").map_err(backend)?;
+        let mut cur = tx
+            .prepare_cached(
+                "UPDATE operators SET current_snapshot =
+                   (SELECT s.id FROM operator_snapshots s WHERE s.operator = operators.id ORDER BY s.last_seen DESC, s.id DESC LIMIT 1)
+                 WHERE id = (SELECT operator FROM operator_snapshots WHERE id = ?1)",
+            )
+            .map_err(backend)?;
+        for (id, date) in &self.seen {
+            upd.execute(params![id, date.to_string()]).map_err(backend)?;
+        }
+        for id in self.seen.keys() {
+            cur.execute([id]).map_err(backend)?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_date(s: &str) -> Result<Date> {
+    Date::parse(s).map_err(|e| corrupt("date", s, e))
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<Date>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+fn party_from(
+    id: String,
+    name: String,
+    address: String,
+    country: String,
+    email: Option<String>,
+    phone: Option<String>,
+    gln: Option<String>,
+    vat: Option<String>,
+) -> Result<Party> {
+    Ok(Party {
+        id: OperatorId::parse(&id).map_err(|e| corrupt("operator id", &id, e))?,
+        name,
+        address,
+        country: Country::parse(&country).map_err(|e| corrupt("country", &country, e))?,
+        email: email.as_deref().map(Email::parse).transpose().map_err(|e| corrupt("e-mail", email.as_deref().unwrap_or(""), e))?,
+        phone,
+        gln: gln.as_deref().map(Gln::parse).transpose().map_err(|e| corrupt("GLN", gln.as_deref().unwrap_or(""), e))?,
+        vat,
+    })
+}
+
+/// The SQL filter of a trace query over `supply_events e`, with its parameters. Only the predicates
+/// the query has are added, so SQLite can use the trace index as a range.
+fn trace_filter(q: &TraceQuery, product: i64) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut sql = String::from("e.product_version IN (SELECT id FROM product_versions WHERE product = ?1");
+    let mut params = vec![Value::Integer(product)];
+    if let Some(v) = &q.version {
+        params.push(Value::Text(v.to_string()));
+        sql.push_str(&format!(" AND version = ?{}", params.len()));
+    }
+    sql.push(')');
+    if let Some(f) = q.from {
+        params.push(Value::Text(f.to_string()));
+        sql.push_str(&format!(" AND e.event_date >= ?{}", params.len()));
+    }
+    if let Some(t) = q.to {
+        params.push(Value::Text(t.to_string()));
+        sql.push_str(&format!(" AND e.event_date <= ?{}", params.len()));
+    }
+    (sql, params)
+}
+
+impl SqliteStore {
+    fn product_row(&self, id: &ProductId) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT id FROM products WHERE product_id = ?1", [id.as_str()], |r| r.get(0))
+            .optional()
+            .map_err(backend)
+    }
+}
+
+impl Store for SqliteStore {
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn set_identity(&mut self, id: &OwnIdentity, meta: &ChangeMeta) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        tx.execute(
+            "INSERT INTO identity (id, name, address, member_state, contact_person, email, default_role, gln)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, member_state = excluded.member_state,
+               contact_person = excluded.contact_person, email = excluded.email, default_role = excluded.default_role, gln = excluded.gln",
+            params![
+                id.name,
+                id.address,
+                id.member_state.as_str(),
+                id.contact_person,
+                id.email.as_ref().map(Email::as_str),
+                id.default_role.as_str(),
+                id.gln.as_ref().map(Gln::as_str)
+            ],
+        )
+        .map_err(backend)?;
+        let detail = serde_json::json!({"name": id.name, "member_state": id.member_state.as_str(), "default_role": id.default_role.as_str()});
+        append_audit(&tx, meta, "identity", "init", &detail)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn identity(&mut self) -> Result<Option<OwnIdentity>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT name, address, member_state, contact_person, email, default_role, gln FROM identity WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(backend)?;
+        let Some((name, address, ms, contact_person, email, role, gln)) = row else { return Ok(None) };
+        Ok(Some(OwnIdentity {
+            name,
+            address,
+            member_state: MemberState::parse(&ms).map_err(|e| corrupt("member state", &ms, e))?,
+            contact_person,
+            email: email.as_deref().map(Email::parse).transpose().map_err(|e| corrupt("e-mail", "", e))?,
+            default_role: OurRole::parse(&role).map_err(|e| corrupt("role", &role, e))?,
+            gln: gln.as_deref().map(Gln::parse).transpose().map_err(|e| corrupt("GLN", "", e))?,
+        }))
+    }
+
+    fn import_products(&mut self, rows: &mut dyn RowSource<ProductRecord>, meta: &ChangeMeta) -> Result<ImportStats> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let mut stats = ImportStats::default();
+        let mut snapshots = Snapshots::new();
+        let today = Date::parse(&meta.at).unwrap_or_else(|_| Date::from_unix_seconds(0));
+        while let Some(row) = rows.next_row() {
+            stats.rows += 1;
+            let r = row.record;
+            let man = snapshots.resolve(&tx, &r.manufacturer, today)?;
+            let existing: Option<(i64, String, Option<String>, Option<i64>, Option<String>, bool)> = tx
+                .prepare_cached("SELECT id, name, gtin, manufacturer, our_role, stub FROM products WHERE product_id = ?1")
+                .and_then(|mut s| s.query_row([r.product_id.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?))).optional())
+                .map_err(backend)?;
+            let mut gtin = r.gtin.as_ref().map(|g| g.as_str().to_string());
+            let mut role = r.our_role.map(|o| o.as_str().to_string());
+            let mut changed = false;
+            let product = match existing {
+                Some((id, name, g, m, o, stub)) => {
+                    // An empty optional column means "not given here", not "erase": products repeat
+                    // on every version row and only one row may carry the GTIN.
+                    if gtin.is_none() {
+                        gtin.clone_from(&g);
+                    }
+                    if role.is_none() {
+                        role.clone_from(&o);
+                    }
+                    if name != r.name || g != gtin || m != Some(man) || o != role || stub {
+                        tx.prepare_cached("UPDATE products SET name = ?2, gtin = ?3, manufacturer = ?4, our_role = ?5, stub = 0 WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![id, r.name, gtin, man, role]))
+                            .map_err(backend)?;
+                        changed = true;
+                    }
+                    id
+                }
+                None => {
+                    tx.prepare_cached("INSERT INTO products (product_id, name, gtin, manufacturer, our_role, stub) VALUES (?1, ?2, ?3, ?4, ?5, 0)")
+                        .and_then(|mut s| s.execute(params![r.product_id.as_str(), r.name, gtin, man, role]))
+                        .map_err(backend)?;
+                    tx.last_insert_rowid()
+                }
+            };
+            let placed = r.placed_on_market.map(|d| d.to_string());
+            let eos = r.end_of_support.map(|d| d.to_string());
+            let version: Option<(i64, Option<String>, Option<String>, bool)> = tx
+                .prepare_cached("SELECT id, placed_on_market, end_of_support, stub FROM product_versions WHERE product = ?1 AND version = ?2")
+                .and_then(|mut s| s.query_row(params![product, r.version.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))).optional())
+                .map_err(backend)?;
+            match version {
+                None => {
+                    tx.prepare_cached("INSERT INTO product_versions (product, version, placed_on_market, end_of_support, stub) VALUES (?1, ?2, ?3, ?4, 0)")
+                        .and_then(|mut s| s.execute(params![product, r.version.as_str(), placed, eos]))
+                        .map_err(backend)?;
+                    stats.new += 1;
+                }
+                Some((vid, p, e, stub)) => {
+                    if p != placed || e != eos || stub {
+                        tx.prepare_cached("UPDATE product_versions SET placed_on_market = ?2, end_of_support = ?3, stub = 0 WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![vid, placed, eos]))
+                            .map_err(backend)?;
+                        changed = true;
+                    }
+                    if changed { stats.updated += 1 } else { stats.already_present += 1 }
+                }
+            }
+        }
+        if !rows.commit_allowed() {
+            return Ok(stats); // Dropping the transaction rolls it back.
+        }
+        snapshots.flush(&tx)?;
+        append_audit(&tx, meta, "products", "import", &import_detail(&stats))?;
+        tx.commit().map_err(backend)?;
+        stats.committed = true;
+        Ok(stats)
+    }
+
+    fn import_supply(&mut self, rows: &mut dyn RowSource<SupplyEvent>, meta: &ChangeMeta) -> Result<ImportStats> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let mut stats = ImportStats::default();
+        let mut snapshots = Snapshots::new();
+        let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (identity) DO NOTHING",
+                )
+                .map_err(backend)?;
+            let mut existing = tx
+                .prepare_cached("SELECT event_date, quantity, role FROM supply_events WHERE identity = ?1")
+                .map_err(backend)?;
+            while let Some(row) = rows.next_row() {
+                stats.rows += 1;
+                let e = row.record;
+                let key = (e.product_id.clone(), e.version.clone());
+                let pv = match versions.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = version_or_stub(&tx, &e.product_id, &e.version, &mut stats)?;
+                        versions.insert(key, id);
+                        id
+                    }
+                };
+                let cp = snapshots.resolve(&tx, &e.counterparty, e.date)?;
+                let identity = e.identity();
+                let date = e.date.to_string();
+                let quantity = i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
+                let added = insert
+                    .execute(params![
+                        &identity[..],
+                        e.direction.as_str(),
+                        date,
+                        pv,
+                        quantity,
+                        cp,
+                        e.counterparty_role.as_str(),
+                        e.reference,
+                        e.retention_end().to_string()
+                    ])
+                    .map_err(backend)?;
+                if added == 1 {
+                    stats.new += 1;
+                    continue;
+                }
+                let (d, q, role): (String, i64, String) =
+                    existing.query_row([&identity[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(backend)?;
+                if d == date && q == quantity && role == e.counterparty_role.as_str() {
+                    stats.already_present += 1;
+                } else {
+                    stats.conflict(row.line, conflict_message(&e, &d, q, &role));
+                }
+            }
+        }
+        if !rows.commit_allowed() {
+            return Ok(stats);
+        }
+        snapshots.flush(&tx)?;
+        append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats))?;
+        tx.commit().map_err(backend)?;
+        stats.committed = true;
+        Ok(stats)
+    }
+
+    fn product(&mut self, id: &ProductId) -> Result<Option<Product>> {
+        Ok(self.query_products(Some(id))?.into_iter().next())
+    }
+
+    fn products(&mut self) -> Result<Vec<Product>> {
+        self.query_products(None)
+    }
+
+    fn versions(&mut self, id: &ProductId) -> Result<Vec<ProductVersion>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT v.version, v.placed_on_market, v.end_of_support, v.stub FROM product_versions v JOIN products p ON p.id = v.product
+                 WHERE p.product_id = ?1",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, bool>(3)?)))
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (v, placed, eos, stub) = row.map_err(backend)?;
+            out.push(ProductVersion {
+                product_id: id.clone(),
+                version: Version::parse(&v).map_err(|e| corrupt("version", &v, e))?,
+                placed_on_market: opt_date(placed)?,
+                end_of_support: opt_date(eos)?,
+                stub,
+            });
+        }
+        out.sort_by(|a, b| a.version.cmp(&b.version));
+        Ok(out)
+    }
+
+    fn operators(&mut self) -> Result<Vec<Party>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT o.operator_id, s.name, s.address, s.country, s.email, s.phone, s.gln, s.vat
+                 FROM operators o JOIN operator_snapshots s ON s.id = o.current_snapshot",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, address, country, email, phone, gln, vat) = row.map_err(backend)?;
+            out.push(party_from(id, name, address, country, email, phone, gln, vat)?);
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn trace(&mut self, q: &TraceQuery) -> Result<Trace> {
+        let product = self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
+        let (filter, params) = trace_filter(q, product);
+        let sql = format!(
+            "SELECT a.direction, o.operator_id, s.name, s.address, s.country, s.email, s.phone, a.role, a.first, a.last, a.qty, a.n
+             FROM (SELECT e.direction, e.counterparty, e.role, MIN(e.event_date) AS first, MAX(e.event_date) AS last,
+                          SUM(e.quantity) AS qty, COUNT(*) AS n
+                   FROM supply_events e WHERE {filter} GROUP BY e.direction, e.counterparty, e.role) a
+             JOIN operator_snapshots s ON s.id = a.counterparty JOIN operators o ON o.id = s.operator"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, i64>(10)?,
+                    r.get::<_, i64>(11)?,
+                ))
+            })
+            .map_err(backend)?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (dir, id, name, address, country, email, phone, role, first, last, qty, n) = row.map_err(backend)?;
+            entries.push((
+                Direction::parse(&dir).map_err(|e| corrupt("direction", &dir, e))?,
+                TraceEntry {
+                    operator_id: OperatorId::parse(&id).map_err(|e| corrupt("operator id", &id, e))?,
+                    name,
+                    address,
+                    country: Country::parse(&country).map_err(|e| corrupt("country", &country, e))?,
+                    email,
+                    phone,
+                    role: OperatorRole::parse(&role).map_err(|e| corrupt("role", &role, e))?,
+                    first_date: parse_date(&first)?,
+                    last_date: parse_date(&last)?,
+                    quantity: u64::try_from(qty).map_err(|e| corrupt("quantity", &qty.to_string(), e))?,
+                    deliveries: u64::try_from(n).map_err(|e| corrupt("count", &n.to_string(), e))?,
+                },
+            ));
+        }
+        Ok(Trace::from_rows(q, entries))
+    }
+
+    fn for_each_event(&mut self, q: &TraceQuery, visit: &mut dyn FnMut(SupplyEvent) -> Result<()>) -> Result<u64> {
+        let product = self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
+        let (filter, params) = trace_filter(q, product);
+        let sql = format!(
+            "SELECT e.direction, e.event_date, v.version, e.quantity, o.operator_id, s.name, s.address, s.country, s.email, s.phone,
+                    s.gln, s.vat, e.role, e.reference
+             FROM supply_events e JOIN product_versions v ON v.id = e.product_version
+             JOIN operator_snapshots s ON s.id = e.counterparty JOIN operators o ON o.id = s.operator
+             WHERE {filter} ORDER BY e.event_date, e.direction, e.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(backend)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(backend)? {
+            let get = |i| r.get::<_, String>(i).map_err(backend);
+            let opt = |i| r.get::<_, Option<String>>(i).map_err(backend);
+            let dir = get(0)?;
+            let version = get(2)?;
+            let role = get(12)?;
+            let qty: i64 = r.get(3).map_err(backend)?;
+            visit(SupplyEvent {
+                direction: Direction::parse(&dir).map_err(|e| corrupt("direction", &dir, e))?,
+                date: parse_date(&get(1)?)?,
+                product_id: q.product_id.clone(),
+                version: Version::parse(&version).map_err(|e| corrupt("version", &version, e))?,
+                quantity: u64::try_from(qty).map_err(|e| corrupt("quantity", &qty.to_string(), e))?,
+                counterparty: party_from(get(4)?, get(5)?, get(6)?, get(7)?, opt(8)?, opt(9)?, opt(10)?, opt(11)?)?,
+                counterparty_role: OperatorRole::parse(&role).map_err(|e| corrupt("role", &role, e))?,
+                reference: opt(13)?,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn counts(&mut self) -> Result<Counts> {
+        let count = |table: &str| -> Result<u64> {
+            let n: i64 = self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).map_err(backend)?;
+            Ok(n as u64)
+        };
+        Ok(Counts {
+            products: count("products")?,
+            versions: count("product_versions")?,
+            operators: count("operators")?,
+            supply_events: count("supply_events")?,
+            audit_entries: count("audit_log")?,
+        })
+    }
+
+    fn audit_entries(&mut self) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, at, actor, entity, action, detail, prev_hash, hash FROM audit_log ORDER BY seq")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    entity: r.get(3)?,
+                    action: r.get(4)?,
+                    detail: r.get(5)?,
+                    prev_hash: r.get(6)?,
+                    hash: r.get(7)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+}
+
+impl SqliteStore {
+    fn query_products(&self, only: Option<&ProductId>) -> Result<Vec<Product>> {
+        let sql = format!(
+            "SELECT p.product_id, p.name, p.gtin, o.operator_id, s.name, p.our_role, p.stub
+             FROM products p LEFT JOIN operator_snapshots s ON s.id = p.manufacturer LEFT JOIN operators o ON o.id = s.operator {}",
+            if only.is_some() { "WHERE p.product_id = ?1" } else { "" }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let params: Vec<&str> = only.map(ProductId::as_str).into_iter().collect();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, bool>(6)?,
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, gtin, man_id, man_name, role, stub) = row.map_err(backend)?;
+            out.push(Product {
+                id: ProductId::parse(&id).map_err(|e| corrupt("product id", &id, e))?,
+                name,
+                gtin: gtin.as_deref().map(Gtin::parse).transpose().map_err(|e| corrupt("GTIN", "", e))?,
+                manufacturer_id: man_id.as_deref().map(OperatorId::parse).transpose().map_err(|e| corrupt("operator id", "", e))?,
+                manufacturer_name: man_name,
+                our_role: role.as_deref().map(OurRole::parse).transpose().map_err(|e| corrupt("role", "", e))?,
+                stub,
+            });
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+}
+
+fn version_or_stub(tx: &rusqlite::Transaction<'_>, product: &ProductId, version: &Version, stats: &mut ImportStats) -> Result<i64> {
+    let found: Option<i64> = tx
+        .prepare_cached("SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product WHERE p.product_id = ?1 AND v.version = ?2")
+        .and_then(|mut s| s.query_row([product.as_str(), version.as_str()], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    // Supply rows may arrive before master data (ERP exports come in any order): create stubs that a
+    // later products import fills in.
+    tx.prepare_cached("INSERT INTO products (product_id, name, stub) VALUES (?1, ?1, 1) ON CONFLICT (product_id) DO NOTHING")
+        .and_then(|mut s| s.execute([product.as_str()]))
+        .map_err(backend)?;
+    tx.prepare_cached(
+        "INSERT INTO product_versions (product, version, stub) SELECT id, ?2, 1 FROM products WHERE product_id = ?1",
+    )
+    .and_then(|mut s| s.execute([product.as_str(), version.as_str()]))
+    .map_err(backend)?;
+    if stats.stub_versions.len() < msadesk_store::MAX_MESSAGES {
+        stats.stub_versions.push((product.clone(), version.clone()));
+    }
+    Ok(tx.last_insert_rowid())
+}
+
+fn conflict_message(e: &SupplyEvent, date: &str, qty: i64, role: &str) -> String {
+    format!(
+        "{} event {} of {} {} with {} is already recorded with date {date}, quantity {qty}, role {role}; this row says {}, {}, {}: the recorded event was kept (correct it at the source or contact support to amend)",
+        e.direction,
+        e.reference.as_deref().map_or("without reference".to_string(), |r| format!("'{r}'")),
+        e.product_id,
+        e.version,
+        e.counterparty.id,
+        e.date,
+        e.quantity,
+        e.counterparty_role
+    )
+}
+
+/// Retention of a supply event, re-exported for callers that show it.
+pub fn supply_retention_end(date: Date) -> Date {
+    retention::supply_event_end(date)
+}
