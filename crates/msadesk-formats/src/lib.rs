@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod csv_export;
 pub mod csv_import;
 pub mod epcis;
 pub mod trace_out;

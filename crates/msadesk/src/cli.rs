@@ -1,0 +1,842 @@
+//! Command-line arguments and what each command does.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use msadesk_core::trace::TraceQuery;
+use msadesk_core::{Date, Email, Gln, MemberState, OurRole, OwnIdentity, ProductId, ProductRecord, SupplyEvent, Version, retention};
+use msadesk_formats::Diagnostic;
+use msadesk_formats::csv_import::{CsvRecord, CsvSource, OnInvalid};
+use msadesk_store::{ChangeMeta, ImportStats, RowSource, Store};
+use serde::Serialize;
+
+use crate::db;
+use crate::generate::{Dataset, demo_identity};
+use crate::output::{self, Format};
+
+#[derive(Parser)]
+#[command(
+    name = "msadesk",
+    version,
+    about = "The economic operator's desk for EU market surveillance under the Cyber Resilience Act",
+    long_about = "msadesk keeps the supply records that CRA Art 23 requires (who supplied you, whom you supplied, \
+for ten years) and answers an authority's questions about them.\n\n\
+Start with `msadesk demo` to load a demonstration dataset, then `msadesk trace --product SH-CAM-200`.",
+    after_help = "Examples:\n  msadesk demo\n  msadesk init --name 'ACME Import GmbH' --address 'Hafenstraße 1, 20457 Hamburg' --member-state DE --role importer\n  msadesk import products products.csv\n  msadesk import supply deliveries.csv\n  msadesk trace --product SH-CAM-200 --from 2026-01-01 --to 2026-06-30 --format csv\n  MSADESK_DATABASE=postgres://postgres@127.0.0.1/msadesk msadesk migrate"
+)]
+struct Cli {
+    /// Database URL: sqlite:PATH (created on first use) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, env = "MSADESK_DATABASE", default_value = db::DEFAULT_DATABASE, hide_env_values = true)]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Record who we are: our name, address, Member State and default role.
+    #[command(after_help = "Example:\n  msadesk init --name 'ACME Import GmbH' --address 'Hafenstraße 1, 20457 Hamburg' --member-state DE --role importer --contact-person 'Jana Novák' --email compliance@acme.example")]
+    Init(InitArgs),
+    /// Create or upgrade the database schema (also done automatically on first use).
+    #[command(after_help = "Example:\n  msadesk --database postgres://postgres@127.0.0.1:5432/msadesk migrate")]
+    Migrate,
+    /// Import product master data or supply events.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Answer CRA Art 23 for a product: who supplied it to us, whom we supplied, in a period.
+    #[command(after_help = "Examples:\n  msadesk trace --product SH-CAM-200\n  msadesk trace --product SH-CAM-200 --version 1.2.0 --from 2025-01-01 --to 2025-12-31 --format json\n  msadesk trace --product SH-CAM-200 --format csv > answer.csv")]
+    Trace(TraceArgs),
+    /// Export supply events for an authority or a partner system.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Show how long a product's records must be kept, and on which legal basis.
+    #[command(after_help = "Example:\n  msadesk retention --product SH-CAM-200")]
+    Retention(RetentionArgs),
+    /// List products and their versions.
+    #[command(after_help = "Example:\n  msadesk products --format json")]
+    Products(FormatArg),
+    /// List economic operators with their current details.
+    #[command(after_help = "Example:\n  msadesk operators --format json")]
+    Operators(FormatArg),
+    /// Show what the registry holds and who we are.
+    #[command(after_help = "Example:\n  msadesk status")]
+    Status(FormatArg),
+    /// Check the audit trail's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Fill a fresh database with a realistic demonstration dataset and show a trace.
+    #[command(after_help = "Example:\n  msadesk demo\n  msadesk --database sqlite:/tmp/demo.db demo --events 20000")]
+    Demo(DemoArgs),
+    /// Benchmark helpers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Our legal name.
+    #[arg(long)]
+    name: String,
+    /// Our postal address.
+    #[arg(long)]
+    address: String,
+    /// The Member State we are established in (ISO code, e.g. DE).
+    #[arg(long)]
+    member_state: String,
+    /// Our role for every product that does not say otherwise: manufacturer, importer, distributor or authorised_representative.
+    #[arg(long)]
+    role: String,
+    /// The person authorities should contact.
+    #[arg(long)]
+    contact_person: Option<String>,
+    /// The e-mail address authorities should write to.
+    #[arg(long)]
+    email: Option<String>,
+    /// Our GS1 Global Location Number, if we have one (used as our party id in EPCIS).
+    #[arg(long)]
+    gln: Option<String>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import product master data from CSV (one row per product version).
+    #[command(after_help = "Columns (any order, extra columns ignored): product_id,product_name,version,manufacturer_id,manufacturer_name,\n  manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support\n  optional: gtin,our_role,manufacturer_phone,manufacturer_gln,manufacturer_vat\n\nExample:\n  msadesk import products products.csv")]
+    Products(ImportArgs),
+    /// Import supply events from CSV or an EPCIS 2.0 JSON/JSON-LD document.
+    #[command(after_help = "CSV columns (any order, extra columns ignored): direction,date,product_id,version,quantity,counterparty_id,\n  counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n  optional: counterparty_phone,counterparty_gln,counterparty_vat\ndirection is received (an operator supplied us) or supplied (we supplied an operator).\n\nExamples:\n  msadesk import supply deliveries.csv\n  msadesk import supply --skip-invalid deliveries.csv   # rejected rows go to deliveries.csv.rejected.csv\n  msadesk import supply events.jsonld")]
+    Supply(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The file to import.
+    file: PathBuf,
+    /// Import the valid rows and write the rejected ones, with reasons, to FILE.rejected.csv (default: one invalid row rejects the whole file).
+    #[arg(long)]
+    skip_invalid: bool,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    /// Product id.
+    #[arg(long)]
+    product: String,
+    /// Only this version (default: all versions).
+    #[arg(long)]
+    version: Option<String>,
+    /// First day of the period, inclusive (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day of the period, inclusive (YYYY-MM-DD).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write the supply events of a product as an EPCIS 2.0 JSON-LD document.
+    #[command(after_help = "Example:\n  msadesk export epcis --product SH-CAM-200 --from 2026-01-01 --output sh-cam-200.jsonld")]
+    Epcis(ExportArgs),
+    /// Write the supply events of a product as supply CSV (the import format).
+    #[command(after_help = "Example:\n  msadesk export supply --product SH-CAM-200 --output sh-cam-200.csv")]
+    Supply(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[arg(long)]
+    product: String,
+    #[arg(long)]
+    version: Option<String>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    to: Option<String>,
+    /// Where to write (default: standard output). Written to a temporary file and renamed, so a failed export leaves nothing half-written.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RetentionArgs {
+    #[arg(long)]
+    product: String,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Args)]
+struct FormatArg {
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    #[command(after_help = "Example:\n  msadesk audit verify")]
+    Verify(FormatArg),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// How many supply events to generate.
+    #[arg(long, default_value_t = 5000)]
+    events: u64,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 2847)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Write a deterministic workload (products.csv, supply.csv) to a directory.
+    #[command(after_help = "Example:\n  msadesk bench generate --events 1000000 --seed 1 /tmp/workload")]
+    Generate {
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory (created if missing).
+        out: PathBuf,
+    },
+    /// Time the trace of a product in-process: p50 and p99 over repeated runs, JSON on stdout.
+    #[command(after_help = "Example:\n  msadesk bench trace --product SH-CAM-200 --iterations 200")]
+    Trace {
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        iterations: u32,
+    },
+}
+
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init(a) => init(&cli.database, a),
+        Command::Migrate => {
+            let store = db::open(&cli.database)?;
+            eprintln!("{} database {} is up to date", store.engine(), db::redacted(&cli.database));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::Products(a)) => import::<ProductRecord>(&cli.database, a, Kind::Products),
+        Command::Import(ImportCommand::Supply(a)) => import::<SupplyEvent>(&cli.database, a, Kind::Supply),
+        Command::Trace(a) => trace(&cli.database, a),
+        Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
+        Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),
+        Command::Retention(a) => retention_cmd(&cli.database, a),
+        Command::Products(f) => products(&cli.database, f.format),
+        Command::Operators(f) => operators(&cli.database, f.format),
+        Command::Status(f) => status(&cli.database, f.format),
+        Command::Audit(AuditCommand::Verify(f)) => audit_verify(&cli.database, f.format),
+        Command::Demo(a) => demo(&cli.database, a),
+        Command::Bench(BenchCommand::Generate { events, seed, out }) => bench_generate(events, seed, &out),
+        Command::Bench(BenchCommand::Trace { product, version, iterations }) => bench_trace(&cli.database, &product, version.as_deref(), iterations),
+    }
+}
+
+/// The actor recorded in the audit trail for CLI changes.
+fn meta(source: Option<String>) -> ChangeMeta {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    ChangeMeta { actor: format!("cli:{user}"), source, at: now_rfc3339() }
+}
+
+fn now_rfc3339() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = i64::try_from(now).unwrap_or(0);
+    let day = Date::from_unix_seconds(secs);
+    let rem = secs.rem_euclid(86_400);
+    format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+fn print_json(v: &impl Serialize) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn parse_opt_date(flag: &str, v: Option<&str>) -> Result<Option<Date>> {
+    v.map(|s| Date::parse(s).map_err(|e| anyhow!("--{flag}: {e}"))).transpose()
+}
+
+fn trace_query(product: &str, version: Option<&str>, from: Option<&str>, to: Option<&str>) -> Result<TraceQuery> {
+    let q = TraceQuery {
+        product_id: ProductId::parse(product).map_err(|e| anyhow!("--product: {e}"))?,
+        version: version.map(Version::parse).transpose().map_err(|e| anyhow!("--version: {e}"))?,
+        from: parse_opt_date("from", from)?,
+        to: parse_opt_date("to", to)?,
+    };
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        bail!("--from {f} is after --to {t}: the period is empty; swap the dates");
+    }
+    Ok(q)
+}
+
+fn init(url: &str, a: InitArgs) -> Result<ExitCode> {
+    let field = |flag: &str, r: Result<String, msadesk_core::ValueError>| r.map_err(|e| anyhow!("--{flag}: {e}"));
+    let id = OwnIdentity {
+        name: field("name", msadesk_core::required_text("name", &a.name))?,
+        address: field("address", msadesk_core::required_text("address", &a.address))?,
+        member_state: MemberState::parse(&a.member_state).map_err(|e| anyhow!("--member-state: {e}"))?,
+        contact_person: a.contact_person.as_deref().map(|c| field("contact-person", msadesk_core::required_text("contact person", c))).transpose()?,
+        email: a.email.as_deref().map(Email::parse).transpose().map_err(|e| anyhow!("--email: {e}"))?,
+        default_role: OurRole::parse(&a.role).map_err(|e| anyhow!("--role: {e}"))?,
+        gln: a.gln.as_deref().map(Gln::parse).transpose().map_err(|e| anyhow!("--gln: {e}"))?,
+    };
+    let mut store = db::open(url)?;
+    store.set_identity(&id, &meta(None))?;
+    match output::resolve(a.format) {
+        Format::Json => print_json(&id)?,
+        _ => println!(
+            "We are {} ({}), {}; default role for every product: {} ({}).",
+            id.name,
+            id.member_state,
+            id.address,
+            id.default_role,
+            id.default_role.duties().cite
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Products,
+    Supply,
+}
+
+/// What an import printed in JSON.
+#[derive(Serialize)]
+struct ImportReport<'a> {
+    file: String,
+    committed: bool,
+    #[serde(flatten)]
+    stats: &'a ImportStats,
+    invalid_rows: u64,
+    diagnostics: &'a [Diagnostic],
+    rejected_file: Option<String>,
+}
+
+fn is_json_file(path: &Path) -> Result<bool> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if ext == "json" || ext == "jsonld" {
+        return Ok(true);
+    }
+    if ext == "csv" {
+        return Ok(false);
+    }
+    // Otherwise sniff: a JSON document starts with '{' after optional white space and BOM.
+    let mut head = [0u8; 64];
+    let n = File::open(path).and_then(|mut f| f.read(&mut head)).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    Ok(text.trim_start_matches('\u{feff}').trim_start().starts_with('{'))
+}
+
+/// A reader over a file that shows a progress bar on a terminal for files that take a moment.
+fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}: check the path", path.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let reader = BufReader::with_capacity(1 << 20, file);
+    if std::io::stderr().is_terminal() && len > 8 << 20 {
+        let bar = indicatif::ProgressBar::new(len).with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Ok(Box::new(bar.wrap_read(reader)))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+fn rejected_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".rejected.csv");
+    PathBuf::from(p)
+}
+
+fn import<T: CsvRecord>(url: &str, a: ImportArgs, kind: Kind) -> Result<ExitCode>
+where
+    ImportFn: Importer<T>,
+{
+    let name = a.file.display().to_string();
+    let mut store = db::open(url)?;
+    let meta = meta(Some(name.clone()));
+    let (stats, diagnostics, invalid, rejected) = if kind == Kind::Supply && is_json_file(&a.file)? {
+        let (stats, diags, invalid) = crate::cli::epcis_import(store.as_mut(), &a.file, &name, a.skip_invalid, &meta)?;
+        (stats, diags, invalid, None)
+    } else {
+        let rejected = a.skip_invalid.then(|| rejected_path(&a.file));
+        let on_invalid = match &rejected {
+            Some(p) => OnInvalid::Skip(Box::new(BufWriter::new(
+                File::create(p).with_context(|| format!("cannot create the rejected-rows file {}", p.display()))?,
+            ))),
+            None => OnInvalid::RejectFile,
+        };
+        let mut src: CsvSource<'_, _, T> = match CsvSource::new(open_input(&a.file)?, &name, on_invalid) {
+            Ok(s) => s,
+            Err(d) => {
+                eprintln!("{d}");
+                eprintln!("nothing was imported");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let stats = ImportFn::import(store.as_mut(), &mut src, &meta)?;
+        src.finish().context("cannot write the rejected-rows file")?;
+        let invalid = src.invalid_rows();
+        if invalid == 0
+            && let Some(p) = &rejected
+        {
+            let _ = std::fs::remove_file(p);
+        }
+        let rejected = rejected.filter(|_| invalid > 0);
+        (stats, src.diagnostics().to_vec(), invalid, rejected)
+    };
+    report_import(&name, a.format, kind, &stats, &diagnostics, invalid, rejected.as_deref())
+}
+
+/// Dispatches to the store method for a record kind.
+pub trait Importer<T> {
+    fn import(store: &mut dyn Store, src: &mut dyn RowSource<T>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats>;
+}
+
+pub struct ImportFn;
+
+impl Importer<ProductRecord> for ImportFn {
+    fn import(store: &mut dyn Store, src: &mut dyn RowSource<ProductRecord>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats> {
+        store.import_products(src, meta)
+    }
+}
+
+impl Importer<SupplyEvent> for ImportFn {
+    fn import(store: &mut dyn Store, src: &mut dyn RowSource<SupplyEvent>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats> {
+        store.import_supply(src, meta)
+    }
+}
+
+fn report_import(
+    name: &str,
+    format: Option<Format>,
+    kind: Kind,
+    stats: &ImportStats,
+    diagnostics: &[Diagnostic],
+    invalid: u64,
+    rejected: Option<&Path>,
+) -> Result<ExitCode> {
+    let ok = stats.committed;
+    if output::resolve(format) == Format::Json {
+        print_json(&ImportReport {
+            file: name.to_string(),
+            committed: ok,
+            stats,
+            invalid_rows: invalid,
+            diagnostics,
+            rejected_file: rejected.map(|p| p.display().to_string()),
+        })?;
+    }
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+    if invalid as usize > diagnostics.len() {
+        eprintln!("… and more: {invalid} invalid rows in all");
+    }
+    if !ok {
+        if invalid > 0 {
+            eprintln!(
+                "{name}: {invalid} invalid row(s): nothing was imported. Fix the rows above and import again, or use --skip-invalid to import the valid rows and write the rejected ones to {}",
+                rejected_path(Path::new(name)).display()
+            );
+        } else {
+            eprintln!("{name}: the file could not be read to its end: nothing was imported");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    for (p, v) in &stats.stub_versions {
+        eprintln!("warning: {p} version {v} is not in the product master data: created as a stub; import it with `msadesk import products`");
+    }
+    for c in &stats.conflict_details {
+        eprintln!("warning: {name}:{}: {}", c.line, c.message);
+    }
+    let what = if kind == Kind::Products { "product versions" } else { "supply events" };
+    let mut line = format!("{name}: {} {what} read: {} new, {} already present", stats.rows, stats.new, stats.already_present);
+    if kind == Kind::Products {
+        line.push_str(&format!(", {} updated", stats.updated));
+    }
+    if stats.conflicts > 0 {
+        line.push_str(&format!(", {} conflicting (kept the recorded ones)", stats.conflicts));
+    }
+    if invalid > 0 {
+        line.push_str(&format!(", {invalid} rejected (see {})", rejected.map_or(String::new(), |p| p.display().to_string())));
+    }
+    eprintln!("{line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn trace(url: &str, a: TraceArgs) -> Result<ExitCode> {
+    let q = trace_query(&a.product, a.version.as_deref(), a.from.as_deref(), a.to.as_deref())?;
+    let mut store = db::open(url)?;
+    let t = store.trace(&q)?;
+    let mut out = std::io::stdout().lock();
+    match output::resolve(a.format) {
+        Format::Json => msadesk_formats::trace_out::write_json(&mut out, &t)?,
+        Format::Csv => msadesk_formats::trace_out::write_csv(&mut out, &t)?,
+        Format::Table => output::print_trace(&t),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Clone, Copy)]
+enum ExportKind {
+    Epcis,
+    Csv,
+}
+
+/// Writes to a temporary file next to the target and renames it into place when complete.
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.partial", path.file_name().and_then(|n| n.to_str()).unwrap_or("export")));
+    let result = (|| {
+        let mut w = BufWriter::new(File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| anyhow!("cannot write {}: {}", tmp.display(), e.error()))?.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot move the export into {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn export(url: &str, a: ExportArgs, kind: ExportKind) -> Result<ExitCode> {
+    let q = trace_query(&a.product, a.version.as_deref(), a.from.as_deref(), a.to.as_deref())?;
+    let mut store = db::open(url)?;
+    let write = |w: &mut dyn Write| -> Result<()> {
+        match kind {
+            ExportKind::Csv => {
+                let mut wtr = msadesk_formats::csv_export::SupplyCsvWriter::new(w)?;
+                store.for_each_event(&q, &mut |e| wtr.write(&e).map_err(|e| msadesk_store::StoreError::Backend(format!("write failed: {e}"))))?;
+                wtr.finish()?;
+                Ok(())
+            }
+            ExportKind::Epcis => crate::cli::epcis_export(store.as_mut(), &q, w),
+        }
+    };
+    let n_written = match &a.output {
+        Some(path) => {
+            write_atomically(path, write)?;
+            eprintln!("wrote {}", path.display());
+            0
+        }
+        None => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+            0
+        }
+    };
+    let _ = n_written;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct VersionRetention {
+    version: String,
+    placed_on_market: Option<Date>,
+    end_of_support: Option<Date>,
+    documentation: retention::DocumentationRetention,
+    supply_events: u64,
+    first_event: Option<Date>,
+    last_event: Option<Date>,
+    /// Retention end of the earliest and latest events: each event is kept 10 years from its own date.
+    supply_retention_from: Option<Date>,
+    supply_retention_to: Option<Date>,
+    supply_basis: msadesk_core::legal::LegalRef,
+}
+
+#[derive(Serialize)]
+struct RetentionReport {
+    product_id: String,
+    our_role: OurRole,
+    role_basis: msadesk_core::legal::LegalRef,
+    versions: Vec<VersionRetention>,
+}
+
+fn retention_cmd(url: &str, a: RetentionArgs) -> Result<ExitCode> {
+    let pid = ProductId::parse(&a.product).map_err(|e| anyhow!("--product: {e}"))?;
+    let mut store = db::open(url)?;
+    let product = store.product(&pid)?.ok_or_else(|| msadesk_store::StoreError::UnknownProduct(pid.clone()))?;
+    let default_role = store.identity()?.map_or(OurRole::Manufacturer, |i| i.default_role);
+    let role = product.our_role.unwrap_or(default_role);
+    let mut versions = Vec::new();
+    for v in store.versions(&pid)? {
+        let q = TraceQuery { product_id: pid.clone(), version: Some(v.version.clone()), from: None, to: None };
+        let (mut n, mut first, mut last) = (0u64, None::<Date>, None::<Date>);
+        store.for_each_event(&q, &mut |e| {
+            n += 1;
+            first = Some(first.map_or(e.date, |f| f.min(e.date)));
+            last = Some(last.map_or(e.date, |l| l.max(e.date)));
+            Ok(())
+        })?;
+        versions.push(VersionRetention {
+            version: v.version.to_string(),
+            placed_on_market: v.placed_on_market,
+            end_of_support: v.end_of_support,
+            documentation: retention::documentation(role, v.placed_on_market, v.end_of_support),
+            supply_events: n,
+            first_event: first,
+            last_event: last,
+            supply_retention_from: first.map(retention::supply_event_end),
+            supply_retention_to: last.map(retention::supply_event_end),
+            supply_basis: msadesk_core::legal::SUPPLY_RETENTION,
+        });
+    }
+    let report = RetentionReport { product_id: pid.to_string(), our_role: role, role_basis: role.duties(), versions };
+    if output::resolve(a.format) == Format::Json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Retention of {} ({}) — our role: {} ({})", product.name, pid, role, role.duties().cite);
+    let mut t = output::table(&["version", "documentation kept until", "basis", "why", "supply events", "event records kept until"]);
+    for v in &report.versions {
+        t.add_row(vec![
+            v.version.clone(),
+            v.documentation.until.map_or("—".into(), |d| d.to_string()),
+            v.documentation.basis.cite.to_string(),
+            v.documentation.explanation.clone(),
+            v.supply_events.to_string(),
+            match (v.supply_retention_from, v.supply_retention_to) {
+                (Some(f), Some(t)) if f == t => f.to_string(),
+                (Some(f), Some(t)) => format!("{f} … {t}"),
+                _ => "—".into(),
+            },
+        ]);
+    }
+    println!("{t}");
+    println!(
+        "Each supply event is kept 10 years from its own date ({}); 29 February + 10 years is 28 February.",
+        msadesk_core::legal::SUPPLY_RETENTION.cite
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn products(url: &str, format: Option<Format>) -> Result<ExitCode> {
+    let mut store = db::open(url)?;
+    #[derive(Serialize)]
+    struct Row {
+        #[serde(flatten)]
+        product: msadesk_core::Product,
+        versions: Vec<msadesk_core::ProductVersion>,
+    }
+    let mut rows = Vec::new();
+    for p in store.products()? {
+        let versions = store.versions(&p.id)?;
+        rows.push(Row { product: p, versions });
+    }
+    if output::resolve(format) == Format::Json {
+        print_json(&rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = output::table(&["product", "name", "GTIN", "manufacturer", "our role", "versions"]);
+    for r in &rows {
+        let p = &r.product;
+        let vs: Vec<String> = r.versions.iter().map(|v| if v.stub { format!("{} (stub)", v.version) } else { v.version.to_string() }).collect();
+        t.add_row(vec![
+            if p.stub { format!("{} (stub)", p.id) } else { p.id.to_string() },
+            p.name.clone(),
+            p.gtin.as_ref().map_or(String::new(), |g| g.as_str().to_string()),
+            p.manufacturer_name.clone().unwrap_or_default(),
+            p.our_role.map_or("(default)".into(), |r| r.to_string()),
+            vs.join(", "),
+        ]);
+    }
+    println!("{t}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn operators(url: &str, format: Option<Format>) -> Result<ExitCode> {
+    let mut store = db::open(url)?;
+    let ops = store.operators()?;
+    if output::resolve(format) == Format::Json {
+        print_json(&ops)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = output::table(&["operator", "name", "address", "country", "e-mail", "phone"]);
+    for p in &ops {
+        t.add_row(vec![
+            p.id.to_string(),
+            p.name.clone(),
+            p.address.clone(),
+            p.country.to_string(),
+            p.email.as_ref().map_or(String::new(), |e| e.as_str().to_string()),
+            p.phone.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(url: &str, format: Option<Format>) -> Result<ExitCode> {
+    let mut store = db::open(url)?;
+    let counts = store.counts()?;
+    let identity = store.identity()?;
+    #[derive(Serialize)]
+    struct Status<'a> {
+        engine: &'a str,
+        database: String,
+        identity: Option<OwnIdentity>,
+        #[serde(flatten)]
+        counts: msadesk_store::Counts,
+    }
+    let s = Status { engine: store.engine(), database: db::redacted(url), identity, counts };
+    if output::resolve(format) == Format::Json {
+        print_json(&s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Database: {} ({})", s.database, s.engine);
+    match &s.identity {
+        Some(i) => println!("We are:   {} ({}), default role {}", i.name, i.member_state, i.default_role),
+        None => println!("We are:   not set — run `msadesk init --name … --address … --member-state CC --role ROLE`"),
+    }
+    let c = &s.counts;
+    println!(
+        "Holds:    {} products, {} versions, {} operators, {} supply events, {} audit entries",
+        c.products, c.versions, c.operators, c.supply_events, c.audit_entries
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit_verify(url: &str, format: Option<Format>) -> Result<ExitCode> {
+    let mut store = db::open(url)?;
+    let entries = store.audit_entries()?;
+    let broken = msadesk_core::audit::verify(&entries);
+    #[derive(Serialize)]
+    struct Verify {
+        entries: usize,
+        head: Option<String>,
+        ok: bool,
+        first_break: Option<msadesk_core::audit::ChainBreak>,
+    }
+    let v = Verify { entries: entries.len(), head: entries.last().map(|e| e.hash.clone()), ok: broken.is_none(), first_break: broken };
+    if output::resolve(format) == Format::Json {
+        print_json(&v)?;
+    } else if let Some(b) = &v.first_break {
+        eprintln!("audit trail BROKEN at entry {}: {}", b.seq, b.reason);
+    } else {
+        println!("audit trail intact: {} entries, head {}", v.entries, v.head.as_deref().unwrap_or("(empty)"));
+    }
+    Ok(if v.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn demo(url: &str, a: DemoArgs) -> Result<ExitCode> {
+    let mut store = db::open(url)?;
+    if store.counts()?.supply_events > 0 {
+        eprintln!("{} already holds supply events: showing them without loading the demo again", db::redacted(url));
+    } else {
+        let data = Dataset::new(a.events, a.seed);
+        let meta = meta(Some(format!("demo (seed {})", a.seed)));
+        store.set_identity(&demo_identity(), &meta)?;
+        let mut products = msadesk_store::VecSource::new(data.products.clone());
+        let p = store.import_products(&mut products, &meta)?;
+        let events: Vec<SupplyEvent> = data.collect();
+        let s = store.import_supply(&mut msadesk_store::VecSource::new(events), &meta)?;
+        let c = store.counts()?;
+        eprintln!(
+            "Loaded the demo into {}: {} product versions, {} supply events, {} operators.",
+            db::redacted(url),
+            p.new,
+            s.new,
+            c.operators
+        );
+    }
+    let q = TraceQuery {
+        product_id: ProductId::parse("SH-CAM-200")?,
+        version: Some(Version::parse("1.2.0")?),
+        from: Date::from_ymd(2025, 1, 1),
+        to: Date::from_ymd(2025, 12, 31),
+    };
+    let t = store.trace(&q)?;
+    output::print_trace(&t);
+    println!();
+    println!("Next: msadesk trace --product SH-CAM-200 --format csv · msadesk products · msadesk retention --product SH-CAM-200 · msadesk export epcis --product SH-CAM-200");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_generate(events: u64, seed: u64, out: &Path) -> Result<ExitCode> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let data = Dataset::new(events, seed);
+    let products_path = out.join("products.csv");
+    write_atomically(&products_path, |w| {
+        let mut pw = msadesk_formats::csv_export::ProductCsvWriter::new(w)?;
+        for p in &data.products {
+            pw.write(p)?;
+        }
+        pw.finish()?;
+        Ok(())
+    })?;
+    let supply_path = out.join("supply.csv");
+    write_atomically(&supply_path, |w| {
+        let mut sw = msadesk_formats::csv_export::SupplyCsvWriter::new(w)?;
+        for e in data {
+            sw.write(&e)?;
+        }
+        sw.finish()?;
+        Ok(())
+    })?;
+    eprintln!("wrote {} and {} ({events} events, seed {seed})", products_path.display(), supply_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_trace(url: &str, product: &str, version: Option<&str>, iterations: u32) -> Result<ExitCode> {
+    let q = trace_query(product, version, None, None)?;
+    let mut store = db::open(url)?;
+    let first = store.trace(&q)?; // warm the cache, and report the answer's size
+    let mut times = Vec::with_capacity(iterations as usize);
+    for _ in 0..iterations.max(1) {
+        let start = std::time::Instant::now();
+        let t = store.trace(&q)?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(t);
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    print_json(&serde_json::json!({
+        "product": product,
+        "counterparties": first.upstream.len() + first.downstream.len(),
+        "deliveries": first.upstream.iter().chain(&first.downstream).map(|e| e.deliveries).sum::<u64>(),
+        "iterations": times.len(),
+        "p50_ms": pct(0.5),
+        "p99_ms": pct(0.99),
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// EPCIS import: the whole document is parsed (EPCIS documents are JSON trees), then its events go
+/// to the store with the same atomic / skip-invalid policy as CSV.
+pub fn epcis_import(
+    _store: &mut dyn Store,
+    path: &Path,
+    _name: &str,
+    _skip_invalid: bool,
+    _meta: &ChangeMeta,
+) -> Result<(ImportStats, Vec<Diagnostic>, u64)> {
+    bail!("EPCIS import of {} is not available yet", path.display())
+}
+
+/// EPCIS export of the events a query covers.
+pub fn epcis_export(_store: &mut dyn Store, _q: &TraceQuery, _w: &mut dyn Write) -> Result<()> {
+    bail!("EPCIS export is not available yet")
+}

@@ -1,0 +1,57 @@
+//! The dependency rules of ARCHITECTURE.md, checked mechanically from `cargo metadata`.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+fn dependencies() -> BTreeMap<String, Vec<String>> {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let mut map = BTreeMap::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        let deps = p["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|d| d["kind"].is_null()) // normal dependencies; dev-dependencies may differ
+            .map(|d| d["name"].as_str().expect("name").to_string())
+            .collect();
+        map.insert(p["name"].as_str().expect("name").to_string(), deps);
+    }
+    map
+}
+
+const IO_CRATES: &[&str] = &["rusqlite", "postgres", "tokio", "tokio-postgres", "sqlx", "axum", "hyper", "reqwest", "lettre", "libsqlite3-sys"];
+
+#[test]
+fn the_core_is_pure() {
+    let deps = dependencies();
+    let core = &deps["msadesk-core"];
+    let allowed = ["jiff", "serde", "sha2", "thiserror"];
+    for d in core {
+        assert!(allowed.contains(&d.as_str()), "msadesk-core must stay free of I/O: it depends on {d}");
+    }
+}
+
+#[test]
+fn only_engines_know_sql_and_only_the_binary_picks_an_engine() {
+    let deps = dependencies();
+    for (krate, list) in &deps {
+        let is_engine = krate.starts_with("msadesk-store-");
+        for d in list {
+            if IO_CRATES.contains(&d.as_str()) {
+                assert!(is_engine, "{krate} depends on {d}: only the engine crates may talk to a database");
+            }
+            if d.starts_with("msadesk-store-") {
+                assert_eq!(krate, "msadesk", "{krate} depends on the engine {d}: only the binary chooses engines");
+            }
+        }
+    }
+    for lib in ["msadesk-formats", "msadesk-store"] {
+        assert!(!deps[lib].iter().any(|d| d == "msadesk"), "{lib} must not depend on the binary");
+    }
+}

@@ -1,0 +1,245 @@
+//! The `msadesk` binary end to end: real processes on real database files, as a user runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = format!("sqlite:{}", dir.path().join("t.db").display());
+        Env { dir, db }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, content).expect("write fixture");
+        p
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_msadesk"))
+            .args(args)
+            .env("MSADESK_DATABASE", &self.db)
+            .env("USER", "tester")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run msadesk")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "msadesk {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&self.ok(&a)).expect("JSON output")
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const PRODUCTS: &str = "product_id,product_name,version,manufacturer_id,manufacturer_name,manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support,gtin,our_role
+CAM-1,Camera,1.0,MAN-1,Maker Ltd,1 Factory Road,CN,sales@maker.example,2024-02-29,2027-06-30,4006381333931,
+CAM-1,Camera,2.0,MAN-1,Maker Ltd,1 Factory Road,CN,sales@maker.example,2026-05-01,2040-12-31,,
+PLUG,Smart plug,1.0,MAN-1,Maker Ltd,1 Factory Road,CN,sales@maker.example,2025-01-01,,,distributor
+";
+
+const SUPPLY: &str = "direction,date,product_id,version,quantity,counterparty_id,counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference
+received,2026-01-05,CAM-1,1.0,500,MAN-1,Maker Ltd,1 Factory Road,CN,sales@maker.example,manufacturer,DN-1
+supplied,2026-01-10,CAM-1,1.0,20,D-1,\"Łódź \"\"Elektro\"\" Sp. z o.o.\",\"ul. Długa 1, 90-001 Łódź\",PL,biuro@elektro.example,distributor,INV-1
+supplied,2026-01-31,CAM-1,1.0,30,D-1,\"Łódź \"\"Elektro\"\" Sp. z o.o.\",\"ul. Długa 1, 90-001 Łódź\",PL,biuro@elektro.example,distributor,INV-2
+supplied,2026-02-01,CAM-1,1.0,40,D-2,Müller Handel GmbH,Hauptstraße 5,DE,,distributor,INV-3
+supplied,2026-02-15,CAM-1,2.0,7,D-2,Müller Handel GmbH,Hauptstraße 5,DE,,distributor,INV-4
+";
+
+#[test]
+fn import_trace_and_reimport() {
+    let env = Env::sqlite();
+    let p = env.write("products.csv", PRODUCTS);
+    let s = env.write("supply.csv", SUPPLY);
+    let r = env.json(&["import", "products", p.to_str().unwrap()]);
+    assert_eq!((r["new"].as_u64(), r["committed"].as_bool()), (Some(3), Some(true)));
+    let r = env.json(&["import", "supply", s.to_str().unwrap()]);
+    assert_eq!(r["new"], 5);
+
+    // Importing the same file again adds nothing and says so.
+    let out = env.run(&["import", "supply", s.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("5 supply events read: 0 new, 5 already present"), "{}", stderr(&out));
+
+    let t = env.json(&["trace", "--product", "CAM-1", "--from", "2026-01-10", "--to", "2026-01-31"]);
+    assert_eq!(t["product_id"], "CAM-1");
+    assert_eq!(t["version"], Value::Null);
+    assert_eq!(t["from"], "2026-01-10");
+    assert_eq!(t["upstream"].as_array().map(Vec::len), Some(0));
+    let down = t["downstream"].as_array().expect("downstream");
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0]["name"], "Łódź \"Elektro\" Sp. z o.o.");
+    assert_eq!(down[0]["quantity"], 50);
+    assert_eq!(down[0]["deliveries"], 2);
+    assert_eq!(down[0]["first_date"], "2026-01-10");
+    assert_eq!(down[0]["last_date"], "2026-01-31");
+    assert_eq!(down[0]["country"], "PL");
+    for key in ["operator_id", "address", "email", "role"] {
+        assert!(down[0].get(key).is_some(), "missing {key}");
+    }
+
+    let t = env.json(&["trace", "--product", "CAM-1", "--version", "2.0"]);
+    assert_eq!(t["downstream"][0]["quantity"], 7);
+
+    let csv = env.ok(&["trace", "--product", "CAM-1", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("direction,operator_id,name,address"));
+    assert_eq!(csv.lines().count(), 1 + 1 + 2);
+    assert!(csv.contains("upstream,MAN-1,Maker Ltd"));
+
+    // A product without events answers empty; an unknown one is an error that says so.
+    let t = env.json(&["trace", "--product", "PLUG"]);
+    assert_eq!(t["downstream"].as_array().map(Vec::len), Some(0));
+    let out = env.run(&["trace", "--product", "NOPE"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("product 'NOPE' is not in the registry"), "{}", stderr(&out));
+}
+
+#[test]
+fn one_invalid_row_rejects_the_whole_file_and_writes_nothing() {
+    let env = Env::sqlite();
+    let bad = format!("{SUPPLY}supplied,2026-13-01,CAM-1,1.0,-5,D-9,,Addr,XX,,seller,INV-9\n");
+    let f = env.write("bad.csv", &bad);
+    let out = env.run(&["import", "supply", f.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.csv:7: column 'date': '2026-13-01' is not a date"), "{err}");
+    assert!(err.contains("bad.csv:7: column 'quantity'"), "{err}");
+    assert!(err.contains("bad.csv:7: column 'counterparty_name'"), "{err}");
+    assert!(err.contains("bad.csv:7: column 'counterparty_country'"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let st = env.json(&["status"]);
+    assert_eq!(st["supply_events"], 0);
+    assert_eq!(st["products"], 0);
+
+    // --skip-invalid imports the valid rows and writes the rejected one next to the input.
+    let out = env.run(&["import", "supply", "--skip-invalid", f.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.json(&["status"])["supply_events"], 5);
+    let rejected = std::fs::read_to_string(env.path("bad.csv.rejected.csv")).expect("rejected file");
+    assert_eq!(rejected.lines().count(), 2);
+    assert!(rejected.lines().nth(1).unwrap().starts_with("7,date:"), "{rejected}");
+    // Stub products were created and reported for the supply rows without master data.
+    assert!(stderr(&out).contains("warning: CAM-1 version 1.0 is not in the product master data"), "{}", stderr(&out));
+}
+
+#[test]
+fn retention_shows_both_periods_with_their_basis() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "ACME Import GmbH", "--address", "Hafenstraße 1, 20457 Hamburg", "--member-state", "DE", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    let r = env.json(&["retention", "--product", "CAM-1"]);
+    assert_eq!(r["our_role"], "importer");
+    let v1 = &r["versions"][0];
+    assert_eq!(v1["version"], "1.0");
+    // Placed 2024-02-29 + 10 years = 2034-02-28, later than the end of support in 2027.
+    assert_eq!(v1["documentation"]["until"], "2034-02-28");
+    assert_eq!(v1["documentation"]["basis"]["cite"], "CRA Art 19(6)");
+    assert_eq!(v1["supply_retention_from"], "2036-01-05");
+    assert_eq!(v1["supply_retention_to"], "2036-02-01");
+    assert_eq!(v1["supply_basis"]["cite"], "CRA Art 23(2)");
+    // End of support later than placing + 10 years wins.
+    assert_eq!(r["versions"][1]["documentation"]["until"], "2040-12-31");
+    // We distribute PLUG: no documentation retention duty.
+    let r = env.json(&["retention", "--product", "PLUG"]);
+    assert_eq!(r["our_role"], "distributor");
+    assert_eq!(r["versions"][0]["documentation"]["until"], Value::Null);
+}
+
+#[test]
+fn init_validates_and_every_change_is_audited() {
+    let env = Env::sqlite();
+    let out = env.run(&["init", "--name", "X", "--address", "Y", "--member-state", "CH", "--role", "importer"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--member-state: 'CH' is not an EU/EEA Member State"), "{}", stderr(&out));
+    let out = env.run(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "retailer"]);
+    assert!(stderr(&out).contains("--role: 'retailer' is not a role"), "{}", stderr(&out));
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "distributor"]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(2)));
+
+    // Tampering behind msadesk's back is caught.
+    let conn = rusqlite_free_edit(&env.path("t.db"));
+    assert!(conn, "edited the database");
+    let out = env.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("BROKEN at entry 2"), "{}", stderr(&out));
+}
+
+/// Edits an audit entry with the sqlite3 command-line shell, as an intruder would.
+fn rusqlite_free_edit(db: &Path) -> bool {
+    Command::new("sqlite3")
+        .arg(db)
+        .arg("UPDATE audit_log SET detail = replace(detail, '\"new\":5', '\"new\":4') WHERE seq = 2;")
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn demo_loads_a_realistic_dataset_and_shows_a_trace() {
+    let env = Env::sqlite();
+    let out = env.ok(&["demo", "--events", "3000"]);
+    assert!(out.contains("Trace of SH-CAM-200"), "{out}");
+    assert!(out.contains("Downstream: operators we supplied"), "{out}");
+    let st = env.json(&["status"]);
+    assert_eq!(st["supply_events"], 3000);
+    assert!(st["operators"].as_u64().unwrap() >= 300, "{st}");
+    // Running it again does not load twice.
+    env.ok(&["demo", "--events", "3000"]);
+    assert_eq!(env.json(&["status"])["supply_events"], 3000);
+    let products = env.json(&["products"]);
+    assert!(products.as_array().unwrap().len() >= 8);
+    let ops = env.json(&["operators"]);
+    assert!(ops.as_array().unwrap().iter().map(|o| o["country"].as_str().unwrap()).collect::<std::collections::HashSet<_>>().len() >= 10);
+}
+
+#[test]
+fn supply_csv_export_reimports_to_the_same_registry() {
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "2000"]);
+    let out = env.path("export.csv");
+    env.ok(&["export", "supply", "--product", "SH-CAM-200", "--output", out.to_str().unwrap()]);
+    let before = env.json(&["trace", "--product", "SH-CAM-200"]);
+
+    let other = Env::sqlite();
+    other.ok(&["import", "supply", out.to_str().unwrap()]);
+    let after = other.json(&["trace", "--product", "SH-CAM-200"]);
+    assert_eq!(before, after);
+}
+
+#[test]
+fn help_has_examples_and_bad_database_urls_are_explained() {
+    let env = Env::sqlite();
+    for cmd in [&["import", "supply", "--help"][..], &["trace", "--help"], &["init", "--help"], &["export", "epcis", "--help"], &["retention", "--help"]] {
+        let out = env.ok(cmd);
+        assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_msadesk")).args(["--database", "mysql://x", "status"]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("use sqlite:PATH"), "{}", stderr(&out));
+}
