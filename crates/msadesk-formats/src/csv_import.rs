@@ -196,7 +196,7 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
     /// Reads the header line and checks that every required column is there.
     pub fn new(input: R, file: &str, on_invalid: OnInvalid<'w>) -> Result<Self, Diagnostic> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
-        let diag = |message: String| Diagnostic { file: file.to_string(), line: Some(1), pointer: None, field: None, message };
+        let diag = |message: String| Diagnostic { file: file.to_string(), line: Some(1), pointer: None, field: None, message, skipped: false };
         let headers = reader.headers().map_err(|e| diag(format!("cannot read the header line: {}", csv_error_text(&e))))?.clone();
         let mut index = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
@@ -265,7 +265,7 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
 
     fn diag(&mut self, line: Option<u64>, field: Option<String>, message: String) {
         if self.diagnostics.len() < MAX_MESSAGES {
-            self.diagnostics.push(Diagnostic { file: self.file.clone(), line, pointer: None, field, message });
+            self.diagnostics.push(Diagnostic { file: self.file.clone(), line, pointer: None, field, message, skipped: false });
         }
     }
 

@@ -31,6 +31,11 @@ pub struct Diagnostic {
     pub field: Option<String>,
     /// What was wrong, and what was expected.
     pub message: String,
+    /// A part of the input that is deliberately not imported (an EPCIS event that is not a supply
+    /// event), reported so that nothing is dropped silently, but not an error: it does not stop an
+    /// atomic import. Its message starts with "not imported:".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 impl fmt::Display for Diagnostic {
@@ -44,6 +49,9 @@ impl fmt::Display for Diagnostic {
         }
         if let Some(field) = &self.field {
             write!(f, ": column '{field}'")?;
+        }
+        if self.skipped {
+            write!(f, ": warning")?;
         }
         write!(f, ": {}", self.message)
     }

@@ -377,7 +377,7 @@ where
     let mut store = db::open(url)?;
     let meta = meta(Some(name.clone()));
     let (stats, diagnostics, invalid, rejected) = if kind == Kind::Supply && is_json_file(&a.file)? {
-        let (stats, diags, invalid) = crate::cli::epcis_import(store.as_mut(), &a.file, &name, a.skip_invalid, &meta)?;
+        let (stats, diags, invalid) = epcis_import(store.as_mut(), &a.file, &name, a.skip_invalid, &meta)?;
         (stats, diags, invalid, None)
     } else {
         let rejected = a.skip_invalid.then(|| rejected_path(&a.file));
@@ -524,7 +524,7 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
 fn export(url: &str, a: ExportArgs, kind: ExportKind) -> Result<ExitCode> {
     let q = trace_query(&a.product, a.version.as_deref(), a.from.as_deref(), a.to.as_deref())?;
     let mut store = db::open(url)?;
-    let write = |w: &mut dyn Write| -> Result<()> {
+    let mut write = |w: &mut dyn Write| -> Result<()> {
         match kind {
             ExportKind::Csv => {
                 let mut wtr = msadesk_formats::csv_export::SupplyCsvWriter::new(w)?;
@@ -532,7 +532,7 @@ fn export(url: &str, a: ExportArgs, kind: ExportKind) -> Result<ExitCode> {
                 wtr.finish()?;
                 Ok(())
             }
-            ExportKind::Epcis => crate::cli::epcis_export(store.as_mut(), &q, w),
+            ExportKind::Epcis => epcis_export(store.as_mut(), &q, w),
         }
     };
     let n_written = match &a.output {
@@ -733,9 +733,13 @@ fn audit_verify(url: &str, format: Option<Format>) -> Result<ExitCode> {
     let v = Verify { entries: entries.len(), head: entries.last().map(|e| e.hash.clone()), ok: broken.is_none(), first_break: broken };
     if output::resolve(format) == Format::Json {
         print_json(&v)?;
-    } else if let Some(b) = &v.first_break {
-        eprintln!("audit trail BROKEN at entry {}: {}", b.seq, b.reason);
-    } else {
+    }
+    if let Some(b) = &v.first_break {
+        eprintln!(
+            "audit trail BROKEN at entry {}: {}. Records were changed outside msadesk: keep this database as evidence and restore from a backup",
+            b.seq, b.reason
+        );
+    } else if output::resolve(format) != Format::Json {
         println!("audit trail intact: {} entries, head {}", v.entries, v.head.as_deref().unwrap_or("(empty)"));
     }
     Ok(if v.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -824,19 +828,71 @@ fn bench_trace(url: &str, product: &str, version: Option<&str>, iterations: u32)
     Ok(ExitCode::SUCCESS)
 }
 
-/// EPCIS import: the whole document is parsed (EPCIS documents are JSON trees), then its events go
-/// to the store with the same atomic / skip-invalid policy as CSV.
+/// EPCIS import: the document's events go to the store with the same atomic / skip-invalid policy as
+/// CSV. Events that are not supply events are reported as warnings and do not block the import.
 pub fn epcis_import(
-    _store: &mut dyn Store,
+    store: &mut dyn Store,
     path: &Path,
-    _name: &str,
-    _skip_invalid: bool,
-    _meta: &ChangeMeta,
+    name: &str,
+    skip_invalid: bool,
+    meta: &ChangeMeta,
 ) -> Result<(ImportStats, Vec<Diagnostic>, u64)> {
-    bail!("EPCIS import of {} is not available yet", path.display())
+    use msadesk_formats::epcis::{ImportContext, own_party_uri, read_document};
+    let gtins: Vec<_> = store.products()?.into_iter().filter_map(|p| p.gtin.map(|g| (g, p.id))).collect();
+    let own: Vec<String> = store.identity()?.iter().map(own_party_uri).collect();
+    let ctx = ImportContext::new(gtins, own);
+    let items = match read_document(open_input(path)?, name, &ctx) {
+        Ok(items) => items,
+        Err(d) => return Ok((ImportStats::default(), vec![d], 1)),
+    };
+    let mut src = EpcisSource { items: items.into_iter(), skip_invalid, invalid: 0, diagnostics: Vec::new() };
+    let stats = store.import_supply(&mut src, meta)?;
+    Ok((stats, src.diagnostics, src.invalid))
+}
+
+struct EpcisSource {
+    items: std::vec::IntoIter<Result<msadesk_store::Row<SupplyEvent>, Diagnostic>>,
+    skip_invalid: bool,
+    invalid: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl RowSource<SupplyEvent> for EpcisSource {
+    fn next_row(&mut self) -> Option<msadesk_store::Row<SupplyEvent>> {
+        for item in self.items.by_ref() {
+            match item {
+                Ok(row) if self.invalid == 0 || self.skip_invalid => return Some(row),
+                Ok(_) => {}
+                Err(d) => {
+                    if !d.skipped {
+                        self.invalid += 1;
+                    }
+                    if self.diagnostics.len() < msadesk_store::MAX_MESSAGES {
+                        self.diagnostics.push(d);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn commit_allowed(&self) -> bool {
+        self.invalid == 0 || self.skip_invalid
+    }
 }
 
 /// EPCIS export of the events a query covers.
-pub fn epcis_export(_store: &mut dyn Store, _q: &TraceQuery, _w: &mut dyn Write) -> Result<()> {
-    bail!("EPCIS export is not available yet")
+pub fn epcis_export(store: &mut dyn Store, q: &TraceQuery, w: &mut dyn Write) -> Result<()> {
+    use msadesk_formats::epcis::{ExportContext, write_document};
+    let own = store
+        .identity()?
+        .ok_or_else(|| anyhow!("an EPCIS document names us as a party, and we are not set up: run `msadesk init --name … --address … --member-state CC --role ROLE` first"))?;
+    let gtins = store.products()?.into_iter().filter_map(|p| p.gtin.map(|g| (p.id, g))).collect();
+    let mut events = Vec::new();
+    store.for_each_event(q, &mut |e| {
+        events.push(e);
+        Ok(())
+    })?;
+    let ctx = ExportContext { own, creation_date: now_rfc3339(), gtins };
+    write_document(w, events, &ctx).context("cannot write the EPCIS document")
 }
