@@ -46,7 +46,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The hash of an entry, given the previous entry's hash.
-pub fn entry_hash(prev_hash: &str, seq: i64, at: &str, actor: &str, entity: &str, action: &str, detail: &str) -> String {
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    entity: &str,
+    action: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     for field in [prev_hash, &seq.to_string(), at, actor, entity, action, detail] {
         h.update((field.len() as u64).to_le_bytes());
@@ -65,20 +73,24 @@ pub struct ChainBreak {
 /// Walks entries in order and returns the first broken link.
 pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Option<ChainBreak> {
     let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
-    for e in entries {
+    for (expected_seq, e) in (1..).zip(entries) {
         if e.seq != expected_seq {
-            return Some(ChainBreak { seq: e.seq, reason: format!("entry {expected_seq} is missing (found {} next)", e.seq) });
+            return Some(ChainBreak {
+                seq: e.seq,
+                reason: format!("entry {expected_seq} is missing (found {} next)", e.seq),
+            });
         }
         if e.prev_hash != prev {
-            return Some(ChainBreak { seq: e.seq, reason: "its previous-hash does not match the entry before it".into() });
+            return Some(ChainBreak {
+                seq: e.seq,
+                reason: "its previous-hash does not match the entry before it".into(),
+            });
         }
         let want = entry_hash(&e.prev_hash, e.seq, &e.at, &e.actor, &e.entity, &e.action, &e.detail);
         if e.hash != want {
             return Some(ChainBreak { seq: e.seq, reason: "its content was changed after it was written".into() });
         }
         prev = e.hash.clone();
-        expected_seq += 1;
     }
     None
 }

@@ -36,9 +36,8 @@ impl Date {
         if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
             return Err(err());
         }
-        let num = |r: std::ops::Range<usize>| -> i16 {
-            b[r].iter().fold(0i16, |acc, d| acc * 10 + i16::from(d - b'0'))
-        };
+        let num =
+            |r: std::ops::Range<usize>| -> i16 { b[r].iter().fold(0i16, |acc, d| acc * 10 + i16::from(d - b'0')) };
         let (y, m, d) = (num(0..4), num(5..7), num(8..10));
         if !(1900..=9999).contains(&y) {
             return Err(err());

@@ -64,18 +64,10 @@ pub const ROLE_MANUFACTURER: LegalRef = LegalRef {
     cite: "CRA Art 13, Art 14",
     summary: "Obligations of manufacturers; reporting of actively exploited vulnerabilities and severe incidents.",
 };
-pub const ROLE_AUTHORISED_REP: LegalRef = LegalRef {
-    cite: "CRA Art 18",
-    summary: "Obligations of authorised representatives.",
-};
-pub const ROLE_IMPORTER: LegalRef = LegalRef {
-    cite: "CRA Art 19",
-    summary: "Obligations of importers.",
-};
-pub const ROLE_DISTRIBUTOR: LegalRef = LegalRef {
-    cite: "CRA Art 20",
-    summary: "Obligations of distributors.",
-};
+pub const ROLE_AUTHORISED_REP: LegalRef =
+    LegalRef { cite: "CRA Art 18", summary: "Obligations of authorised representatives." };
+pub const ROLE_IMPORTER: LegalRef = LegalRef { cite: "CRA Art 19", summary: "Obligations of importers." };
+pub const ROLE_DISTRIBUTOR: LegalRef = LegalRef { cite: "CRA Art 20", summary: "Obligations of distributors." };
 
 /// Market surveillance authorities may also ask for supply chain details and quantities.
 pub const MSR_SUPPLY_CHAIN_DETAILS: LegalRef = LegalRef {

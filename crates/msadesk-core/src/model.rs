@@ -102,8 +102,8 @@ const ISO_3166_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ B
 
 /// EU Member States (ISO codes: Greece is GR, which EU documents write EL).
 pub const EU_MEMBER_STATES: [&str; 27] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
-    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 /// EEA states outside the EU, where the CRA also applies through the EEA Agreement.
 pub const EEA_NON_EU: [&str; 3] = ["IS", "LI", "NO"];
@@ -195,7 +195,11 @@ impl Email {
         let v = value.trim();
         let ok = v.len() <= 254
             && v.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
             })
             && !v.chars().any(|c| c.is_whitespace() || c.is_control());
         if ok {
@@ -211,12 +215,8 @@ impl Email {
 
 fn gs1_check_digit_ok(digits: &[u8]) -> bool {
     let (body, check) = digits.split_at(digits.len() - 1);
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 =
+        body.iter().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
     (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
 }
 
@@ -225,7 +225,10 @@ fn gs1_number(value: &str, lengths: &[usize], what: &str) -> Result<String, Valu
     let b = v.as_bytes();
     if !lengths.contains(&b.len()) || !b.iter().all(u8::is_ascii_digit) {
         let l: Vec<String> = lengths.iter().map(ToString::to_string).collect();
-        return Err(ValueError::new(format!("'{v}' is not a {what}: expected {} digits", l.join(", ").replacen(", ", " or ", l.len().saturating_sub(2).min(1)))));
+        return Err(ValueError::new(format!(
+            "'{v}' is not a {what}: expected {} digits",
+            l.join(", ").replacen(", ", " or ", l.len().saturating_sub(2).min(1))
+        )));
     }
     if !gs1_check_digit_ok(b) {
         return Err(ValueError::new(format!("'{v}' is not a {what}: its check digit is wrong")));
@@ -406,8 +409,12 @@ pub fn parse_quantity(value: &str) -> Result<u64, ValueError> {
     let v = value.trim();
     match v.parse::<i128>() {
         Ok(n) if n >= 1 && n <= i64::MAX as i128 => Ok(n as u64),
-        Ok(_) => Err(ValueError::new(format!("quantity {v} is not allowed: expected a whole number of units, at least 1"))),
-        Err(_) => Err(ValueError::new(format!("'{v}' is not a quantity: expected a whole number of units, at least 1"))),
+        Ok(_) => {
+            Err(ValueError::new(format!("quantity {v} is not allowed: expected a whole number of units, at least 1")))
+        }
+        Err(_) => {
+            Err(ValueError::new(format!("'{v}' is not a quantity: expected a whole number of units, at least 1")))
+        }
     }
 }
 

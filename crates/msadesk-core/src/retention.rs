@@ -48,14 +48,22 @@ pub fn documentation(
         return DocumentationRetention {
             until: None,
             basis,
-            explanation: "unknown: the placing-on-the-market date is missing; import it with `msadesk import products`".into(),
+            explanation: "unknown: the placing-on-the-market date is missing; import it with `msadesk import products`"
+                .into(),
         };
     };
     let ten_years = placed.plus_years(legal::DOCUMENTATION_RETENTION_YEARS);
     let (until, explanation) = match end_of_support {
-        Some(eos) if eos > ten_years => (eos, format!("end of support {eos} is later than placing on the market {placed} + 10 years")),
-        Some(eos) => (ten_years, format!("placing on the market {placed} + 10 years is later than end of support {eos}")),
-        None => (ten_years, format!("placing on the market {placed} + 10 years (end of support unknown: it may extend this)")),
+        Some(eos) if eos > ten_years => {
+            (eos, format!("end of support {eos} is later than placing on the market {placed} + 10 years"))
+        }
+        Some(eos) => {
+            (ten_years, format!("placing on the market {placed} + 10 years is later than end of support {eos}"))
+        }
+        None => (
+            ten_years,
+            format!("placing on the market {placed} + 10 years (end of support unknown: it may extend this)"),
+        ),
     };
     DocumentationRetention { until: Some(until), basis, explanation }
 }
@@ -84,7 +92,13 @@ mod tests {
         check(OurRole::Manufacturer, Some("2027-12-11"), Some("2032-12-11"), Some("2037-12-11"), "CRA Art 13(13)");
         check(OurRole::Manufacturer, Some("2027-12-11"), Some("2040-06-30"), Some("2040-06-30"), "CRA Art 13(13)");
         check(OurRole::Importer, Some("2024-02-29"), None, Some("2034-02-28"), "CRA Art 19(6)");
-        check(OurRole::AuthorisedRepresentative, Some("2028-01-01"), Some("2028-01-01"), Some("2038-01-01"), "CRA Art 18(3)(a)");
+        check(
+            OurRole::AuthorisedRepresentative,
+            Some("2028-01-01"),
+            Some("2028-01-01"),
+            Some("2038-01-01"),
+            "CRA Art 18(3)(a)",
+        );
         check(OurRole::Distributor, Some("2028-01-01"), Some("2045-01-01"), None, "CRA Art 20");
         check(OurRole::Manufacturer, None, Some("2045-01-01"), None, "CRA Art 13(13)");
     }

@@ -67,8 +67,14 @@ impl Trace {
         }
         for list in [&mut upstream, &mut downstream] {
             list.sort_by(|a, b| {
-                (a.name.to_lowercase(), &a.name, &a.operator_id, a.first_date, &a.address, a.role)
-                    .cmp(&(b.name.to_lowercase(), &b.name, &b.operator_id, b.first_date, &b.address, b.role))
+                (a.name.to_lowercase(), &a.name, &a.operator_id, a.first_date, &a.address, a.role).cmp(&(
+                    b.name.to_lowercase(),
+                    &b.name,
+                    &b.operator_id,
+                    b.first_date,
+                    &b.address,
+                    b.role,
+                ))
             });
         }
         Trace {

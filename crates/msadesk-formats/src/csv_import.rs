@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 
 use msadesk_core::{
-    Country, Date, Direction, Email, Gln, Gtin, OperatorId, OperatorRole, OurRole, Party, ProductId, ProductRecord, SupplyEvent,
-    ValueError, Version, optional_text, parse_quantity, required_text,
+    Country, Date, Direction, Email, Gln, Gtin, OperatorId, OperatorRole, OurRole, Party, ProductId, ProductRecord,
+    SupplyEvent, ValueError, Version, optional_text, parse_quantity, required_text,
 };
 use msadesk_store::{MAX_MESSAGES, Row, RowSource};
 
@@ -97,7 +97,12 @@ impl FieldErrors {
     }
 }
 
-fn optional<T>(errs: &mut FieldErrors, f: &Fields<'_>, column: &str, parse: impl Fn(&str) -> Result<T, ValueError>) -> Option<T> {
+fn optional<T>(
+    errs: &mut FieldErrors,
+    f: &Fields<'_>,
+    column: &str,
+    parse: impl Fn(&str) -> Result<T, ValueError>,
+) -> Option<T> {
     let v = f.get(column);
     if v.is_empty() { None } else { errs.take(column, parse(v)) }
 }
@@ -123,7 +128,9 @@ impl CsvRecord for SupplyEvent {
     fn from_row(f: &Fields<'_>) -> Result<Self, Vec<(String, String)>> {
         let mut e = FieldErrors(Vec::new());
         let direction = e.take("direction", Direction::parse(f.get("direction")));
-        let date = e.required(f, "date").and_then(|v| e.take("date", Date::parse(v).map_err(|d| ValueError { message: d.to_string() })));
+        let date = e
+            .required(f, "date")
+            .and_then(|v| e.take("date", Date::parse(v).map_err(|d| ValueError { message: d.to_string() })));
         let product_id = e.take("product_id", ProductId::parse(f.get("product_id")));
         let version = e.take("version", Version::parse(f.get("version")));
         let quantity = e.take("quantity", parse_quantity(f.get("quantity")));
@@ -131,11 +138,24 @@ impl CsvRecord for SupplyEvent {
         let role = e.take("counterparty_role", OperatorRole::parse(f.get("counterparty_role")));
         let reference = e.take("reference", optional_text("reference", f.get("reference"))).flatten();
         match (direction, date, product_id, version, quantity, counterparty, role) {
-            (Some(direction), Some(date), Some(product_id), Some(version), Some(quantity), Some(counterparty), Some(counterparty_role))
-                if e.0.is_empty() =>
-            {
-                Ok(SupplyEvent { direction, date, product_id, version, quantity, counterparty, counterparty_role, reference })
-            }
+            (
+                Some(direction),
+                Some(date),
+                Some(product_id),
+                Some(version),
+                Some(quantity),
+                Some(counterparty),
+                Some(counterparty_role),
+            ) if e.0.is_empty() => Ok(SupplyEvent {
+                direction,
+                date,
+                product_id,
+                version,
+                quantity,
+                counterparty,
+                counterparty_role,
+                reference,
+            }),
             _ => Err(e.0),
         }
     }
@@ -150,7 +170,9 @@ impl CsvRecord for ProductRecord {
         let name = e.take("product_name", required_text("product_name", f.get("product_name")));
         let version = e.take("version", Version::parse(f.get("version")));
         let manufacturer = party(&mut e, f, "manufacturer");
-        let date = |e: &mut FieldErrors, c: &str| optional(e, f, c, |v| Date::parse(v).map_err(|d| ValueError { message: d.to_string() }));
+        let date = |e: &mut FieldErrors, c: &str| {
+            optional(e, f, c, |v| Date::parse(v).map_err(|d| ValueError { message: d.to_string() }))
+        };
         let placed_on_market = date(&mut e, "placed_on_market");
         let end_of_support = date(&mut e, "end_of_support");
         if let (Some(p), Some(s)) = (placed_on_market, end_of_support)
@@ -161,9 +183,16 @@ impl CsvRecord for ProductRecord {
         let gtin = optional(&mut e, f, "gtin", Gtin::parse);
         let our_role = optional(&mut e, f, "our_role", OurRole::parse);
         match (product_id, name, version, manufacturer) {
-            (Some(product_id), Some(name), Some(version), Some(manufacturer)) if e.0.is_empty() => {
-                Ok(ProductRecord { product_id, name, gtin, manufacturer, version, placed_on_market, end_of_support, our_role })
-            }
+            (Some(product_id), Some(name), Some(version), Some(manufacturer)) if e.0.is_empty() => Ok(ProductRecord {
+                product_id,
+                name,
+                gtin,
+                manufacturer,
+                version,
+                placed_on_market,
+                end_of_support,
+                our_role,
+            }),
             _ => Err(e.0),
         }
     }
@@ -196,8 +225,16 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
     /// Reads the header line and checks that every required column is there.
     pub fn new(input: R, file: &str, on_invalid: OnInvalid<'w>) -> Result<Self, Diagnostic> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
-        let diag = |message: String| Diagnostic { file: file.to_string(), line: Some(1), pointer: None, field: None, message, skipped: false };
-        let headers = reader.headers().map_err(|e| diag(format!("cannot read the header line: {}", csv_error_text(&e))))?.clone();
+        let diag = |message: String| Diagnostic {
+            file: file.to_string(),
+            line: Some(1),
+            pointer: None,
+            field: None,
+            message,
+            skipped: false,
+        };
+        let headers =
+            reader.headers().map_err(|e| diag(format!("cannot read the header line: {}", csv_error_text(&e))))?.clone();
         let mut index = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
@@ -205,7 +242,8 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
                 index.entry(*name).or_insert(i);
             }
         }
-        let missing: Vec<&str> = T::COLUMNS.iter().filter(|(c, req)| *req && !index.contains_key(c)).map(|(c, _)| *c).collect();
+        let missing: Vec<&str> =
+            T::COLUMNS.iter().filter(|(c, req)| *req && !index.contains_key(c)).map(|(c, _)| *c).collect();
         if !missing.is_empty() {
             let expected: Vec<&str> = T::COLUMNS.iter().filter(|(_, r)| *r).map(|(c, _)| *c).collect();
             return Err(diag(format!(
@@ -265,7 +303,14 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
 
     fn diag(&mut self, line: Option<u64>, field: Option<String>, message: String) {
         if self.diagnostics.len() < MAX_MESSAGES {
-            self.diagnostics.push(Diagnostic { file: self.file.clone(), line, pointer: None, field, message, skipped: false });
+            self.diagnostics.push(Diagnostic {
+                file: self.file.clone(),
+                line,
+                pointer: None,
+                field,
+                message,
+                skipped: false,
+            });
         }
     }
 
@@ -288,7 +333,9 @@ impl<'w, R: Read, T: CsvRecord> CsvSource<'w, R, T> {
 
 fn csv_error_text(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8: save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)".into(),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the text is not UTF-8: save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)".into()
+        }
         csv::ErrorKind::Io(io) => format!("read error: {io}"),
         _ => e.to_string(),
     }

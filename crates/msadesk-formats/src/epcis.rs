@@ -60,8 +60,8 @@ use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 
 use msadesk_core::{
-    Country, Date, Direction, Email, Gln, Gtin, OperatorId, OperatorRole, OwnIdentity, Party,
-    ProductId, SupplyEvent, Version, optional_text, required_text,
+    Country, Date, Direction, Email, Gln, Gtin, OperatorId, OperatorRole, OwnIdentity, Party, ProductId, SupplyEvent,
+    Version, optional_text, required_text,
 };
 use msadesk_store::Row;
 use serde::Serialize;
@@ -137,10 +137,7 @@ pub fn write_document(
     if parse_timestamp(&ctx.creation_date).is_err() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!(
-                "creation date '{}' is not an RFC 3339 date-time such as 2026-05-04T09:30:00Z",
-                ctx.creation_date
-            ),
+            format!("creation date '{}' is not an RFC 3339 date-time such as 2026-05-04T09:30:00Z", ctx.creation_date),
         ));
     }
     let events: Vec<SupplyEvent> = events.into_iter().collect();
@@ -158,10 +155,7 @@ pub fn write_document(
     out.write_all(b",\n\"epcisBody\":{\"eventList\":[")?;
     for (i, event) in events.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(
-            &mut out,
-            &out_event(event, ctx, &own_uri, snapshots.pointer_for(event)),
-        )?;
+        serde_json::to_writer(&mut out, &out_event(event, ctx, &own_uri, snapshots.pointer_for(event)))?;
     }
     out.write_all(b"\n]}}\n")?;
     out.flush()
@@ -210,11 +204,7 @@ impl<'e> Snapshots<'e> {
     fn pointer_for(&self, event: &SupplyEvent) -> Option<String> {
         let uri = party_uri(&event.counterparty);
         let (_, snaps, primary) = self.parties.get(*self.by_uri.get(&uri)?)?;
-        if *snaps.get(*primary)? == &event.counterparty {
-            None
-        } else {
-            Some(snapshot_id(&event.counterparty))
-        }
+        if *snaps.get(*primary)? == &event.counterparty { None } else { Some(snapshot_id(&event.counterparty)) }
     }
 
     fn header(&self, own: &OwnIdentity, own_uri: &str) -> OutHeader {
@@ -228,10 +218,7 @@ impl<'e> Snapshots<'e> {
             if let Some(email) = &own.email {
                 attributes.push(attr_ns("email", email.as_str()));
             }
-            elements.push(OutElement {
-                id: own_uri.to_string(),
-                attributes,
-            });
+            elements.push(OutElement { id: own_uri.to_string(), attributes });
         }
         for (uri, snaps, primary) in &self.parties {
             for (k, party) in snaps.iter().enumerate() {
@@ -247,10 +234,7 @@ impl<'e> Snapshots<'e> {
         }
         OutHeader {
             epcis_master_data: OutMasterData {
-                vocabulary_list: vec![OutVocabulary {
-                    ty: VTYPE_PARTY,
-                    vocabulary_element_list: elements,
-                }],
+                vocabulary_list: vec![OutVocabulary { ty: VTYPE_PARTY, vocabulary_element_list: elements }],
             },
         }
     }
@@ -284,11 +268,7 @@ fn party_attributes(party: &Party) -> Vec<OutAttribute> {
 /// The exact address in our namespace, plus CBV street lines for readers that only know CBV. Our
 /// address is free text, so the lines are a best effort: first line, second line, the rest joined.
 fn address_attributes(address: &str, a: &mut Vec<OutAttribute>) {
-    let lines: Vec<&str> = address
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = address.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let names = ["streetAddressOne", "streetAddressTwo"];
     for (name, line) in names.iter().zip(&lines) {
         a.push(attr_cbv(name, line));
@@ -300,25 +280,14 @@ fn address_attributes(address: &str, a: &mut Vec<OutAttribute>) {
 }
 
 fn attr_cbv(name: &str, value: &str) -> OutAttribute {
-    OutAttribute {
-        id: format!("{CBV_MDA}{name}"),
-        attribute: value.to_string(),
-    }
+    OutAttribute { id: format!("{CBV_MDA}{name}"), attribute: value.to_string() }
 }
 
 fn attr_ns(name: &str, value: &str) -> OutAttribute {
-    OutAttribute {
-        id: format!("{NAMESPACE}{name}"),
-        attribute: value.to_string(),
-    }
+    OutAttribute { id: format!("{NAMESPACE}{name}"), attribute: value.to_string() }
 }
 
-fn out_event<'a>(
-    event: &'a SupplyEvent,
-    ctx: &ExportContext,
-    own_uri: &str,
-    snapshot: Option<String>,
-) -> OutEvent<'a> {
+fn out_event<'a>(event: &'a SupplyEvent, ctx: &ExportContext, own_uri: &str, snapshot: Option<String>) -> OutEvent<'a> {
     let counterparty = party_uri(&event.counterparty);
     let (biz_step, source, destination) = match event.direction {
         Direction::Supplied => ("shipping", own_uri.to_string(), counterparty),
@@ -334,27 +303,15 @@ fn out_event<'a>(
         event_time_zone_offset: "+00:00",
         action: "OBSERVE",
         biz_step,
-        quantity_list: [OutQuantity {
-            epc_class,
-            quantity: event.quantity,
-        }],
+        quantity_list: [OutQuantity { epc_class, quantity: event.quantity }],
         biz_transaction_list: event
             .reference
             .as_deref()
-            .map(|r| OutBizTransaction {
-                ty: "desadv",
-                biz_transaction: reference_uri(r),
-            })
+            .map(|r| OutBizTransaction { ty: "desadv", biz_transaction: reference_uri(r) })
             .into_iter()
             .collect(),
-        source_list: [OutSource {
-            ty: "owning_party",
-            source,
-        }],
-        destination_list: [OutDestination {
-            ty: "owning_party",
-            destination,
-        }],
+        source_list: [OutSource { ty: "owning_party", source }],
+        destination_list: [OutDestination { ty: "owning_party", destination }],
         product_version: event.version.as_str(),
         counterparty_role: event.counterparty_role.as_str(),
         counterparty_snapshot: snapshot,
@@ -365,16 +322,10 @@ fn out_event<'a>(
 /// a plain `urn:`/`http(s):` URI is kept as it is; everything else is wrapped in our URN.
 fn reference_uri(reference: &str) -> String {
     let lower = reference.to_ascii_lowercase();
-    let uri_like = (lower.starts_with("urn:")
-        || lower.starts_with("http://")
-        || lower.starts_with("https://"))
+    let uri_like = (lower.starts_with("urn:") || lower.starts_with("http://") || lower.starts_with("https://"))
         && !lower.starts_with("urn:msadesk:")
         && is_plain_uri(reference);
-    if uri_like {
-        reference.to_string()
-    } else {
-        format!("{REF_URN}{}", pct_encode(reference))
-    }
+    if uri_like { reference.to_string() } else { format!("{REF_URN}{}", pct_encode(reference)) }
 }
 
 /// Only characters RFC 3986 allows in a URI, and `%` only as the start of an escape.
@@ -382,9 +333,7 @@ fn is_plain_uri(s: &str) -> bool {
     let b = s.as_bytes();
     let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
     b.iter().enumerate().all(|(i, &c)| {
-        c.is_ascii_alphanumeric()
-            || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)
-            || (c == b'%' && hex(i + 1) && hex(i + 2))
+        c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c) || (c == b'%' && hex(i + 1) && hex(i + 2))
     })
 }
 
@@ -438,10 +387,7 @@ struct OutEvent<'a> {
     product_version: &'a str,
     #[serde(rename = "msadesk:counterpartyRole")]
     counterparty_role: &'static str,
-    #[serde(
-        rename = "msadesk:counterpartySnapshot",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "msadesk:counterpartySnapshot", skip_serializing_if = "Option::is_none")]
     counterparty_snapshot: Option<String>,
 }
 
@@ -496,10 +442,7 @@ impl ImportContext {
         own_parties: impl IntoIterator<Item = String>,
     ) -> Self {
         ImportContext {
-            products_by_gtin: products
-                .into_iter()
-                .map(|(g, p)| (g.to_gtin14(), p))
-                .collect(),
+            products_by_gtin: products.into_iter().map(|(g, p)| (g.to_gtin14(), p)).collect(),
             own_parties: own_parties.into_iter().collect(),
             max_document_bytes: MAX_DOCUMENT_BYTES,
         }
@@ -554,11 +497,7 @@ pub fn read_document(
         file: file.to_string(),
         line: None,
         pointer: (!pointer.is_empty()).then(|| pointer.to_string()),
-        field: pointer
-            .rsplit('/')
-            .next()
-            .filter(|f| !f.is_empty())
-            .map(str::to_string),
+        field: pointer.rsplit('/').next().filter(|f| !f.is_empty()).map(str::to_string),
         message,
         skipped: false,
     };
@@ -587,7 +526,10 @@ pub fn read_document(
         ),
         _ => Diagnostic {
             line: Some(e.line() as u64),
-            ..doc_err("", format!("this is not valid JSON (column {}): {e}; expected an EPCIS 2.0 JSON document", e.column()))
+            ..doc_err(
+                "",
+                format!("this is not valid JSON (column {}): {e}; expected an EPCIS 2.0 JSON document", e.column()),
+            )
         },
     })?;
 
@@ -603,15 +545,14 @@ pub fn read_document(
         Some(t) => {
             return Err(doc_err(
                 "/type",
-                format!(
-                    "the document type is '{t}': expected \"EPCISDocument\" (or \"EPCISQueryDocument\")"
-                ),
+                format!("the document type is '{t}': expected \"EPCISDocument\" (or \"EPCISQueryDocument\")"),
             ));
         }
         None => {
             return Err(doc_err(
                 "/type",
-                "the document has no \"type\" text: expected \"type\": \"EPCISDocument\" (an EPCIS 2.0 JSON document)".into(),
+                "the document has no \"type\" text: expected \"type\": \"EPCISDocument\" (an EPCIS 2.0 JSON document)"
+                    .into(),
             ));
         }
     };
@@ -642,44 +583,27 @@ fn event_list<'a>(
     top: &BTreeMap<String, &'a RawValue>,
     query: bool,
 ) -> Result<(String, Vec<&'a RawValue>), (String, String)> {
-    let path: &[&str] = if query {
-        &["epcisBody", "queryResults", "resultsBody", "eventList"]
-    } else {
-        &["epcisBody", "eventList"]
-    };
+    let path: &[&str] =
+        if query { &["epcisBody", "queryResults", "resultsBody", "eventList"] } else { &["epcisBody", "eventList"] };
     let mut pointer = String::new();
     let mut here: Option<&'a RawValue> = None;
     for (depth, key) in path.iter().enumerate() {
         let map: BTreeMap<String, &'a RawValue> = match here {
             None => top.clone(),
             Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
-                (
-                    pointer.clone(),
-                    format!(
-                        "'{}' is not an object: expected {}",
-                        path[depth - 1],
-                        want(path)
-                    ),
-                )
+                (pointer.clone(), format!("'{}' is not an object: expected {}", path[depth - 1], want(path)))
             })?,
         };
         let next = map.get(*key).copied();
         pointer.push('/');
         pointer.push_str(key);
-        here = Some(next.ok_or_else(|| {
-            (
-                pointer.clone(),
-                format!("the document has no '{key}': expected {}", want(path)),
-            )
-        })?);
+        here = Some(
+            next.ok_or_else(|| (pointer.clone(), format!("the document has no '{key}': expected {}", want(path))))?,
+        );
     }
     let raw = here.ok_or_else(|| (pointer.clone(), format!("expected {}", want(path))))?;
-    let events: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
-        (
-            pointer.clone(),
-            format!("'eventList' is not an array: expected {}", want(path)),
-        )
-    })?;
+    let events: Vec<&RawValue> = serde_json::from_str(raw.get())
+        .map_err(|_| (pointer.clone(), format!("'eventList' is not an array: expected {}", want(path))))?;
     Ok((pointer, events))
 }
 
@@ -715,16 +639,9 @@ impl Prefixes {
         .collect();
         let objects = match context.and_then(as_value) {
             Some(Value::Object(o)) => vec![o],
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|v| {
-                    if let Value::Object(o) = v {
-                        Some(o)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
+            Some(Value::Array(items)) => {
+                items.into_iter().filter_map(|v| if let Value::Object(o) = v { Some(o) } else { None }).collect()
+            }
             _ => Vec::new(),
         };
         for o in objects {
@@ -772,47 +689,30 @@ struct Element {
 impl MasterData {
     fn read(raw: &RawValue, prefixes: &Prefixes) -> Result<Self, (String, String)> {
         let mut md = MasterData::default();
-        let header: Value = serde_json::from_str(raw.get())
-            .map_err(|_| ("/epcisHeader".to_string(), "unreadable".to_string()))?;
-        let not = |p: &str, what: &str| {
-            (
-                p.to_string(),
-                format!("expected {what} here (EPCIS master data)"),
-            )
-        };
-        let header = header
-            .as_object()
-            .ok_or_else(|| not("/epcisHeader", "an object"))?;
+        let header: Value =
+            serde_json::from_str(raw.get()).map_err(|_| ("/epcisHeader".to_string(), "unreadable".to_string()))?;
+        let not = |p: &str, what: &str| (p.to_string(), format!("expected {what} here (EPCIS master data)"));
+        let header = header.as_object().ok_or_else(|| not("/epcisHeader", "an object"))?;
         let Some(mdata) = header.get("epcisMasterData") else {
             return Ok(md);
         };
-        let mdata = mdata
-            .as_object()
-            .ok_or_else(|| not("/epcisHeader/epcisMasterData", "an object"))?;
+        let mdata = mdata.as_object().ok_or_else(|| not("/epcisHeader/epcisMasterData", "an object"))?;
         let Some(list) = mdata.get("vocabularyList") else {
             return Ok(md);
         };
         let base = "/epcisHeader/epcisMasterData/vocabularyList";
-        let list = list
-            .as_array()
-            .ok_or_else(|| not(base, "an array of vocabularies"))?;
+        let list = list.as_array().ok_or_else(|| not(base, "an array of vocabularies"))?;
         for (v, vocabulary) in list.iter().enumerate() {
             let vp = format!("{base}/{v}");
-            let vocabulary = vocabulary
-                .as_object()
-                .ok_or_else(|| not(&vp, "a vocabulary object"))?;
+            let vocabulary = vocabulary.as_object().ok_or_else(|| not(&vp, "a vocabulary object"))?;
             let Some(elements) = vocabulary.get("vocabularyElementList") else {
                 continue;
             };
             let ep = format!("{vp}/vocabularyElementList");
-            let elements = elements
-                .as_array()
-                .ok_or_else(|| not(&ep, "an array of vocabulary elements"))?;
+            let elements = elements.as_array().ok_or_else(|| not(&ep, "an array of vocabulary elements"))?;
             for (e, element) in elements.iter().enumerate() {
                 let pointer = format!("{ep}/{e}");
-                let element = element
-                    .as_object()
-                    .ok_or_else(|| not(&pointer, "a vocabulary element object"))?;
+                let element = element.as_object().ok_or_else(|| not(&pointer, "a vocabulary element object"))?;
                 let id = element
                     .get("id")
                     .and_then(Value::as_str)
@@ -820,32 +720,22 @@ impl MasterData {
                 let mut attributes = HashMap::new();
                 if let Some(list) = element.get("attributes") {
                     let ap = format!("{pointer}/attributes");
-                    for (a, attribute) in list
-                        .as_array()
-                        .ok_or_else(|| not(&ap, "an array of attributes"))?
-                        .iter()
-                        .enumerate()
+                    for (a, attribute) in
+                        list.as_array().ok_or_else(|| not(&ap, "an array of attributes"))?.iter().enumerate()
                     {
-                        let attribute = attribute
-                            .as_object()
-                            .ok_or_else(|| not(&format!("{ap}/{a}"), "an attribute object"))?;
+                        let attribute =
+                            attribute.as_object().ok_or_else(|| not(&format!("{ap}/{a}"), "an attribute object"))?;
                         // Only text values carry what we read; other attributes (numbers,
                         // structured values) belong to other vocabularies and are ignored.
-                        if let (Some(aid), Some(Value::String(value))) = (
-                            attribute.get("id").and_then(Value::as_str),
-                            attribute.get("attribute"),
-                        ) {
-                            attributes
-                                .entry(prefixes.expand(aid))
-                                .or_insert_with(|| value.clone());
+                        if let (Some(aid), Some(Value::String(value))) =
+                            (attribute.get("id").and_then(Value::as_str), attribute.get("attribute"))
+                        {
+                            attributes.entry(prefixes.expand(aid)).or_insert_with(|| value.clone());
                         }
                     }
                 }
                 let index = md.elements.len();
-                md.elements.push(Element {
-                    pointer,
-                    attributes,
-                });
+                md.elements.push(Element { pointer, attributes });
                 // The first element with an id wins, as a reader of a list would expect.
                 md.by_id.entry(id.to_string()).or_insert(index);
                 md.by_id.entry(canonical_party(id)).or_insert(index);
@@ -855,10 +745,7 @@ impl MasterData {
     }
 
     fn find(&self, id: &str) -> Option<&Element> {
-        self.by_id
-            .get(id)
-            .or_else(|| self.by_id.get(&canonical_party(id)))
-            .and_then(|&i| self.elements.get(i))
+        self.by_id.get(id).or_else(|| self.by_id.get(&canonical_party(id))).and_then(|&i| self.elements.get(i))
     }
 }
 
@@ -914,26 +801,11 @@ struct Item {
 }
 
 impl EventReader<'_> {
-    fn read(
-        &self,
-        index: usize,
-        base: &str,
-        raw: &RawValue,
-        out: &mut Vec<Result<Row<SupplyEvent>, Diagnostic>>,
-    ) {
-        let mut p = Problems {
-            file: self.file,
-            base,
-            list: Vec::new(),
-        };
+    fn read(&self, index: usize, base: &str, raw: &RawValue, out: &mut Vec<Result<Row<SupplyEvent>, Diagnostic>>) {
+        let mut p = Problems { file: self.file, base, list: Vec::new() };
         match self.event(&mut p, raw) {
             Some(events) if p.list.is_empty() => {
-                out.extend(events.into_iter().map(|record| {
-                    Ok(Row {
-                        line: index as u64 + 1,
-                        record,
-                    })
-                }));
+                out.extend(events.into_iter().map(|record| Ok(Row { line: index as u64 + 1, record })));
             }
             _ => {
                 // Every refusal is meant to leave a reason; this guards against one that does not,
@@ -957,24 +829,14 @@ impl EventReader<'_> {
             }
         };
         let Some(e) = value.as_object() else {
-            p.at(
-                "",
-                "event",
-                "the event is not a JSON object: expected an EPCIS event",
-            );
+            p.at("", "event", "the event is not a JSON object: expected an EPCIS event");
             return None;
         };
         // Extension fields by expanded name, so any prefix bound to our namespace works.
-        let ext: HashMap<String, (&str, &Value)> = e
-            .iter()
-            .map(|(k, v)| (self.prefixes.expand(k), (k.as_str(), v)))
-            .collect();
+        let ext: HashMap<String, (&str, &Value)> =
+            e.iter().map(|(k, v)| (self.prefixes.expand(k), (k.as_str(), v))).collect();
 
-        let ty = e
-            .get("type")
-            .or_else(|| e.get("@type"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let ty = e.get("type").or_else(|| e.get("@type")).and_then(Value::as_str).unwrap_or("");
         if !is_epcis_term(&self.prefixes.expand(ty), "ObjectEvent") {
             p.at(
                 "/type",
@@ -993,11 +855,7 @@ impl EventReader<'_> {
         }
         let step = self.biz_step(p, e)?;
         if e.get("action").and_then(Value::as_str) == Some("DELETE") {
-            p.at(
-                "/action",
-                "action",
-                "action DELETE does not record a delivery: expected OBSERVE (or ADD)",
-            );
+            p.at("/action", "action", "action DELETE does not record a delivery: expected OBSERVE (or ADD)");
         }
 
         let date = self.date(p, e);
@@ -1008,9 +866,7 @@ impl EventReader<'_> {
             None => Some(OperatorRole::Other),
         };
         let snapshot = match ext.get(&format!("{NAMESPACE}counterpartySnapshot")) {
-            Some((key, v)) => self.parse_ext(p, key, v, |s| {
-                Ok::<_, msadesk_core::ValueError>(s.to_string())
-            }),
+            Some((key, v)) => self.parse_ext(p, key, v, |s| Ok::<_, msadesk_core::ValueError>(s.to_string())),
             None => None,
         };
         // A version given but invalid has its own diagnostic; do not also call it missing.
@@ -1067,15 +923,15 @@ impl EventReader<'_> {
 
     fn biz_step(&self, p: &mut Problems, e: &Map<String, Value>) -> Option<Step> {
         let Some(v) = e.get("bizStep") else {
-            p.at("", "bizStep", "not imported: the event has no bizStep; a supply event has bizStep shipping or receiving");
+            p.at(
+                "",
+                "bizStep",
+                "not imported: the event has no bizStep; a supply event has bizStep shipping or receiving",
+            );
             return None;
         };
         let Some(s) = v.as_str() else {
-            p.at(
-                "/bizStep",
-                "bizStep",
-                "bizStep is not text: expected shipping or receiving",
-            );
+            p.at("/bizStep", "bizStep", "bizStep is not text: expected shipping or receiving");
             return None;
         };
         match cbv_word(&self.prefixes.expand(s), "bizstep", "BizStep") {
@@ -1104,7 +960,11 @@ impl EventReader<'_> {
         let (date, minutes, offset) = match parse_timestamp(time) {
             Ok(t) => t,
             Err(()) => {
-                p.at("/eventTime", "eventTime", format!("'{time}' is not a date-time: expected RFC 3339 such as 2026-03-31T12:00:00Z"));
+                p.at(
+                    "/eventTime",
+                    "eventTime",
+                    format!("'{time}' is not a date-time: expected RFC 3339 such as 2026-03-31T12:00:00Z"),
+                );
                 return None;
             }
         };
@@ -1152,12 +1012,10 @@ impl EventReader<'_> {
                     for (k, epc) in epcs.iter().enumerate() {
                         let rel = format!("/epcList/{k}");
                         match epc.as_str().map(|s| (s, parse_instance(s))) {
-                            Some((_, Ok((gtin, lot)))) => {
-                                match groups.iter_mut().find(|g| g.0 == gtin && g.1 == lot) {
-                                    Some(group) => group.2 += 1,
-                                    None => groups.push((gtin, lot, 1, rel)),
-                                }
-                            }
+                            Some((_, Ok((gtin, lot)))) => match groups.iter_mut().find(|g| g.0 == gtin && g.1 == lot) {
+                                Some(group) => group.2 += 1,
+                                None => groups.push((gtin, lot, 1, rel)),
+                            },
                             Some((s, Err(msg))) => {
                                 p.at(&rel, "epcList", format!("'{s}' {msg}"));
                                 ok = false;
@@ -1170,23 +1028,15 @@ impl EventReader<'_> {
                     }
                     for (gtin, lot, quantity, rel) in groups {
                         match self.product(p, &rel, "epcList", &gtin) {
-                            Some(product) => items.push(Item {
-                                product,
-                                lot,
-                                quantity,
-                                pointer: rel,
-                                field: "epcList",
-                            }),
+                            Some(product) => {
+                                items.push(Item { product, lot, quantity, pointer: rel, field: "epcList" })
+                            }
                             None => ok = false,
                         }
                     }
                 }
                 None => {
-                    p.at(
-                        "/epcList",
-                        "epcList",
-                        "epcList is not an array: expected an array of EPC URIs",
-                    );
+                    p.at("/epcList", "epcList", "epcList is not an array: expected an array of EPC URIs");
                     ok = false;
                 }
             }
@@ -1202,7 +1052,11 @@ impl EventReader<'_> {
                     }
                 }
                 None => {
-                    p.at("/quantityList", "quantityList", "quantityList is not an array: expected [{\"epcClass\": …, \"quantity\": …}]");
+                    p.at(
+                        "/quantityList",
+                        "quantityList",
+                        "quantityList is not an array: expected [{\"epcClass\": …, \"quantity\": …}]",
+                    );
                     ok = false;
                 }
             }
@@ -1211,7 +1065,11 @@ impl EventReader<'_> {
             return None;
         }
         if items.is_empty() {
-            p.at("", "quantityList", "the event lists no products: expected a quantityList or an epcList with the products delivered");
+            p.at(
+                "",
+                "quantityList",
+                "the event lists no products: expected a quantityList or an epcList with the products delivered",
+            );
             return None;
         }
 
@@ -1223,11 +1081,7 @@ impl EventReader<'_> {
                 (None, Some(lot)) => match Version::parse(lot) {
                     Ok(v) => v,
                     Err(err) => {
-                        p.at(
-                            &item.pointer,
-                            item.field,
-                            format!("the lot, read as the product version: {err}"),
-                        );
+                        p.at(&item.pointer, item.field, format!("the lot, read as the product version: {err}"));
                         continue;
                     }
                 },
@@ -1247,10 +1101,7 @@ impl EventReader<'_> {
                     continue;
                 }
             };
-            match lines
-                .iter_mut()
-                .find(|(pid, v, _)| *pid == item.product && *v == version)
-            {
+            match lines.iter_mut().find(|(pid, v, _)| *pid == item.product && *v == version) {
                 Some(line) => match line.2.checked_add(item.quantity) {
                     Some(sum) if sum <= i64::MAX as u64 => line.2 = sum,
                     _ => p.at(
@@ -1278,18 +1129,12 @@ impl EventReader<'_> {
         let class = match q.get("epcClass").and_then(Value::as_str) {
             Some(c) => c,
             None => {
-                p.at(
-                    &class_rel,
-                    "epcClass",
-                    "the quantity element has no epcClass: expected a product class URI",
-                );
+                p.at(&class_rel, "epcClass", "the quantity element has no epcClass: expected a product class URI");
                 return None;
             }
         };
         let product_and_lot = match parse_class(class) {
-            Ok(ClassId::Gtin(gtin, lot)) => self
-                .product(p, &class_rel, "epcClass", &gtin)
-                .map(|pid| (pid, lot)),
+            Ok(ClassId::Gtin(gtin, lot)) => self.product(p, &class_rel, "epcClass", &gtin).map(|pid| (pid, lot)),
             Ok(ClassId::Product(pid)) => Some((pid, None)),
             Err(msg) => {
                 p.at(&class_rel, "epcClass", format!("'{class}' {msg}"));
@@ -1299,13 +1144,21 @@ impl EventReader<'_> {
         let qty_rel = format!("{rel}/quantity");
         let quantity = match q.get("quantity") {
             None => {
-                p.at(&qty_rel, "quantity", "the quantity element has no quantity: expected a whole number of units, at least 1");
+                p.at(
+                    &qty_rel,
+                    "quantity",
+                    "the quantity element has no quantity: expected a whole number of units, at least 1",
+                );
                 None
             }
             Some(v) => match whole_quantity(v) {
                 Some(n) => Some(n),
                 None => {
-                    p.at(&qty_rel, "quantity", format!("quantity {v} is not allowed: expected a whole number of units, at least 1"));
+                    p.at(
+                        &qty_rel,
+                        "quantity",
+                        format!("quantity {v} is not allowed: expected a whole number of units, at least 1"),
+                    );
                     None
                 }
             },
@@ -1317,19 +1170,15 @@ impl EventReader<'_> {
                 p.at(
                     &format!("{rel}/uom"),
                     "uom",
-                    format!("unit of measure {uom} is not a count: expected a number of units (no uom, or EA, C62, H87)"),
+                    format!(
+                        "unit of measure {uom} is not a count: expected a number of units (no uom, or EA, C62, H87)"
+                    ),
                 );
                 return None;
             }
         }
         let (product, lot) = product_and_lot?;
-        Some(Item {
-            product,
-            lot,
-            quantity: quantity?,
-            pointer: class_rel,
-            field: "epcClass",
-        })
+        Some(Item { product, lot, quantity: quantity?, pointer: class_rel, field: "epcClass" })
     }
 
     fn product(&self, p: &mut Problems, rel: &str, field: &str, gtin14: &str) -> Option<ProductId> {
@@ -1350,24 +1199,19 @@ impl EventReader<'_> {
             return Some(None);
         };
         let Some(list) = list.as_array() else {
-            p.at("/bizTransactionList", "bizTransactionList", "bizTransactionList is not an array: expected [{\"type\": …, \"bizTransaction\": …}]");
+            p.at(
+                "/bizTransactionList",
+                "bizTransactionList",
+                "bizTransactionList is not an array: expected [{\"type\": …, \"bizTransaction\": …}]",
+            );
             return None;
         };
         let mut entries = Vec::new();
         for (k, bt) in list.iter().enumerate() {
             match bt.get("bizTransaction").and_then(Value::as_str) {
                 Some(uri) => {
-                    let ty = bt
-                        .get("type")
-                        .and_then(Value::as_str)
-                        .map(|t| self.prefixes.expand(t));
-                    entries.push((
-                        k,
-                        uri,
-                        ty.as_deref()
-                            .and_then(|t| cbv_word(t, "btt", "BTT"))
-                            .map(str::to_string),
-                    ));
+                    let ty = bt.get("type").and_then(Value::as_str).map(|t| self.prefixes.expand(t));
+                    entries.push((k, uri, ty.as_deref().and_then(|t| cbv_word(t, "btt", "BTT")).map(str::to_string)));
                 }
                 None => {
                     p.at(
@@ -1430,10 +1274,7 @@ impl EventReader<'_> {
     ) -> Option<(Direction, Party, bool)> {
         let sources = self.parties(p, e, "sourceList", "source")?;
         let destinations = self.parties(p, e, "destinationList", "destination")?;
-        let ours = |list: &[(String, String)]| {
-            list.iter()
-                .any(|(uri, _)| self.own.contains(&canonical_party(uri)))
-        };
+        let ours = |list: &[(String, String)]| list.iter().any(|(uri, _)| self.own.contains(&canonical_party(uri)));
         let direction = match (ours(&sources), ours(&destinations)) {
             (true, false) => Direction::Supplied,
             (false, true) => Direction::Received,
@@ -1461,10 +1302,8 @@ impl EventReader<'_> {
             Direction::Supplied => (&destinations, "/destinationList", "destination"),
             Direction::Received => (&sources, "/sourceList", "source"),
         };
-        let others: Vec<&(String, String)> = list
-            .iter()
-            .filter(|(uri, _)| !self.own.contains(&canonical_party(uri)))
-            .collect();
+        let others: Vec<&(String, String)> =
+            list.iter().filter(|(uri, _)| !self.own.contains(&canonical_party(uri))).collect();
         let (uri, rel) = match others.as_slice() {
             [one] => (*one).clone(),
             [] => {
@@ -1486,11 +1325,7 @@ impl EventReader<'_> {
                 p.at(
                     rel_list,
                     field,
-                    format!(
-                        "{} names {} parties: expected exactly one counterparty",
-                        &rel_list[1..],
-                        others.len()
-                    ),
+                    format!("{} names {} parties: expected exactly one counterparty", &rel_list[1..], others.len()),
                 );
                 return None;
             }
@@ -1514,7 +1349,11 @@ impl EventReader<'_> {
             return Some(Vec::new());
         };
         let Some(entries) = v.as_array() else {
-            p.at(&format!("/{list}"), list, format!("{list} is not an array: expected [{{\"type\": \"owning_party\", \"{key}\": …}}]"));
+            p.at(
+                &format!("/{list}"),
+                list,
+                format!("{list} is not an array: expected [{{\"type\": \"owning_party\", \"{key}\": …}}]"),
+            );
             return None;
         };
         let mut owners = Vec::new();
@@ -1522,17 +1361,10 @@ impl EventReader<'_> {
         for (k, entry) in entries.iter().enumerate() {
             let rel = format!("/{list}/{k}/{key}");
             let Some(uri) = entry.get(key).and_then(Value::as_str) else {
-                p.at(
-                    &rel,
-                    key,
-                    format!("the entry has no {key}: expected a party or location URI"),
-                );
+                p.at(&rel, key, format!("the entry has no {key}: expected a party or location URI"));
                 return None;
             };
-            let ty = entry
-                .get("type")
-                .and_then(Value::as_str)
-                .map(|t| self.prefixes.expand(t));
+            let ty = entry.get("type").and_then(Value::as_str).map(|t| self.prefixes.expand(t));
             match ty.as_deref().and_then(|t| cbv_word(t, "sdt", "SDT")) {
                 Some("owning_party") => owners.push((uri.to_string(), rel)),
                 Some("possessing_party") => possessors.push((uri.to_string(), rel)),
@@ -1540,21 +1372,10 @@ impl EventReader<'_> {
                 _ => {}
             }
         }
-        Some(if owners.is_empty() {
-            possessors
-        } else {
-            owners
-        })
+        Some(if owners.is_empty() { possessors } else { owners })
     }
 
-    fn party(
-        &self,
-        p: &mut Problems,
-        uri: &str,
-        rel: &str,
-        field: &str,
-        snapshot: Option<&str>,
-    ) -> Option<Party> {
+    fn party(&self, p: &mut Problems, uri: &str, rel: &str, field: &str, snapshot: Option<&str>) -> Option<Party> {
         let key = snapshot.unwrap_or(uri);
         let Some(element) = self.master.find(key) else {
             p.at(
@@ -1567,13 +1388,7 @@ impl EventReader<'_> {
             );
             return None;
         };
-        let attr = |name: &str| {
-            element
-                .attributes
-                .get(name)
-                .map(String::as_str)
-                .filter(|s| !s.trim().is_empty())
-        };
+        let attr = |name: &str| element.attributes.get(name).map(String::as_str).filter(|s| !s.trim().is_empty());
         let cbv = |name: &str| attr(&format!("{CBV_MDA}{name}"));
         let ns = |name: &str| attr(&format!("{NAMESPACE}{name}"));
         let at = element.pointer.as_str();
@@ -1583,11 +1398,7 @@ impl EventReader<'_> {
         // Our exact free text when we wrote the document; otherwise the CBV address parts, one
         // per line.
         let address = ns("address").map(str::to_string).or_else(|| {
-            let city = [cbv("postalCode"), cbv("city")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let city = [cbv("postalCode"), cbv("city")].into_iter().flatten().collect::<Vec<_>>().join(" ");
             let parts: Vec<&str> = [
                 cbv("streetAddressOne"),
                 cbv("streetAddressTwo"),
@@ -1605,20 +1416,16 @@ impl EventReader<'_> {
         let country = cbv("countryCode");
         let required = [
             ("name", name.is_some(), format!("{CBV_MDA}name")),
-            (
-                "address",
-                address.is_some(),
-                format!("{CBV_MDA}streetAddressOne (or {NAMESPACE}address)"),
-            ),
-            (
-                "countryCode",
-                country.is_some(),
-                format!("{CBV_MDA}countryCode"),
-            ),
+            ("address", address.is_some(), format!("{CBV_MDA}streetAddressOne (or {NAMESPACE}address)")),
+            ("countryCode", country.is_some(), format!("{CBV_MDA}countryCode")),
         ];
         for (what, present, attribute) in required {
             if !present {
-                p.abs(at, what, format!("party {uri} has no {what} in its master data: expected the attribute {attribute}"));
+                p.abs(
+                    at,
+                    what,
+                    format!("party {uri} has no {what} in its master data: expected the attribute {attribute}"),
+                );
             }
         }
 
@@ -1626,34 +1433,12 @@ impl EventReader<'_> {
         let fail = |p: &mut Problems, what: &str, err: msadesk_core::ValueError| {
             p.abs(at, what, format!("party {uri}: {}", err.message));
         };
-        let name = name.and_then(|n| {
-            required_text("name", n)
-                .map_err(|e| fail(p, "name", e))
-                .ok()
-        });
-        let address = address.and_then(|a| {
-            required_text("address", &a)
-                .map_err(|e| fail(p, "address", e))
-                .ok()
-        });
-        let country = country.and_then(|c| {
-            Country::parse(c)
-                .map_err(|e| fail(p, "countryCode", e))
-                .ok()
-        });
+        let name = name.and_then(|n| required_text("name", n).map_err(|e| fail(p, "name", e)).ok());
+        let address = address.and_then(|a| required_text("address", &a).map_err(|e| fail(p, "address", e)).ok());
+        let country = country.and_then(|c| Country::parse(c).map_err(|e| fail(p, "countryCode", e)).ok());
         let email = ns("email").and_then(|v| Email::parse(v).map_err(|e| fail(p, "email", e)).ok());
-        let phone = ns("phone").and_then(|v| {
-            optional_text("phone", v)
-                .map_err(|e| fail(p, "phone", e))
-                .ok()
-                .flatten()
-        });
-        let vat = ns("vat").and_then(|v| {
-            optional_text("vat", v)
-                .map_err(|e| fail(p, "vat", e))
-                .ok()
-                .flatten()
-        });
+        let phone = ns("phone").and_then(|v| optional_text("phone", v).map_err(|e| fail(p, "phone", e)).ok().flatten());
+        let vat = ns("vat").and_then(|v| optional_text("vat", v).map_err(|e| fail(p, "vat", e)).ok().flatten());
         let gln = gln_of(uri).and_then(|g| Gln::parse(&g).ok());
         // Our URNs carry the id (another msadesk's own party URN carries its name); failing
         // that, the GLN is the most stable identifier, and the URI itself the last resort.
@@ -1661,37 +1446,19 @@ impl EventReader<'_> {
         let id_text = match (ns("operatorId"), encoded) {
             (Some(id), _) => Some(id.to_string()),
             (None, Some(encoded)) => pct_decode(encoded),
-            (None, None) => Some(
-                gln.as_ref()
-                    .map_or_else(|| uri.to_string(), |g| g.as_str().to_string()),
-            ),
+            (None, None) => Some(gln.as_ref().map_or_else(|| uri.to_string(), |g| g.as_str().to_string())),
         };
         let id = match id_text {
-            Some(text) => OperatorId::parse(&text)
-                .map_err(|e| fail(p, "operatorId", e))
-                .ok(),
+            Some(text) => OperatorId::parse(&text).map_err(|e| fail(p, "operatorId", e)).ok(),
             None => {
-                p.at(
-                    rel,
-                    field,
-                    format!("the operator id in '{uri}' has broken percent-encoding"),
-                );
+                p.at(rel, field, format!("the operator id in '{uri}' has broken percent-encoding"));
                 None
             }
         };
         if p.list.len() > before {
             return None;
         }
-        Some(Party {
-            id: id?,
-            name: name?,
-            address: address?,
-            country: country?,
-            email,
-            phone,
-            gln,
-            vat,
-        })
+        Some(Party { id: id?, name: name?, address: address?, country: country?, email, phone, gln, vat })
     }
 }
 
@@ -1704,17 +1471,12 @@ fn gln_uri(gln: &str) -> String {
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
 /// What follows `prefix` (compared case-insensitively, as URN schemes and NIDs are).
 fn urn_payload<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
-    if starts_with_ignore_case(s, prefix) {
-        s.get(prefix.len()..)
-    } else {
-        None
-    }
+    if starts_with_ignore_case(s, prefix) { s.get(prefix.len()..) } else { None }
 }
 
 /// The CBV word of a value written bare, as a CBV 1.x URN or as a CBV 2.0 web URI; `None` for
@@ -1726,16 +1488,11 @@ fn cbv_word<'s>(value: &'s str, urn_kind: &str, web_kind: &str) -> Option<&'s st
     if let Some(word) = urn_payload(value, &format!("urn:epcglobal:cbv:{urn_kind}:")) {
         return Some(word);
     }
-    for host in [
-        "https://ref.gs1.org/cbv/",
-        "http://ref.gs1.org/cbv/",
-        "https://ns.gs1.org/cbv/",
-        "http://ns.gs1.org/cbv/",
-    ] {
-        if let Some(word) = value
-            .strip_prefix(host)
-            .and_then(|rest| rest.strip_prefix(web_kind))
-            .and_then(|r| r.strip_prefix('-'))
+    for host in
+        ["https://ref.gs1.org/cbv/", "http://ref.gs1.org/cbv/", "https://ns.gs1.org/cbv/", "http://ns.gs1.org/cbv/"]
+    {
+        if let Some(word) =
+            value.strip_prefix(host).and_then(|rest| rest.strip_prefix(web_kind)).and_then(|r| r.strip_prefix('-'))
         {
             return Some(word);
         }
@@ -1819,20 +1576,14 @@ fn gln_from_epc(company_prefix: &str, location_ref: &str) -> Option<String> {
 /// The key/value segments of a GS1 Digital Link URI's path (`/01/…/10/…`), after the first primary
 /// key `key`; `None` when `uri` is not a Digital Link with that key.
 fn digital_link<'s>(uri: &'s str, keys: &[&str]) -> Option<(&'s str, Vec<(&'s str, &'s str)>)> {
-    let rest = uri
-        .strip_prefix("https://")
-        .or_else(|| uri.strip_prefix("http://"))?;
+    let rest = uri.strip_prefix("https://").or_else(|| uri.strip_prefix("http://"))?;
     let path = rest.split(['?', '#']).next()?;
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     // A Digital Link may sit under a path prefix on the resolver; find the primary key.
-    let start = segments
-        .windows(2)
-        .position(|w| keys.contains(&w[0]) && all_digits(w[1]))?;
+    let start = segments.windows(2).position(|w| keys.contains(&w[0]) && all_digits(w[1]))?;
     let value = segments[start + 1];
-    let pairs = segments[start + 2..]
-        .chunks(2)
-        .filter_map(|c| if let [k, v] = c { Some((*k, *v)) } else { None })
-        .collect();
+    let pairs =
+        segments[start + 2..].chunks(2).filter_map(|c| if let [k, v] = c { Some((*k, *v)) } else { None }).collect();
     Some((value, pairs))
 }
 
@@ -1859,23 +1610,15 @@ fn parse_class(uri: &str) -> Result<ClassId, String> {
     for prefix in ["urn:epc:class:lgtin:", "urn:epc:idpat:sgtin:"] {
         if let Some(rest) = urn_payload(uri, prefix) {
             let mut parts = rest.splitn(3, '.');
-            let (cp, item, tail) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next(),
-            );
-            let gtin = gtin_from_epc(cp, item).ok_or_else(|| {
-                "has no valid company prefix and item reference (together 13 digits)".to_string()
-            })?;
+            let (cp, item, tail) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
+            let gtin = gtin_from_epc(cp, item)
+                .ok_or_else(|| "has no valid company prefix and item reference (together 13 digits)".to_string())?;
             let lot = match (prefix, tail) {
-                ("urn:epc:class:lgtin:", Some(lot)) => Some(
-                    pct_decode(lot)
-                        .ok_or_else(|| "has a lot with broken percent-encoding".to_string())?,
-                ),
+                ("urn:epc:class:lgtin:", Some(lot)) => {
+                    Some(pct_decode(lot).ok_or_else(|| "has a lot with broken percent-encoding".to_string())?)
+                }
                 ("urn:epc:class:lgtin:", None) => {
-                    return Err(
-                        "has no lot: expected urn:epc:class:lgtin:CompanyPrefix.ItemRef.Lot".into(),
-                    );
+                    return Err("has no lot: expected urn:epc:class:lgtin:CompanyPrefix.ItemRef.Lot".into());
                 }
                 _ => None,
             };
@@ -1883,8 +1626,7 @@ fn parse_class(uri: &str) -> Result<ClassId, String> {
         }
     }
     if let Some((gtin, pairs)) = digital_link(uri, &["01"]) {
-        let gtin = gtin14(gtin)
-            .ok_or_else(|| "has no valid GTIN after /01/ (check digit or length)".to_string())?;
+        let gtin = gtin14(gtin).ok_or_else(|| "has no valid GTIN after /01/ (check digit or length)".to_string())?;
         let lot = lot_of(&pairs)?;
         return Ok(ClassId::Gtin(gtin, lot));
     }
@@ -1896,27 +1638,26 @@ fn parse_instance(uri: &str) -> Result<(String, Option<String>), String> {
     if let Some(rest) = urn_payload(uri, "urn:epc:id:sgtin:") {
         let mut parts = rest.splitn(3, '.');
         let (cp, item) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let gtin = gtin_from_epc(cp, item).ok_or_else(|| {
-            "has no valid company prefix and item reference (together 13 digits)".to_string()
-        })?;
+        let gtin = gtin_from_epc(cp, item)
+            .ok_or_else(|| "has no valid company prefix and item reference (together 13 digits)".to_string())?;
         return Ok((gtin, None));
     }
     if let Some((gtin, pairs)) = digital_link(uri, &["01"]) {
-        let gtin = gtin14(gtin)
-            .ok_or_else(|| "has no valid GTIN after /01/ (check digit or length)".to_string())?;
+        let gtin = gtin14(gtin).ok_or_else(|| "has no valid GTIN after /01/ (check digit or length)".to_string())?;
         return Ok((gtin, lot_of(&pairs)?));
     }
     if starts_with_ignore_case(uri, "urn:epc:id:sscc:") || digital_link(uri, &["00"]).is_some() {
-        return Err("is a logistic unit (SSCC), not a product: expected the trade items (urn:epc:id:sgtin:… or a quantityList)".into());
+        return Err(
+            "is a logistic unit (SSCC), not a product: expected the trade items (urn:epc:id:sgtin:… or a quantityList)"
+                .into(),
+        );
     }
     Err("is not an item we can read: expected urn:epc:id:sgtin:CompanyPrefix.ItemRef.Serial or a GS1 Digital Link with /01/GTIN".into())
 }
 
 fn lot_of(pairs: &[(&str, &str)]) -> Result<Option<String>, String> {
     match pairs.iter().find(|(k, _)| *k == "10") {
-        Some((_, lot)) => pct_decode(lot)
-            .map(Some)
-            .ok_or_else(|| "has a lot with broken percent-encoding".to_string()),
+        Some((_, lot)) => pct_decode(lot).map(Some).ok_or_else(|| "has a lot with broken percent-encoding".to_string()),
         None => Ok(None),
     }
 }
@@ -1969,8 +1710,7 @@ fn parse_offset(s: &str) -> Option<i32> {
 
 fn two_digits(b: &[u8], at: usize) -> Option<i32> {
     let (x, y) = (*b.get(at)?, *b.get(at + 1)?);
-    (x.is_ascii_digit() && y.is_ascii_digit())
-        .then(|| i32::from(x - b'0') * 10 + i32::from(y - b'0'))
+    (x.is_ascii_digit() && y.is_ascii_digit()).then(|| i32::from(x - b'0') * 10 + i32::from(y - b'0'))
 }
 
 /// An RFC 3339 date-time: its date, its time of day in minutes, and its offset in minutes.
@@ -1980,11 +1720,7 @@ fn parse_timestamp(s: &str) -> Result<(Date, i32, i32), ()> {
         return Err(());
     }
     let date = Date::parse(s.get(..10).ok_or(())?).map_err(|_| ())?;
-    let (h, m, sec) = (
-        two_digits(b, 11).ok_or(())?,
-        two_digits(b, 14).ok_or(())?,
-        two_digits(b, 17).ok_or(())?,
-    );
+    let (h, m, sec) = (two_digits(b, 11).ok_or(())?, two_digits(b, 14).ok_or(())?, two_digits(b, 17).ok_or(())?);
     if h > 23 || m > 59 || sec > 60 {
         return Err(());
     }
@@ -2016,27 +1752,12 @@ mod tests {
     #[test]
     fn epc_urns_become_gtin14_with_check_digit() {
         // GS1's own example: company prefix 0614141, item reference 812345 → GTIN 80614141123458.
-        assert_eq!(
-            gtin_from_epc("0614141", "812345").as_deref(),
-            Some("80614141123458")
-        );
-        assert_eq!(
-            gtin_from_epc("4006381", "033393").as_deref(),
-            Some("04006381333931")
-        );
+        assert_eq!(gtin_from_epc("0614141", "812345").as_deref(), Some("80614141123458"));
+        assert_eq!(gtin_from_epc("4006381", "033393").as_deref(), Some("04006381333931"));
         assert_eq!(gtin_from_epc("0614141", "81234"), None);
-        assert_eq!(
-            gln_from_epc("0614141", "00001").as_deref(),
-            Some("0614141000012")
-        );
-        assert_eq!(
-            gln_of("urn:epc:id:pgln:0614141.00001").as_deref(),
-            Some("0614141000012")
-        );
-        assert_eq!(
-            gln_of("https://id.gs1.org/417/4012345000009").as_deref(),
-            Some("4012345000009")
-        );
+        assert_eq!(gln_from_epc("0614141", "00001").as_deref(), Some("0614141000012"));
+        assert_eq!(gln_of("urn:epc:id:pgln:0614141.00001").as_deref(), Some("0614141000012"));
+        assert_eq!(gln_of("https://id.gs1.org/417/4012345000009").as_deref(), Some("4012345000009"));
     }
 
     #[test]
@@ -2053,10 +1774,7 @@ mod tests {
     #[test]
     fn timestamps_and_local_days() {
         let (d, min, off) = parse_timestamp("2026-03-31T23:30:00.123Z").unwrap();
-        assert_eq!(
-            (d.to_string(), min, off),
-            ("2026-03-31".into(), 23 * 60 + 30, 0)
-        );
+        assert_eq!((d.to_string(), min, off), ("2026-03-31".into(), 23 * 60 + 30, 0));
         assert!(parse_timestamp("2026-03-31T23:30:00").is_err());
         assert!(parse_timestamp("2026-03-31T24:30:00Z").is_err());
         assert!(parse_timestamp("2026-03-31Tää:30:00Z").is_err());

@@ -1,5 +1,7 @@
 //! The CSV importers: quoting, UTF-8, header handling, diagnostics and the two invalid-row policies.
 
+#![allow(clippy::unwrap_used)]
+
 use msadesk_core::{Direction, OperatorRole, OurRole, ProductRecord, SupplyEvent};
 use msadesk_formats::Diagnostic;
 use msadesk_formats::csv_export::{ProductCsvWriter, SupplyCsvWriter};
@@ -8,7 +10,10 @@ use msadesk_store::{Row, RowSource};
 
 const HEADER: &str = "direction,date,product_id,version,quantity,counterparty_id,counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n";
 
-fn read_all<T: msadesk_formats::csv_import::CsvRecord>(input: &str, on_invalid: OnInvalid<'_>) -> (Vec<Row<T>>, Vec<Diagnostic>, bool) {
+fn read_all<T: msadesk_formats::csv_import::CsvRecord>(
+    input: &str,
+    on_invalid: OnInvalid<'_>,
+) -> (Vec<Row<T>>, Vec<Diagnostic>, bool) {
     let mut src: CsvSource<'_, _, T> = CsvSource::new(input.as_bytes(), "in.csv", on_invalid).expect("header");
     let mut rows = Vec::new();
     while let Some(r) = src.next_row() {
@@ -37,7 +42,10 @@ fn quoting_utf8_bom_and_multiline_fields() {
     // The second record starts on line 4: the quoted address spans two lines.
     assert_eq!(rows[1].line, 4);
     let m = &rows[1].record;
-    assert_eq!((m.quantity, m.counterparty_role, m.reference.clone(), m.counterparty.email.clone()), (100, OperatorRole::Manufacturer, None, None));
+    assert_eq!(
+        (m.quantity, m.counterparty_role, m.reference.clone(), m.counterparty.email.clone()),
+        (100, OperatorRole::Manufacturer, None, None)
+    );
     assert_eq!(m.date.to_string(), "2024-02-29");
 }
 
@@ -52,9 +60,13 @@ fn headers_in_any_order_any_case_with_extra_columns() {
 
 #[test]
 fn a_missing_column_is_refused_before_reading_rows() {
-    let err = CsvSource::<_, SupplyEvent>::new("direction,date\nsupplied,2026-01-01\n".as_bytes(), "in.csv", OnInvalid::RejectFile)
-        .err()
-        .expect("must fail");
+    let err = CsvSource::<_, SupplyEvent>::new(
+        "direction,date\nsupplied,2026-01-01\n".as_bytes(),
+        "in.csv",
+        OnInvalid::RejectFile,
+    )
+    .err()
+    .expect("must fail");
     assert_eq!(err.line, Some(1));
     assert!(err.message.contains("missing columns product_id, version"), "{}", err.message);
     assert!(err.to_string().starts_with("in.csv:1: missing columns"), "{err}");
@@ -91,7 +103,9 @@ fn invalid_rows_name_line_column_and_expectation() {
 
 #[test]
 fn skip_invalid_passes_valid_rows_on_and_writes_the_rejected_ones() {
-    let input = format!("{HEADER}supplied,2026-01-01,P,1,5,C,Name,Addr,FR,,distributor,a\nsupplied,bad,P,1,5,C,Name,Addr,FR,,distributor,b\nsupplied,2026-01-02,P,1,5,C,Name,Addr,FR,,distributor,c\n");
+    let input = format!(
+        "{HEADER}supplied,2026-01-01,P,1,5,C,Name,Addr,FR,,distributor,a\nsupplied,bad,P,1,5,C,Name,Addr,FR,,distributor,b\nsupplied,2026-01-02,P,1,5,C,Name,Addr,FR,,distributor,c\n"
+    );
     let mut rejected = Vec::new();
     let (rows, diags, ok) = read_all::<SupplyEvent>(&input, OnInvalid::Skip(Box::new(&mut rejected)));
     assert!(ok);
@@ -110,7 +124,8 @@ fn skip_invalid_passes_valid_rows_on_and_writes_the_rejected_ones() {
 fn text_that_is_not_utf8_is_a_row_error() {
     let mut input = HEADER.as_bytes().to_vec();
     input.extend_from_slice(b"supplied,2026-01-01,P,1,5,C,M\xfcller,Addr,DE,,distributor,a\n");
-    let mut src: CsvSource<'_, _, SupplyEvent> = CsvSource::new(&input[..], "latin1.csv", OnInvalid::RejectFile).expect("header");
+    let mut src: CsvSource<'_, _, SupplyEvent> =
+        CsvSource::new(&input[..], "latin1.csv", OnInvalid::RejectFile).expect("header");
     assert!(src.next_row().is_none());
     assert!(!src.commit_allowed());
     let d = &src.diagnostics()[0];
@@ -156,7 +171,8 @@ fn export_then_import_gives_the_same_records() {
     }
     let bytes = w.finish().expect("finish");
     let text = String::from_utf8(bytes).expect("utf-8");
-    let again: Vec<SupplyEvent> = read_all::<SupplyEvent>(&text, OnInvalid::RejectFile).0.into_iter().map(|r| r.record).collect();
+    let again: Vec<SupplyEvent> =
+        read_all::<SupplyEvent>(&text, OnInvalid::RejectFile).0.into_iter().map(|r| r.record).collect();
     assert_eq!(again, events);
 
     let products: Vec<ProductRecord> = read_all::<ProductRecord>(
@@ -170,13 +186,15 @@ fn export_then_import_gives_the_same_records() {
     let mut w = ProductCsvWriter::new(Vec::new()).expect("writer");
     w.write(&products[0]).expect("write");
     let text = String::from_utf8(w.finish().expect("finish")).expect("utf-8");
-    let again: Vec<ProductRecord> = read_all::<ProductRecord>(&text, OnInvalid::RejectFile).0.into_iter().map(|r| r.record).collect();
+    let again: Vec<ProductRecord> =
+        read_all::<ProductRecord>(&text, OnInvalid::RejectFile).0.into_iter().map(|r| r.record).collect();
     assert_eq!(again, products);
 }
 
 #[test]
 fn garbage_never_panics() {
-    let samples: [&[u8]; 6] = [b"", b"\n\n\n", b"\"unterminated", b"direction\n\"", &[0xff, 0xfe, 0x00, 0x41], b",,,,,,,,,,,,,\n,,,"];
+    let samples: [&[u8]; 6] =
+        [b"", b"\n\n\n", b"\"unterminated", b"direction\n\"", &[0xff, 0xfe, 0x00, 0x41], b",,,,,,,,,,,,,\n,,,"];
     for s in samples {
         if let Ok(mut src) = CsvSource::<_, SupplyEvent>::new(s, "g.csv", OnInvalid::RejectFile) {
             while src.next_row().is_some() {}
@@ -184,7 +202,8 @@ fn garbage_never_panics() {
     }
     let valid = format!("{HEADER}supplied,2026-01-01,P,1,5,C,Name,Addr,FR,,distributor,a\n");
     for cut in 0..valid.len() {
-        if let Ok(mut src) = CsvSource::<_, SupplyEvent>::new(&valid.as_bytes()[..cut], "g.csv", OnInvalid::RejectFile) {
+        if let Ok(mut src) = CsvSource::<_, SupplyEvent>::new(&valid.as_bytes()[..cut], "g.csv", OnInvalid::RejectFile)
+        {
             while src.next_row().is_some() {}
         }
     }

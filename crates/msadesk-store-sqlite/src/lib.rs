@@ -14,8 +14,8 @@ use std::time::Duration;
 use msadesk_core::audit::AuditEntry;
 use msadesk_core::trace::{Trace, TraceEntry, TraceQuery};
 use msadesk_core::{
-    Country, Date, Direction, Email, Gln, Gtin, MemberState, OperatorId, OperatorRole, OurRole, OwnIdentity, Party, Product, ProductId,
-    ProductRecord, ProductVersion, SupplyEvent, Version, retention,
+    Country, Date, Direction, Email, Gln, Gtin, MemberState, OperatorId, OperatorRole, OurRole, OwnIdentity, Party,
+    Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version, retention,
 };
 use msadesk_store::{
     ChangeMeta, Counts, ImportStats, Result, RowSource, Store, StoreError, import_detail, next_audit_entry,
@@ -47,7 +47,8 @@ fn corrupt(what: &str, value: &str, e: impl std::fmt::Display) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        let conn =
+            Connection::open(path).map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
         Self::init(conn)
     }
 
@@ -93,7 +94,13 @@ impl SqliteStore {
     }
 }
 
-fn append_audit(tx: &rusqlite::Transaction<'_>, meta: &ChangeMeta, entity: &str, action: &str, detail: &serde_json::Value) -> Result<()> {
+fn append_audit(
+    tx: &rusqlite::Transaction<'_>,
+    meta: &ChangeMeta,
+    entity: &str,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
     let prev: Option<(i64, String)> = tx
         .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
@@ -106,6 +113,9 @@ fn append_audit(tx: &rusqlite::Transaction<'_>, meta: &ChangeMeta, entity: &str,
     .map_err(backend)?;
     Ok(())
 }
+
+/// A product row as stored: id, name, GTIN, manufacturer snapshot, our role, stub.
+type StoredProduct = (i64, String, Option<String>, Option<i64>, Option<String>, bool);
 
 /// Finds or creates the snapshot of a party and returns its row id. `seen` is a date the snapshot
 /// was valid at (an event date, or the import day for master data).
@@ -132,9 +142,11 @@ impl Snapshots {
                 let id = match existing {
                     Some(id) => id,
                     None => {
-                        tx.prepare_cached("INSERT INTO operators (operator_id) VALUES (?1) ON CONFLICT (operator_id) DO NOTHING")
-                            .and_then(|mut s| s.execute([p.id.as_str()]))
-                            .map_err(backend)?;
+                        tx.prepare_cached(
+                            "INSERT INTO operators (operator_id) VALUES (?1) ON CONFLICT (operator_id) DO NOTHING",
+                        )
+                        .and_then(|mut s| s.execute([p.id.as_str()]))
+                        .map_err(backend)?;
                         let op: i64 = tx
                             .prepare_cached("SELECT id FROM operators WHERE operator_id = ?1")
                             .and_then(|mut s| s.query_row([p.id.as_str()], |r| r.get(0)))
@@ -175,7 +187,9 @@ impl Snapshots {
     /// Writes the last-seen dates back and makes each touched operator's current snapshot the one
     /// seen most recently.
     fn flush(&self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
-        let mut upd = tx.prepare_cached("UPDATE operator_snapshots SET last_seen = max(last_seen, ?2) WHERE id = ?1").map_err(backend)?;
+        let mut upd = tx
+            .prepare_cached("UPDATE operator_snapshots SET last_seen = max(last_seen, ?2) WHERE id = ?1")
+            .map_err(backend)?;
         let mut cur = tx
             .prepare_cached(
                 "UPDATE operators SET current_snapshot =
@@ -201,25 +215,25 @@ fn opt_date(s: Option<String>) -> Result<Option<Date>> {
     s.as_deref().map(parse_date).transpose()
 }
 
-fn party_from(
-    id: String,
-    name: String,
-    address: String,
-    country: String,
-    email: Option<String>,
-    phone: Option<String>,
-    gln: Option<String>,
-    vat: Option<String>,
-) -> Result<Party> {
+/// Reads a party from eight consecutive columns starting at `at`: operator id, name, address,
+/// country, e-mail, phone, GLN, VAT.
+fn party_at(r: &rusqlite::Row<'_>, at: usize) -> Result<Party> {
+    let text = |i: usize| r.get::<_, String>(at + i).map_err(backend);
+    let opt = |i: usize| r.get::<_, Option<String>>(at + i).map_err(backend);
+    let (id, country, email, gln) = (text(0)?, text(3)?, opt(4)?, opt(6)?);
     Ok(Party {
         id: OperatorId::parse(&id).map_err(|e| corrupt("operator id", &id, e))?,
-        name,
-        address,
+        name: text(1)?,
+        address: text(2)?,
         country: Country::parse(&country).map_err(|e| corrupt("country", &country, e))?,
-        email: email.as_deref().map(Email::parse).transpose().map_err(|e| corrupt("e-mail", email.as_deref().unwrap_or(""), e))?,
-        phone,
+        email: email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| corrupt("e-mail", email.as_deref().unwrap_or(""), e))?,
+        phone: opt(5)?,
         gln: gln.as_deref().map(Gln::parse).transpose().map_err(|e| corrupt("GLN", gln.as_deref().unwrap_or(""), e))?,
-        vat,
+        vat: opt(7)?,
     })
 }
 
@@ -323,9 +337,16 @@ impl Store for SqliteStore {
             stats.rows += 1;
             let r = row.record;
             let man = snapshots.resolve(&tx, &r.manufacturer, today)?;
-            let existing: Option<(i64, String, Option<String>, Option<i64>, Option<String>, bool)> = tx
-                .prepare_cached("SELECT id, name, gtin, manufacturer, our_role, stub FROM products WHERE product_id = ?1")
-                .and_then(|mut s| s.query_row([r.product_id.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?))).optional())
+            let existing: Option<StoredProduct> = tx
+                .prepare_cached(
+                    "SELECT id, name, gtin, manufacturer, our_role, stub FROM products WHERE product_id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([r.product_id.as_str()], |x| {
+                        Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?))
+                    })
+                    .optional()
+                })
                 .map_err(backend)?;
             let mut gtin = r.gtin.as_ref().map(|g| g.as_str().to_string());
             let mut role = r.our_role.map(|o| o.as_str().to_string());
@@ -419,7 +440,8 @@ impl Store for SqliteStore {
                 let cp = snapshots.resolve(&tx, &e.counterparty, e.date)?;
                 let identity = e.identity();
                 let date = e.date.to_string();
-                let quantity = i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
+                let quantity =
+                    i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
                 let added = insert
                     .execute(params![
                         &identity[..],
@@ -498,20 +520,18 @@ impl Store for SqliteStore {
                  FROM operators o JOIN operator_snapshots s ON s.id = o.current_snapshot",
             )
             .map_err(backend)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
-            .map_err(backend)?;
+        let mut rows = stmt.query([]).map_err(backend)?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, name, address, country, email, phone, gln, vat) = row.map_err(backend)?;
-            out.push(party_from(id, name, address, country, email, phone, gln, vat)?);
+        while let Some(r) = rows.next().map_err(backend)? {
+            out.push(party_at(r, 0)?);
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
 
     fn trace(&mut self, q: &TraceQuery) -> Result<Trace> {
-        let product = self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
+        let product =
+            self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
         let (filter, params) = trace_filter(q, product);
         let sql = format!(
             "SELECT a.direction, o.operator_id, s.name, s.address, s.country, s.email, s.phone, a.role, a.first, a.last, a.qty, a.n
@@ -563,7 +583,8 @@ impl Store for SqliteStore {
     }
 
     fn for_each_event(&mut self, q: &TraceQuery, visit: &mut dyn FnMut(SupplyEvent) -> Result<()>) -> Result<u64> {
-        let product = self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
+        let product =
+            self.product_row(&q.product_id)?.ok_or_else(|| StoreError::UnknownProduct(q.product_id.clone()))?;
         let (filter, params) = trace_filter(q, product);
         let sql = format!(
             "SELECT e.direction, e.event_date, v.version, e.quantity, o.operator_id, s.name, s.address, s.country, s.email, s.phone,
@@ -588,7 +609,7 @@ impl Store for SqliteStore {
                 product_id: q.product_id.clone(),
                 version: Version::parse(&version).map_err(|e| corrupt("version", &version, e))?,
                 quantity: u64::try_from(qty).map_err(|e| corrupt("quantity", &qty.to_string(), e))?,
-                counterparty: party_from(get(4)?, get(5)?, get(6)?, get(7)?, opt(8)?, opt(9)?, opt(10)?, opt(11)?)?,
+                counterparty: party_at(r, 4)?,
                 counterparty_role: OperatorRole::parse(&role).map_err(|e| corrupt("role", &role, e))?,
                 reference: opt(13)?,
             })?;
@@ -599,7 +620,8 @@ impl Store for SqliteStore {
 
     fn counts(&mut self) -> Result<Counts> {
         let count = |table: &str| -> Result<u64> {
-            let n: i64 = self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).map_err(backend)?;
+            let n: i64 =
+                self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).map_err(backend)?;
             Ok(n as u64)
         };
         Ok(Counts {
@@ -663,7 +685,11 @@ impl SqliteStore {
                 id: ProductId::parse(&id).map_err(|e| corrupt("product id", &id, e))?,
                 name,
                 gtin: gtin.as_deref().map(Gtin::parse).transpose().map_err(|e| corrupt("GTIN", "", e))?,
-                manufacturer_id: man_id.as_deref().map(OperatorId::parse).transpose().map_err(|e| corrupt("operator id", "", e))?,
+                manufacturer_id: man_id
+                    .as_deref()
+                    .map(OperatorId::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("operator id", "", e))?,
                 manufacturer_name: man_name,
                 our_role: role.as_deref().map(OurRole::parse).transpose().map_err(|e| corrupt("role", "", e))?,
                 stub,
@@ -674,7 +700,12 @@ impl SqliteStore {
     }
 }
 
-fn version_or_stub(tx: &rusqlite::Transaction<'_>, product: &ProductId, version: &Version, stats: &mut ImportStats) -> Result<i64> {
+fn version_or_stub(
+    tx: &rusqlite::Transaction<'_>,
+    product: &ProductId,
+    version: &Version,
+    stats: &mut ImportStats,
+) -> Result<i64> {
     let found: Option<i64> = tx
         .prepare_cached("SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product WHERE p.product_id = ?1 AND v.version = ?2")
         .and_then(|mut s| s.query_row([product.as_str(), version.as_str()], |r| r.get(0)).optional())
@@ -684,9 +715,11 @@ fn version_or_stub(tx: &rusqlite::Transaction<'_>, product: &ProductId, version:
     }
     // Supply rows may arrive before master data (ERP exports come in any order): create stubs that a
     // later products import fills in.
-    tx.prepare_cached("INSERT INTO products (product_id, name, stub) VALUES (?1, ?1, 1) ON CONFLICT (product_id) DO NOTHING")
-        .and_then(|mut s| s.execute([product.as_str()]))
-        .map_err(backend)?;
+    tx.prepare_cached(
+        "INSERT INTO products (product_id, name, stub) VALUES (?1, ?1, 1) ON CONFLICT (product_id) DO NOTHING",
+    )
+    .and_then(|mut s| s.execute([product.as_str()]))
+    .map_err(backend)?;
     tx.prepare_cached(
         "INSERT INTO product_versions (product, version, stub) SELECT id, ?2, 1 FROM products WHERE product_id = ?1",
     )

@@ -57,8 +57,11 @@ pub fn party(id: &str, name: &str, country: &str) -> Party {
         address: format!("{name} street 1, 10115 City"),
         country: Country::parse(country).expect("country"),
         email: Some(
-            Email::parse(&format!("{}@example.eu", id.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()))
-                .expect("email"),
+            Email::parse(&format!(
+                "{}@example.eu",
+                id.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+            ))
+            .expect("email"),
         ),
         phone: None,
         gln: None,
@@ -67,7 +70,15 @@ pub fn party(id: &str, name: &str, country: &str) -> Party {
 }
 
 /// A supply event with sensible defaults.
-pub fn event(direction: Direction, date: &str, product: &str, version: &str, qty: u64, cp: &Party, reference: Option<&str>) -> SupplyEvent {
+pub fn event(
+    direction: Direction,
+    date: &str,
+    product: &str,
+    version: &str,
+    qty: u64,
+    cp: &Party,
+    reference: Option<&str>,
+) -> SupplyEvent {
     SupplyEvent {
         direction,
         date: d(date),
@@ -213,7 +224,10 @@ pub fn a_forbidden_commit_writes_nothing(store: &mut dyn Store) {
     let stats = store.import_supply(&mut src, &meta()).expect("import");
     assert!(!stats.committed);
     let counts = store.counts().expect("counts");
-    assert_eq!((counts.supply_events, counts.operators, counts.products, counts.versions, counts.audit_entries), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (counts.supply_events, counts.operators, counts.products, counts.versions, counts.audit_entries),
+        (0, 0, 0, 0, 0)
+    );
     assert!(store.product(&ProductId::parse("P-9").expect("id")).expect("product").is_none());
 }
 
@@ -235,7 +249,10 @@ pub fn unknown_products_become_stubs(store: &mut dyn Store) {
     let p = store.product(&ProductId::parse("P-NEW").expect("id")).expect("product").expect("stub product");
     assert!(p.stub);
     let v = store.versions(&ProductId::parse("P-1").expect("id")).expect("versions");
-    assert_eq!(v.iter().map(|v| (v.version.to_string(), v.stub)).collect::<Vec<_>>(), [("1.0".to_string(), false), ("1.1".to_string(), true)]);
+    assert_eq!(
+        v.iter().map(|v| (v.version.to_string(), v.stub)).collect::<Vec<_>>(),
+        [("1.0".to_string(), false), ("1.1".to_string(), true)]
+    );
     // Master data arriving later fills the stub in.
     let filled = products(store, vec![product("P-1", "1.1", Some("2026-03-01"), None)]);
     assert_eq!(filled.updated, 1);
@@ -269,7 +286,10 @@ pub fn trace_aggregates_per_counterparty(store: &mut dyn Store) {
     let names: Vec<&str> = t.downstream.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["alpha Distribution", "Beta Handel"]);
     let alpha = &t.downstream[0];
-    assert_eq!((alpha.quantity, alpha.deliveries, alpha.first_date, alpha.last_date), (50, 2, d("2026-01-20"), d("2026-02-20")));
+    assert_eq!(
+        (alpha.quantity, alpha.deliveries, alpha.first_date, alpha.last_date),
+        (50, 2, d("2026-01-20"), d("2026-02-20"))
+    );
     assert_eq!(alpha.country.as_str(), "FR");
     assert_eq!(alpha.address, "alpha Distribution street 1, 10115 City");
     assert_eq!(t.destination_countries().iter().map(Country::as_str).collect::<Vec<_>>(), ["AT", "FR"]);
@@ -286,7 +306,9 @@ pub fn trace_bounds_are_inclusive_and_versions_filter(store: &mut dyn Store) {
             event(Direction::Supplied, "2026-02-01", "P-1", "1.0", 8, &a, Some("4")),
         ],
     );
-    let qty = |store: &mut dyn Store, q: TraceQuery| store.trace(&q).expect("trace").downstream.iter().map(|e| e.quantity).sum::<u64>();
+    let qty = |store: &mut dyn Store, q: TraceQuery| {
+        store.trace(&q).expect("trace").downstream.iter().map(|e| e.quantity).sum::<u64>()
+    };
     assert_eq!(qty(store, query("P-1", None, Some("2026-01-01"), Some("2026-01-31"))), 6);
     assert_eq!(qty(store, query("P-1", Some("1.0"), Some("2026-01-01"), Some("2026-01-31"))), 2);
     assert_eq!(qty(store, query("P-1", Some("1.0"), None, None)), 11);
@@ -400,7 +422,9 @@ pub fn imports_are_recorded_in_a_verifiable_audit_chain(store: &mut dyn Store) {
 }
 
 pub fn large_import_counts_add_up(store: &mut dyn Store) {
-    let parties: Vec<Party> = (0..50).map(|i| party(&format!("OP-{i}"), &format!("Operator {i}"), if i % 2 == 0 { "DE" } else { "IT" })).collect();
+    let parties: Vec<Party> = (0..50)
+        .map(|i| party(&format!("OP-{i}"), &format!("Operator {i}"), if i % 2 == 0 { "DE" } else { "IT" }))
+        .collect();
     let events: Vec<SupplyEvent> = (0..5000u64)
         .map(|i| {
             let p = &parties[(i % 50) as usize];

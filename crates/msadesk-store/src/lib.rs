@@ -41,7 +41,8 @@ pub struct VecSource<T> {
 impl<T> VecSource<T> {
     /// Records numbered from line 2 (line 1 being a CSV header).
     pub fn new(records: Vec<T>) -> Self {
-        let rows: Vec<Row<T>> = records.into_iter().enumerate().map(|(i, record)| Row { line: i as u64 + 2, record }).collect();
+        let rows: Vec<Row<T>> =
+            records.into_iter().enumerate().map(|(i, record)| Row { line: i as u64 + 2, record }).collect();
         VecSource { rows: rows.into_iter(), allow_commit: true }
     }
 }
@@ -119,13 +120,21 @@ pub struct Counts {
 /// Errors of a store. Each message says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("product '{0}' is not in the registry: check the id with `msadesk products`, or import it with `msadesk import products FILE.csv`")]
+    #[error(
+        "product '{0}' is not in the registry: check the id with `msadesk products`, or import it with `msadesk import products FILE.csv`"
+    )]
     UnknownProduct(ProductId),
-    #[error("the database is busy (another msadesk process holds a write lock) and stayed busy after retrying: try again when the other import has finished")]
+    #[error(
+        "the database is busy (another msadesk process holds a write lock) and stayed busy after retrying: try again when the other import has finished"
+    )]
     Busy,
-    #[error("the database schema is at version {found}, newer than this msadesk understands ({supported}): upgrade msadesk")]
+    #[error(
+        "the database schema is at version {found}, newer than this msadesk understands ({supported}): upgrade msadesk"
+    )]
     SchemaTooNew { found: i64, supported: i64 },
-    #[error("a stored value could not be read back ({0}): the database was changed outside msadesk; run `msadesk audit verify`")]
+    #[error(
+        "a stored value could not be read back ({0}): the database was changed outside msadesk; run `msadesk audit verify`"
+    )]
     Corrupt(String),
     #[error("database error: {0}")]
     Backend(String),

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use msadesk_core::trace::TraceQuery;
-use msadesk_core::{Date, Email, Gln, MemberState, OurRole, OwnIdentity, ProductId, ProductRecord, SupplyEvent, Version, retention};
+use msadesk_core::{
+    Date, Email, Gln, MemberState, OurRole, OwnIdentity, ProductId, ProductRecord, SupplyEvent, Version, retention,
+};
 use msadesk_formats::Diagnostic;
 use msadesk_formats::csv_import::{CsvRecord, CsvSource, OnInvalid};
 use msadesk_store::{ChangeMeta, ImportStats, RowSource, Store};
@@ -39,7 +41,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Record who we are: our name, address, Member State and default role.
-    #[command(after_help = "Example:\n  msadesk init --name 'ACME Import GmbH' --address 'Hafenstraße 1, 20457 Hamburg' --member-state DE --role importer --contact-person 'Jana Novák' --email compliance@acme.example")]
+    #[command(
+        after_help = "Example:\n  msadesk init --name 'ACME Import GmbH' --address 'Hafenstraße 1, 20457 Hamburg' --member-state DE --role importer --contact-person 'Jana Novák' --email compliance@acme.example"
+    )]
     Init(InitArgs),
     /// Create or upgrade the database schema (also done automatically on first use).
     #[command(after_help = "Example:\n  msadesk --database postgres://postgres@127.0.0.1:5432/msadesk migrate")]
@@ -48,7 +52,9 @@ enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Answer CRA Art 23 for a product: who supplied it to us, whom we supplied, in a period.
-    #[command(after_help = "Examples:\n  msadesk trace --product SH-CAM-200\n  msadesk trace --product SH-CAM-200 --version 1.2.0 --from 2025-01-01 --to 2025-12-31 --format json\n  msadesk trace --product SH-CAM-200 --format csv > answer.csv")]
+    #[command(
+        after_help = "Examples:\n  msadesk trace --product SH-CAM-200\n  msadesk trace --product SH-CAM-200 --version 1.2.0 --from 2025-01-01 --to 2025-12-31 --format json\n  msadesk trace --product SH-CAM-200 --format csv > answer.csv"
+    )]
     Trace(TraceArgs),
     /// Export supply events for an authority or a partner system.
     #[command(subcommand)]
@@ -106,10 +112,14 @@ struct InitArgs {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import product master data from CSV (one row per product version).
-    #[command(after_help = "Columns (any order, extra columns ignored): product_id,product_name,version,manufacturer_id,manufacturer_name,\n  manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support\n  optional: gtin,our_role,manufacturer_phone,manufacturer_gln,manufacturer_vat\n\nExample:\n  msadesk import products products.csv")]
+    #[command(
+        after_help = "Columns (any order, extra columns ignored): product_id,product_name,version,manufacturer_id,manufacturer_name,\n  manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support\n  optional: gtin,our_role,manufacturer_phone,manufacturer_gln,manufacturer_vat\n\nExample:\n  msadesk import products products.csv"
+    )]
     Products(ImportArgs),
     /// Import supply events from CSV or an EPCIS 2.0 JSON/JSON-LD document.
-    #[command(after_help = "CSV columns (any order, extra columns ignored): direction,date,product_id,version,quantity,counterparty_id,\n  counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n  optional: counterparty_phone,counterparty_gln,counterparty_vat\ndirection is received (an operator supplied us) or supplied (we supplied an operator).\n\nExamples:\n  msadesk import supply deliveries.csv\n  msadesk import supply --skip-invalid deliveries.csv   # rejected rows go to deliveries.csv.rejected.csv\n  msadesk import supply events.jsonld")]
+    #[command(
+        after_help = "CSV columns (any order, extra columns ignored): direction,date,product_id,version,quantity,counterparty_id,\n  counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n  optional: counterparty_phone,counterparty_gln,counterparty_vat\ndirection is received (an operator supplied us) or supplied (we supplied an operator).\n\nExamples:\n  msadesk import supply deliveries.csv\n  msadesk import supply --skip-invalid deliveries.csv   # rejected rows go to deliveries.csv.rejected.csv\n  msadesk import supply events.jsonld"
+    )]
     Supply(ImportArgs),
 }
 
@@ -145,7 +155,9 @@ struct TraceArgs {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// Write the supply events of a product as an EPCIS 2.0 JSON-LD document.
-    #[command(after_help = "Example:\n  msadesk export epcis --product SH-CAM-200 --from 2026-01-01 --output sh-cam-200.jsonld")]
+    #[command(
+        after_help = "Example:\n  msadesk export epcis --product SH-CAM-200 --from 2026-01-01 --output sh-cam-200.jsonld"
+    )]
     Epcis(ExportArgs),
     /// Write the supply events of a product as supply CSV (the import format).
     #[command(after_help = "Example:\n  msadesk export supply --product SH-CAM-200 --output sh-cam-200.csv")]
@@ -243,7 +255,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Audit(AuditCommand::Verify(f)) => audit_verify(&cli.database, f.format),
         Command::Demo(a) => demo(&cli.database, a),
         Command::Bench(BenchCommand::Generate { events, seed, out }) => bench_generate(events, seed, &out),
-        Command::Bench(BenchCommand::Trace { product, version, iterations }) => bench_trace(&cli.database, &product, version.as_deref(), iterations),
+        Command::Bench(BenchCommand::Trace { product, version, iterations }) => {
+            bench_trace(&cli.database, &product, version.as_deref(), iterations)
+        }
     }
 }
 
@@ -293,7 +307,11 @@ fn init(url: &str, a: InitArgs) -> Result<ExitCode> {
         name: field("name", msadesk_core::required_text("name", &a.name))?,
         address: field("address", msadesk_core::required_text("address", &a.address))?,
         member_state: MemberState::parse(&a.member_state).map_err(|e| anyhow!("--member-state: {e}"))?,
-        contact_person: a.contact_person.as_deref().map(|c| field("contact-person", msadesk_core::required_text("contact person", c))).transpose()?,
+        contact_person: a
+            .contact_person
+            .as_deref()
+            .map(|c| field("contact-person", msadesk_core::required_text("contact person", c)))
+            .transpose()?,
         email: a.email.as_deref().map(Email::parse).transpose().map_err(|e| anyhow!("--email: {e}"))?,
         default_role: OurRole::parse(&a.role).map_err(|e| anyhow!("--role: {e}"))?,
         gln: a.gln.as_deref().map(Gln::parse).transpose().map_err(|e| anyhow!("--gln: {e}"))?,
@@ -342,7 +360,9 @@ fn is_json_file(path: &Path) -> Result<bool> {
     }
     // Otherwise sniff: a JSON document starts with '{' after optional white space and BOM.
     let mut head = [0u8; 64];
-    let n = File::open(path).and_then(|mut f| f.read(&mut head)).with_context(|| format!("cannot read {}", path.display()))?;
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let text = String::from_utf8_lossy(&head[..n]);
     Ok(text.trim_start_matches('\u{feff}').trim_start().starts_with('{'))
 }
@@ -411,19 +431,31 @@ where
 
 /// Dispatches to the store method for a record kind.
 pub trait Importer<T> {
-    fn import(store: &mut dyn Store, src: &mut dyn RowSource<T>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats>;
+    fn import(
+        store: &mut dyn Store,
+        src: &mut dyn RowSource<T>,
+        meta: &ChangeMeta,
+    ) -> msadesk_store::Result<ImportStats>;
 }
 
 pub struct ImportFn;
 
 impl Importer<ProductRecord> for ImportFn {
-    fn import(store: &mut dyn Store, src: &mut dyn RowSource<ProductRecord>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats> {
+    fn import(
+        store: &mut dyn Store,
+        src: &mut dyn RowSource<ProductRecord>,
+        meta: &ChangeMeta,
+    ) -> msadesk_store::Result<ImportStats> {
         store.import_products(src, meta)
     }
 }
 
 impl Importer<SupplyEvent> for ImportFn {
-    fn import(store: &mut dyn Store, src: &mut dyn RowSource<SupplyEvent>, meta: &ChangeMeta) -> msadesk_store::Result<ImportStats> {
+    fn import(
+        store: &mut dyn Store,
+        src: &mut dyn RowSource<SupplyEvent>,
+        meta: &ChangeMeta,
+    ) -> msadesk_store::Result<ImportStats> {
         store.import_supply(src, meta)
     }
 }
@@ -466,13 +498,16 @@ fn report_import(
         return Ok(ExitCode::FAILURE);
     }
     for (p, v) in &stats.stub_versions {
-        eprintln!("warning: {p} version {v} is not in the product master data: created as a stub; import it with `msadesk import products`");
+        eprintln!(
+            "warning: {p} version {v} is not in the product master data: created as a stub; import it with `msadesk import products`"
+        );
     }
     for c in &stats.conflict_details {
         eprintln!("warning: {name}:{}: {}", c.line, c.message);
     }
     let what = if kind == Kind::Products { "product versions" } else { "supply events" };
-    let mut line = format!("{name}: {} {what} read: {} new, {} already present", stats.rows, stats.new, stats.already_present);
+    let mut line =
+        format!("{name}: {} {what} read: {} new, {} already present", stats.rows, stats.new, stats.already_present);
     if kind == Kind::Products {
         line.push_str(&format!(", {} updated", stats.updated));
     }
@@ -480,7 +515,10 @@ fn report_import(
         line.push_str(&format!(", {} conflicting (kept the recorded ones)", stats.conflicts));
     }
     if invalid > 0 {
-        line.push_str(&format!(", {invalid} rejected (see {})", rejected.map_or(String::new(), |p| p.display().to_string())));
+        line.push_str(&format!(
+            ", {invalid} rejected (see {})",
+            rejected.map_or(String::new(), |p| p.display().to_string())
+        ));
     }
     eprintln!("{line}");
     Ok(ExitCode::SUCCESS)
@@ -528,7 +566,9 @@ fn export(url: &str, a: ExportArgs, kind: ExportKind) -> Result<ExitCode> {
         match kind {
             ExportKind::Csv => {
                 let mut wtr = msadesk_formats::csv_export::SupplyCsvWriter::new(w)?;
-                store.for_each_event(&q, &mut |e| wtr.write(&e).map_err(|e| msadesk_store::StoreError::Backend(format!("write failed: {e}"))))?;
+                store.for_each_event(&q, &mut |e| {
+                    wtr.write(&e).map_err(|e| msadesk_store::StoreError::Backend(format!("write failed: {e}")))
+                })?;
                 wtr.finish()?;
                 Ok(())
             }
@@ -610,7 +650,14 @@ fn retention_cmd(url: &str, a: RetentionArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("Retention of {} ({}) — our role: {} ({})", product.name, pid, role, role.duties().cite);
-    let mut t = output::table(&["version", "documentation kept until", "basis", "why", "supply events", "event records kept until"]);
+    let mut t = output::table(&[
+        "version",
+        "documentation kept until",
+        "basis",
+        "why",
+        "supply events",
+        "event records kept until",
+    ]);
     for v in &report.versions {
         t.add_row(vec![
             v.version.clone(),
@@ -653,7 +700,11 @@ fn products(url: &str, format: Option<Format>) -> Result<ExitCode> {
     let mut t = output::table(&["product", "name", "GTIN", "manufacturer", "our role", "versions"]);
     for r in &rows {
         let p = &r.product;
-        let vs: Vec<String> = r.versions.iter().map(|v| if v.stub { format!("{} (stub)", v.version) } else { v.version.to_string() }).collect();
+        let vs: Vec<String> = r
+            .versions
+            .iter()
+            .map(|v| if v.stub { format!("{} (stub)", v.version) } else { v.version.to_string() })
+            .collect();
         t.add_row(vec![
             if p.stub { format!("{} (stub)", p.id) } else { p.id.to_string() },
             p.name.clone(),
@@ -730,7 +781,12 @@ fn audit_verify(url: &str, format: Option<Format>) -> Result<ExitCode> {
         ok: bool,
         first_break: Option<msadesk_core::audit::ChainBreak>,
     }
-    let v = Verify { entries: entries.len(), head: entries.last().map(|e| e.hash.clone()), ok: broken.is_none(), first_break: broken };
+    let v = Verify {
+        entries: entries.len(),
+        head: entries.last().map(|e| e.hash.clone()),
+        ok: broken.is_none(),
+        first_break: broken,
+    };
     if output::resolve(format) == Format::Json {
         print_json(&v)?;
     }
@@ -775,7 +831,9 @@ fn demo(url: &str, a: DemoArgs) -> Result<ExitCode> {
     let t = store.trace(&q)?;
     output::print_trace(&t);
     println!();
-    println!("Next: msadesk trace --product SH-CAM-200 --format csv · msadesk products · msadesk retention --product SH-CAM-200 · msadesk export epcis --product SH-CAM-200");
+    println!(
+        "Next: msadesk trace --product SH-CAM-200 --format csv · msadesk products · msadesk retention --product SH-CAM-200 · msadesk export epcis --product SH-CAM-200"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

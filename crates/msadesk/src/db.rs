@@ -31,7 +31,9 @@ pub fn parse_url(url: &str) -> Result<Target> {
         }
         return Ok(Target::Sqlite(PathBuf::from(path)));
     }
-    bail!("database URL '{url}' is not understood: use sqlite:PATH (the default is {DEFAULT_DATABASE}) or postgres://USER@HOST:PORT/DB")
+    bail!(
+        "database URL '{url}' is not understood: use sqlite:PATH (the default is {DEFAULT_DATABASE}) or postgres://USER@HOST:PORT/DB"
+    )
 }
 
 /// A URL with any password replaced, for messages and logs.
@@ -58,7 +60,10 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
         }
         Target::Postgres(url) => {
             let store = msadesk_store_postgres::PostgresStore::open(&url).with_context(|| {
-                format!("cannot open the PostgreSQL database {}: is the server running and the database created?", redacted(&url))
+                format!(
+                    "cannot open the PostgreSQL database {}: is the server running and the database created?",
+                    redacted(&url)
+                )
             })?;
             Ok(Box::new(store))
         }

@@ -6,8 +6,8 @@
 //! many times, some of which move address along the way.
 
 use msadesk_core::{
-    Country, Date, Direction, Email, Gtin, OperatorId, OperatorRole, OurRole, OwnIdentity, MemberState, Party, ProductId, ProductRecord,
-    SupplyEvent, Version,
+    Country, Date, Direction, Email, Gtin, MemberState, OperatorId, OperatorRole, OurRole, OwnIdentity, Party,
+    ProductId, ProductRecord, SupplyEvent, Version,
 };
 
 /// splitmix64: small, fast and good enough for test data; no dependency needed.
@@ -47,30 +47,163 @@ struct Place {
 }
 
 const PLACES: &[Place] = &[
-    Place { country: "DE", cities: &[("10115", "Berlin"), ("20457", "Hamburg"), ("80331", "München"), ("50667", "Köln")], forms: &["GmbH", "AG", "GmbH & Co. KG"], streets: &["Hauptstraße", "Industriestraße", "Am Hafen"], tld: "de" },
-    Place { country: "FR", cities: &[("75002", "Paris"), ("69002", "Lyon"), ("13001", "Marseille")], forms: &["SAS", "SARL", "SA"], streets: &["rue de la République", "avenue Jean Jaurès", "boulevard Voltaire"], tld: "fr" },
-    Place { country: "NL", cities: &[("1012 AB", "Amsterdam"), ("3011 AD", "Rotterdam"), ("5611 AA", "Eindhoven")], forms: &["B.V.", "N.V."], streets: &["Stationsweg", "Kerkstraat", "Havenstraat"], tld: "nl" },
-    Place { country: "IT", cities: &[("20121", "Milano"), ("10121", "Torino"), ("40121", "Bologna")], forms: &["S.p.A.", "S.r.l."], streets: &["Via Roma", "Corso Italia", "Via Garibaldi"], tld: "it" },
-    Place { country: "ES", cities: &[("28001", "Madrid"), ("08001", "Barcelona"), ("46001", "València")], forms: &["S.L.", "S.A."], streets: &["Calle Mayor", "Avenida de la Constitución"], tld: "es" },
-    Place { country: "PL", cities: &[("00-001", "Warszawa"), ("30-001", "Kraków"), ("90-001", "Łódź")], forms: &["sp. z o.o.", "S.A."], streets: &["ul. Marszałkowska", "ul. Piotrkowska"], tld: "pl" },
-    Place { country: "AT", cities: &[("1010", "Wien"), ("8010", "Graz")], forms: &["GmbH", "AG"], streets: &["Mariahilfer Straße", "Ringstraße"], tld: "at" },
-    Place { country: "BE", cities: &[("1000", "Bruxelles"), ("2000", "Antwerpen")], forms: &["SRL", "NV", "BV"], streets: &["Rue Neuve", "Meir"], tld: "be" },
-    Place { country: "SE", cities: &[("111 20", "Stockholm"), ("411 01", "Göteborg")], forms: &["AB"], streets: &["Drottninggatan", "Kungsgatan"], tld: "se" },
-    Place { country: "IE", cities: &[("D02 X285", "Dublin"), ("T12 X70A", "Cork")], forms: &["Ltd", "DAC"], streets: &["Grafton Street", "Patrick Street"], tld: "ie" },
-    Place { country: "CZ", cities: &[("110 00", "Praha"), ("602 00", "Brno")], forms: &["s.r.o.", "a.s."], streets: &["Václavské náměstí", "Masarykova"], tld: "cz" },
-    Place { country: "DK", cities: &[("1050", "København"), ("8000", "Aarhus")], forms: &["ApS", "A/S"], streets: &["Strøget", "Vestergade"], tld: "dk" },
-    Place { country: "FI", cities: &[("00100", "Helsinki"), ("33100", "Tampere")], forms: &["Oy", "Oyj"], streets: &["Mannerheimintie", "Hämeenkatu"], tld: "fi" },
-    Place { country: "PT", cities: &[("1100-148", "Lisboa"), ("4000-322", "Porto")], forms: &["Lda.", "S.A."], streets: &["Rua Augusta", "Avenida dos Aliados"], tld: "pt" },
-    Place { country: "GR", cities: &[("105 57", "Αθήνα"), ("546 24", "Θεσσαλονίκη")], forms: &["Α.Ε.", "Ε.Π.Ε."], streets: &["Οδός Ερμού", "Λεωφόρος Νίκης"], tld: "gr" },
-    Place { country: "RO", cities: &[("010011", "București"), ("400001", "Cluj-Napoca")], forms: &["S.R.L.", "S.A."], streets: &["Calea Victoriei", "Strada Memorandumului"], tld: "ro" },
-    Place { country: "HU", cities: &[("1051", "Budapest")], forms: &["Kft.", "Zrt."], streets: &["Andrássy út"], tld: "hu" },
+    Place {
+        country: "DE",
+        cities: &[("10115", "Berlin"), ("20457", "Hamburg"), ("80331", "München"), ("50667", "Köln")],
+        forms: &["GmbH", "AG", "GmbH & Co. KG"],
+        streets: &["Hauptstraße", "Industriestraße", "Am Hafen"],
+        tld: "de",
+    },
+    Place {
+        country: "FR",
+        cities: &[("75002", "Paris"), ("69002", "Lyon"), ("13001", "Marseille")],
+        forms: &["SAS", "SARL", "SA"],
+        streets: &["rue de la République", "avenue Jean Jaurès", "boulevard Voltaire"],
+        tld: "fr",
+    },
+    Place {
+        country: "NL",
+        cities: &[("1012 AB", "Amsterdam"), ("3011 AD", "Rotterdam"), ("5611 AA", "Eindhoven")],
+        forms: &["B.V.", "N.V."],
+        streets: &["Stationsweg", "Kerkstraat", "Havenstraat"],
+        tld: "nl",
+    },
+    Place {
+        country: "IT",
+        cities: &[("20121", "Milano"), ("10121", "Torino"), ("40121", "Bologna")],
+        forms: &["S.p.A.", "S.r.l."],
+        streets: &["Via Roma", "Corso Italia", "Via Garibaldi"],
+        tld: "it",
+    },
+    Place {
+        country: "ES",
+        cities: &[("28001", "Madrid"), ("08001", "Barcelona"), ("46001", "València")],
+        forms: &["S.L.", "S.A."],
+        streets: &["Calle Mayor", "Avenida de la Constitución"],
+        tld: "es",
+    },
+    Place {
+        country: "PL",
+        cities: &[("00-001", "Warszawa"), ("30-001", "Kraków"), ("90-001", "Łódź")],
+        forms: &["sp. z o.o.", "S.A."],
+        streets: &["ul. Marszałkowska", "ul. Piotrkowska"],
+        tld: "pl",
+    },
+    Place {
+        country: "AT",
+        cities: &[("1010", "Wien"), ("8010", "Graz")],
+        forms: &["GmbH", "AG"],
+        streets: &["Mariahilfer Straße", "Ringstraße"],
+        tld: "at",
+    },
+    Place {
+        country: "BE",
+        cities: &[("1000", "Bruxelles"), ("2000", "Antwerpen")],
+        forms: &["SRL", "NV", "BV"],
+        streets: &["Rue Neuve", "Meir"],
+        tld: "be",
+    },
+    Place {
+        country: "SE",
+        cities: &[("111 20", "Stockholm"), ("411 01", "Göteborg")],
+        forms: &["AB"],
+        streets: &["Drottninggatan", "Kungsgatan"],
+        tld: "se",
+    },
+    Place {
+        country: "IE",
+        cities: &[("D02 X285", "Dublin"), ("T12 X70A", "Cork")],
+        forms: &["Ltd", "DAC"],
+        streets: &["Grafton Street", "Patrick Street"],
+        tld: "ie",
+    },
+    Place {
+        country: "CZ",
+        cities: &[("110 00", "Praha"), ("602 00", "Brno")],
+        forms: &["s.r.o.", "a.s."],
+        streets: &["Václavské náměstí", "Masarykova"],
+        tld: "cz",
+    },
+    Place {
+        country: "DK",
+        cities: &[("1050", "København"), ("8000", "Aarhus")],
+        forms: &["ApS", "A/S"],
+        streets: &["Strøget", "Vestergade"],
+        tld: "dk",
+    },
+    Place {
+        country: "FI",
+        cities: &[("00100", "Helsinki"), ("33100", "Tampere")],
+        forms: &["Oy", "Oyj"],
+        streets: &["Mannerheimintie", "Hämeenkatu"],
+        tld: "fi",
+    },
+    Place {
+        country: "PT",
+        cities: &[("1100-148", "Lisboa"), ("4000-322", "Porto")],
+        forms: &["Lda.", "S.A."],
+        streets: &["Rua Augusta", "Avenida dos Aliados"],
+        tld: "pt",
+    },
+    Place {
+        country: "GR",
+        cities: &[("105 57", "Αθήνα"), ("546 24", "Θεσσαλονίκη")],
+        forms: &["Α.Ε.", "Ε.Π.Ε."],
+        streets: &["Οδός Ερμού", "Λεωφόρος Νίκης"],
+        tld: "gr",
+    },
+    Place {
+        country: "RO",
+        cities: &[("010011", "București"), ("400001", "Cluj-Napoca")],
+        forms: &["S.R.L.", "S.A."],
+        streets: &["Calea Victoriei", "Strada Memorandumului"],
+        tld: "ro",
+    },
+    Place {
+        country: "HU",
+        cities: &[("1051", "Budapest")],
+        forms: &["Kft.", "Zrt."],
+        streets: &["Andrássy út"],
+        tld: "hu",
+    },
     Place { country: "NO", cities: &[("0150", "Oslo")], forms: &["AS"], streets: &["Karl Johans gate"], tld: "no" },
-    Place { country: "LU", cities: &[("L-1011", "Luxembourg")], forms: &["S.à r.l."], streets: &["Grand-Rue"], tld: "lu" },
-    Place { country: "SI", cities: &[("1000", "Ljubljana")], forms: &["d.o.o."], streets: &["Slovenska cesta"], tld: "si" },
+    Place {
+        country: "LU",
+        cities: &[("L-1011", "Luxembourg")],
+        forms: &["S.à r.l."],
+        streets: &["Grand-Rue"],
+        tld: "lu",
+    },
+    Place {
+        country: "SI",
+        cities: &[("1000", "Ljubljana")],
+        forms: &["d.o.o."],
+        streets: &["Slovenska cesta"],
+        tld: "si",
+    },
 ];
 
-const NAME_A: &[&str] = &["Nord", "Süd", "Alpen", "Baltic", "Rhein", "Danube", "Atlas", "Helix", "Orion", "Vega", "Polar", "Aster", "Lumen", "Terra", "Marin", "Citadel", "Kestrel", "Falk", "Ibis", "Corvo"];
-const NAME_B: &[&str] = &["Tech", "Data", "Netz", "Connect", "Systems", "Electronics", "Digital", "Smart Home", "Secure", "Logistics", "Retail", "Distribution", "Trading", "IoT", "Devices"];
+const NAME_A: &[&str] = &[
+    "Nord", "Süd", "Alpen", "Baltic", "Rhein", "Danube", "Atlas", "Helix", "Orion", "Vega", "Polar", "Aster", "Lumen",
+    "Terra", "Marin", "Citadel", "Kestrel", "Falk", "Ibis", "Corvo",
+];
+const NAME_B: &[&str] = &[
+    "Tech",
+    "Data",
+    "Netz",
+    "Connect",
+    "Systems",
+    "Electronics",
+    "Digital",
+    "Smart Home",
+    "Secure",
+    "Logistics",
+    "Retail",
+    "Distribution",
+    "Trading",
+    "IoT",
+    "Devices",
+];
 
 /// The product catalogue of the demo: (id, name, GTIN, versions).
 const CATALOGUE: &[(&str, &str, &str, &[&str])] = &[
@@ -140,7 +273,11 @@ impl Dataset {
         let manufacturers: Vec<Party> = (0..6)
             .map(|i| {
                 let mut p = party(&mut rng, 900_000 + i);
-                p.name = format!("{} Manufacturing {}", NAME_A[i % NAME_A.len()], ["Co., Ltd.", "Inc.", "GmbH", "S.A.", "Oy", "AB"][i]);
+                p.name = format!(
+                    "{} Manufacturing {}",
+                    NAME_A[i % NAME_A.len()],
+                    ["Co., Ltd.", "Inc.", "GmbH", "S.A.", "Oy", "AB"][i]
+                );
                 p
             })
             .collect();
@@ -149,8 +286,18 @@ impl Dataset {
         let extra = (events / 2000) as usize;
         for i in 0..CATALOGUE.len() + extra {
             let (id, name, gtin, versions): (String, String, Option<Gtin>, Vec<String>) = match CATALOGUE.get(i) {
-                Some((id, name, gtin, vs)) => (id.to_string(), name.to_string(), Gtin::parse(gtin).ok(), vs.iter().map(|v| v.to_string()).collect()),
-                None => (format!("GEN-{i:05}"), format!("Generated device {i}"), None, (0..1 + rng.below(3)).map(|v| format!("{}.{v}", 1 + i % 4)).collect()),
+                Some((id, name, gtin, vs)) => (
+                    id.to_string(),
+                    name.to_string(),
+                    Gtin::parse(gtin).ok(),
+                    vs.iter().map(|v| v.to_string()).collect(),
+                ),
+                None => (
+                    format!("GEN-{i:05}"),
+                    format!("Generated device {i}"),
+                    None,
+                    (0..1 + rng.below(3)).map(|v| format!("{}.{v}", 1 + i % 4)).collect(),
+                ),
             };
             let man = manufacturers[i % manufacturers.len()].clone();
             for (k, v) in versions.iter().enumerate() {
@@ -190,16 +337,25 @@ impl Iterator for Dataset {
         let received = rng.below(10) == 0;
         let date = Date::from_unix_seconds(0).plus_days(self.start_day + rng.below(self.span_days) as i64);
         let (counterparty, role, reference, quantity) = if received {
-            let man = if rng.below(4) == 0 { &self.manufacturers[rng.below(self.manufacturers.len() as u64) as usize] } else { &p.manufacturer };
-            (man.clone(), OperatorRole::Manufacturer, format!("DN-{}-{:08}", date.year(), self.seq), 100 + rng.below(900))
+            let man = if rng.below(4) == 0 {
+                &self.manufacturers[rng.below(self.manufacturers.len() as u64) as usize]
+            } else {
+                &p.manufacturer
+            };
+            (
+                man.clone(),
+                OperatorRole::Manufacturer,
+                format!("DN-{}-{:08}", date.year(), self.seq),
+                100 + rng.below(900),
+            )
         } else {
             let i = rng.skewed(self.operators.len() as u64) as usize;
             let mut op = self.operators[i].clone();
             // Every seventh operator moved in 2022: later events carry the new address.
-            if i % 7 == 0 && date.year() >= 2022 {
+            if i.is_multiple_of(7) && date.year() >= 2022 {
                 op.address = format!("Neue Allee {}, {}", 1 + i % 90, op.address.rsplit(", ").next().unwrap_or(""));
             }
-            let role = if i % 11 == 0 { OperatorRole::Other } else { OperatorRole::Distributor };
+            let role = if i.is_multiple_of(11) { OperatorRole::Other } else { OperatorRole::Distributor };
             (op, role, format!("INV-{}-{:08}", date.year(), self.seq), 1 + rng.below(60))
         };
         Some(SupplyEvent {

@@ -28,7 +28,8 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 fn entries_table(list: &[TraceEntry]) -> Table {
-    let mut t = table(&["operator", "name", "address", "country", "e-mail", "role", "first", "last", "quantity", "deliveries"]);
+    let mut t =
+        table(&["operator", "name", "address", "country", "e-mail", "role", "first", "last", "quantity", "deliveries"]);
     for e in list {
         t.add_row(vec![
             e.operator_id.to_string(),
@@ -51,15 +52,27 @@ pub fn print_trace(t: &Trace) {
     let version = t.version.as_ref().map_or("all versions".to_string(), |v| format!("version {v}"));
     let period = match (t.from, t.to) {
         (None, None) => "all dates".to_string(),
-        (f, to) => format!("{} to {}", f.map_or("the beginning".into(), |d| d.to_string()), to.map_or("today".into(), |d| d.to_string())),
+        (f, to) => format!(
+            "{} to {}",
+            f.map_or("the beginning".into(), |d| d.to_string()),
+            to.map_or("today".into(), |d| d.to_string())
+        ),
     };
     println!("Trace of {} ({version}, {period}) — {}", t.product_id, msadesk_core::legal::IDENTIFICATION.cite);
     println!();
     println!("Upstream: operators that supplied us ({})", t.upstream.len());
-    if t.upstream.is_empty() { println!("  (none in this period)") } else { println!("{}", entries_table(&t.upstream)) }
+    if t.upstream.is_empty() {
+        println!("  (none in this period)")
+    } else {
+        println!("{}", entries_table(&t.upstream))
+    }
     println!();
     println!("Downstream: operators we supplied ({})", t.downstream.len());
-    if t.downstream.is_empty() { println!("  (none in this period)") } else { println!("{}", entries_table(&t.downstream)) }
+    if t.downstream.is_empty() {
+        println!("  (none in this period)")
+    } else {
+        println!("{}", entries_table(&t.downstream))
+    }
     let countries: Vec<String> = t.destination_countries().iter().map(ToString::to_string).collect();
     if !countries.is_empty() {
         println!();

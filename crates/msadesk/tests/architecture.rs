@@ -25,7 +25,18 @@ fn dependencies() -> BTreeMap<String, Vec<String>> {
     map
 }
 
-const IO_CRATES: &[&str] = &["rusqlite", "postgres", "tokio", "tokio-postgres", "sqlx", "axum", "hyper", "reqwest", "lettre", "libsqlite3-sys"];
+const IO_CRATES: &[&str] = &[
+    "rusqlite",
+    "postgres",
+    "tokio",
+    "tokio-postgres",
+    "sqlx",
+    "axum",
+    "hyper",
+    "reqwest",
+    "lettre",
+    "libsqlite3-sys",
+];
 
 #[test]
 fn the_core_is_pure() {

@@ -1,5 +1,7 @@
 //! The `msadesk` binary end to end: real processes on real database files, as a user runs them.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -148,7 +150,17 @@ fn one_invalid_row_rejects_the_whole_file_and_writes_nothing() {
 #[test]
 fn retention_shows_both_periods_with_their_basis() {
     let env = Env::sqlite();
-    env.ok(&["init", "--name", "ACME Import GmbH", "--address", "Hafenstraße 1, 20457 Hamburg", "--member-state", "DE", "--role", "importer"]);
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Import GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+    ]);
     env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
     env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
     let r = env.json(&["retention", "--product", "CAM-1"]);
@@ -215,7 +227,15 @@ fn demo_loads_a_realistic_dataset_and_shows_a_trace() {
     let products = env.json(&["products"]);
     assert!(products.as_array().unwrap().len() >= 8);
     let ops = env.json(&["operators"]);
-    assert!(ops.as_array().unwrap().iter().map(|o| o["country"].as_str().unwrap()).collect::<std::collections::HashSet<_>>().len() >= 10);
+    assert!(
+        ops.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["country"].as_str().unwrap())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            >= 10
+    );
 }
 
 #[test]
@@ -235,11 +255,18 @@ fn supply_csv_export_reimports_to_the_same_registry() {
 #[test]
 fn help_has_examples_and_bad_database_urls_are_explained() {
     let env = Env::sqlite();
-    for cmd in [&["import", "supply", "--help"][..], &["trace", "--help"], &["init", "--help"], &["export", "epcis", "--help"], &["retention", "--help"]] {
+    for cmd in [
+        &["import", "supply", "--help"][..],
+        &["trace", "--help"],
+        &["init", "--help"],
+        &["export", "epcis", "--help"],
+        &["retention", "--help"],
+    ] {
         let out = env.ok(cmd);
         assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_msadesk")).args(["--database", "mysql://x", "status"]).output().expect("run");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_msadesk")).args(["--database", "mysql://x", "status"]).output().expect("run");
     assert!(!out.status.success());
     assert!(stderr(&out).contains("use sqlite:PATH"), "{}", stderr(&out));
 }
@@ -263,7 +290,11 @@ fn psql(base: &str, sql: &str) {
 
 impl PgSchema {
     fn new(base: &str) -> PgSchema {
-        let name = format!("cli_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+        let name = format!(
+            "cli_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        );
         psql(base, &format!("CREATE SCHEMA {name}"));
         PgSchema { name }
     }
@@ -282,7 +313,10 @@ fn both_engines_answer_identically() {
     let Some(base) = pg_base() else { return };
     let schema = PgSchema::new(&base);
     let sep = if base.contains('?') { '&' } else { '?' };
-    let pg = Env { dir: tempfile::tempdir().expect("tempdir"), db: format!("{base}{sep}options=-csearch_path%3D{}", schema.name) };
+    let pg = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        db: format!("{base}{sep}options=-csearch_path%3D{}", schema.name),
+    };
     let lite = Env::sqlite();
     for env in [&lite, &pg] {
         env.ok(&["demo", "--events", "4000"]);
@@ -313,7 +347,17 @@ fn both_engines_answer_identically() {
 
 #[test]
 fn epcis_export_reimports_to_the_same_registry() {
-    let init = ["init", "--name", "ACME Import GmbH", "--address", "Hafenstraße 1, 20457 Hamburg", "--member-state", "DE", "--role", "importer"];
+    let init = [
+        "init",
+        "--name",
+        "ACME Import GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+    ];
     let a = Env::sqlite();
     a.ok(&init);
     a.ok(&["import", "products", a.write("p.csv", PRODUCTS).to_str().unwrap()]);
