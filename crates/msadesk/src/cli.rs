@@ -497,9 +497,17 @@ fn report_import(
         }
         return Ok(ExitCode::FAILURE);
     }
-    for (p, v) in &stats.stub_versions {
+    const SHOWN: usize = 10;
+    for (p, v) in stats.stub_versions.iter().take(SHOWN) {
         eprintln!(
             "warning: {p} version {v} is not in the product master data: created as a stub; import it with `msadesk import products`"
+        );
+    }
+    if stats.stub_versions.len() > SHOWN {
+        eprintln!(
+            "warning: … and {}{} more product versions created as stubs (`msadesk products` marks them)",
+            if stats.stub_versions.len() >= msadesk_store::MAX_MESSAGES { "at least " } else { "" },
+            stats.stub_versions.len() - SHOWN
         );
     }
     for c in &stats.conflict_details {
