@@ -380,12 +380,21 @@ impl Store for SqliteStore {
                     tx.last_insert_rowid()
                 }
             };
-            let placed = r.placed_on_market.map(|d| d.to_string());
-            let eos = r.end_of_support.map(|d| d.to_string());
             let version: Option<(i64, Option<String>, Option<String>, bool)> = tx
-                .prepare_cached("SELECT id, placed_on_market, end_of_support, stub FROM product_versions WHERE product = ?1 AND version = ?2")
-                .and_then(|mut s| s.query_row(params![product, r.version.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))).optional())
+                .prepare_cached(
+                    "SELECT id, placed_on_market, end_of_support, stub FROM product_versions WHERE product = ?1 AND version = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![product, r.version.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)))
+                        .optional()
+                })
                 .map_err(backend)?;
+            // As for the product's columns, an empty date means "not given here", not "erase".
+            let given = |d: Option<Date>, stored: Option<&Option<String>>| {
+                d.map(|d| d.to_string()).or_else(|| stored.cloned().flatten())
+            };
+            let placed = given(r.placed_on_market, version.as_ref().map(|v| &v.1));
+            let eos = given(r.end_of_support, version.as_ref().map(|v| &v.2));
             match version {
                 None => {
                     tx.prepare_cached("INSERT INTO product_versions (product, version, placed_on_market, end_of_support, stub) VALUES (?1, ?2, ?3, ?4, 0)")

@@ -27,7 +27,9 @@ macro_rules! conformance_suite {
             texts_round_trip_exactly,
             conflicting_duplicates_are_reported_not_applied,
             imports_are_recorded_in_a_verifiable_audit_chain,
-            large_import_counts_add_up
+            large_import_counts_add_up,
+            operator_details_follow_the_latest_event_not_the_latest_import,
+            empty_master_data_cells_do_not_erase
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -443,4 +445,30 @@ pub fn large_import_counts_add_up(store: &mut dyn Store) {
     }
     assert_eq!(sum, total);
     assert_eq!(store.counts().expect("counts").operators, 50);
+}
+
+pub fn operator_details_follow_the_latest_event_not_the_latest_import(store: &mut dyn Store) {
+    let old = party("D-A", "Alpha", "FR");
+    let mut new = old.clone();
+    new.address = "Nouvelle adresse 9, 75001 Paris".into();
+    supply(store, vec![event(Direction::Supplied, "2026-06-01", "P-1", "1.0", 1, &new, Some("2"))]);
+    // An older file arrives later: it does not bring the old address back.
+    supply(store, vec![event(Direction::Supplied, "2025-01-01", "P-1", "1.0", 1, &old, Some("1"))]);
+    assert_eq!(store.operators().expect("operators")[0].address, new.address);
+    // A newer event with the old address again (the operator moved back) does.
+    supply(store, vec![event(Direction::Supplied, "2026-09-01", "P-1", "1.0", 1, &old, Some("3"))]);
+    assert_eq!(store.operators().expect("operators")[0].address, old.address);
+}
+
+pub fn empty_master_data_cells_do_not_erase(store: &mut dyn Store) {
+    let mut full = product("P-1", "1.0", Some("2026-01-15"), Some("2031-01-15"));
+    full.gtin = Some(Gtin::parse("4006381333931").expect("gtin"));
+    products(store, vec![full]);
+    let sparse = product("P-1", "1.0", None, None);
+    let stats = products(store, vec![sparse]);
+    assert_eq!((stats.new, stats.updated, stats.already_present), (0, 0, 1));
+    let v = store.versions(&ProductId::parse("P-1").expect("id")).expect("versions");
+    assert_eq!((v[0].placed_on_market, v[0].end_of_support), (Some(d("2026-01-15")), Some(d("2031-01-15"))));
+    let p = store.product(&ProductId::parse("P-1").expect("id")).expect("product").expect("present");
+    assert!(p.gtin.is_some());
 }
