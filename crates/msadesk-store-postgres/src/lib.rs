@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod auth;
 mod copy;
 mod error;
 mod migrate;
@@ -250,6 +251,40 @@ impl Store for PostgresStore {
 
     fn audit_entries(&mut self) -> Result<Vec<AuditEntry>, StoreError> {
         audit::entries(&mut self.client)
+    }
+
+    fn create_user(&mut self, user: &msadesk_store::User, meta: &ChangeMeta) -> Result<(), StoreError> {
+        auth::create_user(&mut self.client, user, meta)
+    }
+    fn user(&mut self, name: &str) -> Result<Option<msadesk_store::User>, StoreError> {
+        auth::user(&mut self.client, name)
+    }
+    fn users(&mut self) -> Result<Vec<msadesk_store::User>, StoreError> {
+        auth::users(&mut self.client)
+    }
+    fn create_token(&mut self, token: &msadesk_store::ApiToken, meta: &ChangeMeta) -> Result<(), StoreError> {
+        auth::create_token(&mut self.client, token, meta)
+    }
+    fn token_by_secret(&mut self, secret_sha256: &str) -> Result<Option<msadesk_store::ApiToken>, StoreError> {
+        auth::token_by_secret(&mut self.client, secret_sha256)
+    }
+    fn tokens(&mut self) -> Result<Vec<msadesk_store::ApiToken>, StoreError> {
+        auth::tokens(&mut self.client)
+    }
+    fn revoke_token(&mut self, id: &str, meta: &ChangeMeta) -> Result<bool, StoreError> {
+        auth::revoke_token(&mut self.client, id, meta)
+    }
+    fn touch_token(&mut self, id: &str, at: &str) -> Result<(), StoreError> {
+        auth::touch_token(&mut self.client, id, at)
+    }
+    fn create_session(&mut self, session: &msadesk_store::Session) -> Result<(), StoreError> {
+        auth::create_session(&mut self.client, session)
+    }
+    fn session(&mut self, id_sha256: &str, now: &str) -> Result<Option<msadesk_store::Session>, StoreError> {
+        auth::session(&mut self.client, id_sha256, now)
+    }
+    fn delete_session(&mut self, id_sha256: &str) -> Result<(), StoreError> {
+        auth::delete_session(&mut self.client, id_sha256)
     }
 }
 

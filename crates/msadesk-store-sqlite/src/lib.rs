@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+mod auth;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -23,7 +25,11 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_registry.sql")];
+///
+/// `0003_auth.sql` is the second entry for now: the file number leaves room for `0002`, which another
+/// branch adds; whoever merges both keeps the array in file order.
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0003_auth.sql")];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -666,6 +672,40 @@ impl Store for SqliteStore {
             })
             .map_err(backend)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn create_user(&mut self, user: &msadesk_store::User, meta: &ChangeMeta) -> Result<()> {
+        auth::create_user(&mut self.conn, user, meta)
+    }
+    fn user(&mut self, name: &str) -> Result<Option<msadesk_store::User>> {
+        auth::user(&self.conn, name)
+    }
+    fn users(&mut self) -> Result<Vec<msadesk_store::User>> {
+        auth::users(&self.conn)
+    }
+    fn create_token(&mut self, token: &msadesk_store::ApiToken, meta: &ChangeMeta) -> Result<()> {
+        auth::create_token(&mut self.conn, token, meta)
+    }
+    fn token_by_secret(&mut self, secret_sha256: &str) -> Result<Option<msadesk_store::ApiToken>> {
+        auth::token_by_secret(&self.conn, secret_sha256)
+    }
+    fn tokens(&mut self) -> Result<Vec<msadesk_store::ApiToken>> {
+        auth::tokens(&self.conn)
+    }
+    fn revoke_token(&mut self, id: &str, meta: &ChangeMeta) -> Result<bool> {
+        auth::revoke_token(&mut self.conn, id, meta)
+    }
+    fn touch_token(&mut self, id: &str, at: &str) -> Result<()> {
+        auth::touch_token(&self.conn, id, at)
+    }
+    fn create_session(&mut self, session: &msadesk_store::Session) -> Result<()> {
+        auth::create_session(&self.conn, session)
+    }
+    fn session(&mut self, id_sha256: &str, now: &str) -> Result<Option<msadesk_store::Session>> {
+        auth::session(&self.conn, id_sha256, now)
+    }
+    fn delete_session(&mut self, id_sha256: &str) -> Result<()> {
+        auth::delete_session(&self.conn, id_sha256)
     }
 }
 

@@ -29,7 +29,10 @@ macro_rules! conformance_suite {
             imports_are_recorded_in_a_verifiable_audit_chain,
             large_import_counts_add_up,
             operator_details_follow_the_latest_event_not_the_latest_import,
-            empty_master_data_cells_do_not_erase
+            empty_master_data_cells_do_not_erase,
+            users_are_created_once_and_audited,
+            tokens_are_found_by_hash_revoked_and_audited,
+            sessions_expire_and_can_be_deleted
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -471,4 +474,83 @@ pub fn empty_master_data_cells_do_not_erase(store: &mut dyn Store) {
     assert_eq!((v[0].placed_on_market, v[0].end_of_support), (Some(d("2026-01-15")), Some(d("2031-01-15"))));
     let p = store.product(&ProductId::parse("P-1").expect("id")).expect("product").expect("present");
     assert!(p.gtin.is_some());
+}
+
+// ---- Users, tokens and sessions (the server's authentication) ----
+
+fn user(name: &str, role: crate::Role) -> crate::User {
+    crate::User {
+        name: name.into(),
+        role,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at: "2026-12-04T10:00:00Z".into(),
+        disabled: false,
+    }
+}
+
+pub fn users_are_created_once_and_audited(store: &mut dyn Store) {
+    let m = ChangeMeta { actor: "cli:admin".into(), source: None, at: "2026-12-04T10:00:00Z".into() };
+    assert!(store.users().expect("users").is_empty());
+    store.create_user(&user("zoe", crate::Role::Viewer), &m).expect("create zoe");
+    store.create_user(&user("anna", crate::Role::Admin), &m).expect("create anna");
+    match store.create_user(&user("anna", crate::Role::Officer), &m) {
+        Err(StoreError::AlreadyExists(what)) => assert!(what.contains("anna"), "{what}"),
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+    let names: Vec<String> = store.users().expect("users").into_iter().map(|u| u.name).collect();
+    assert_eq!(names, ["anna", "zoe"]);
+    let anna = store.user("anna").expect("user").expect("anna exists");
+    assert_eq!(anna, user("anna", crate::Role::Admin));
+    assert!(store.user("nobody").expect("user").is_none());
+    let audit = store.audit_entries().expect("audit");
+    let creations: Vec<_> = audit.iter().filter(|e| e.entity == "user" && e.action == "create").collect();
+    assert_eq!(creations.len(), 2, "the failed duplicate is not recorded");
+    assert!(!creations[0].detail.contains("argon2"), "the password hash stays out of the audit trail");
+    assert!(msadesk_core::audit::verify(&audit).is_none());
+}
+
+pub fn tokens_are_found_by_hash_revoked_and_audited(store: &mut dyn Store) {
+    let m = ChangeMeta { actor: "user:anna".into(), source: None, at: "2026-12-04T10:00:00Z".into() };
+    let t = crate::ApiToken {
+        id: "t1".into(),
+        name: "ERP".into(),
+        role: crate::Role::Officer,
+        secret_sha256: "ab".repeat(32),
+        created_at: "2026-12-04T10:00:00Z".into(),
+        expires_at: Some("2027-01-01T00:00:00Z".into()),
+        revoked: false,
+        last_used_at: None,
+    };
+    store.create_token(&t, &m).expect("create token");
+    assert!(matches!(store.create_token(&t, &m), Err(StoreError::AlreadyExists(_))));
+    assert_eq!(store.token_by_secret(&"ab".repeat(32)).expect("lookup"), Some(t.clone()));
+    assert!(store.token_by_secret(&"cd".repeat(32)).expect("lookup").is_none());
+    store.touch_token("t1", "2026-12-05T08:00:00Z").expect("touch");
+    assert_eq!(store.tokens().expect("tokens")[0].last_used_at.as_deref(), Some("2026-12-05T08:00:00Z"));
+    assert!(store.revoke_token("t1", &m).expect("revoke"));
+    assert!(!store.revoke_token("nope", &m).expect("revoke unknown"));
+    assert!(store.token_by_secret(&"ab".repeat(32)).expect("lookup").expect("still listed").revoked);
+    let audit = store.audit_entries().expect("audit");
+    let actions: Vec<(&str, &str)> =
+        audit.iter().filter(|e| e.entity == "token").map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(actions, [("create", "user:anna"), ("revoke", "user:anna")]);
+    assert!(!audit.iter().any(|e| e.detail.contains(&"ab".repeat(32))), "no secret hash in the audit trail");
+}
+
+pub fn sessions_expire_and_can_be_deleted(store: &mut dyn Store) {
+    let m = ChangeMeta { actor: "cli:admin".into(), source: None, at: "2026-12-04T10:00:00Z".into() };
+    store.create_user(&user("anna", crate::Role::Officer), &m).expect("create anna");
+    let s = crate::Session {
+        id_sha256: "11".repeat(32),
+        user: "anna".into(),
+        csrf: "csrf-token".into(),
+        created_at: "2026-12-04T10:00:00Z".into(),
+        expires_at: "2026-12-04T18:00:00Z".into(),
+    };
+    store.create_session(&s).expect("create session");
+    assert_eq!(store.session(&s.id_sha256, "2026-12-04T12:00:00Z").expect("session"), Some(s.clone()));
+    assert!(store.session(&s.id_sha256, "2026-12-04T18:00:00Z").expect("session").is_none(), "expired");
+    assert!(store.session(&"22".repeat(32), "2026-12-04T12:00:00Z").expect("session").is_none());
+    store.delete_session(&s.id_sha256).expect("delete");
+    assert!(store.session(&s.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_none());
 }

@@ -8,12 +8,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod conformance;
 
 use msadesk_core::audit::AuditEntry;
 use msadesk_core::trace::{Trace, TraceQuery};
 use msadesk_core::{OwnIdentity, Party, Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version};
 use serde::Serialize;
+
+pub use auth::{ApiToken, Role, Session, User};
 
 /// A parsed record and the line of the input it came from (for messages about it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Backend(String),
+    /// A user or token with this name or id exists already.
+    #[error("{0} exists already: choose another name")]
+    AlreadyExists(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -177,6 +183,28 @@ pub trait Store: Send {
     fn counts(&mut self) -> Result<Counts>;
     /// The audit trail in chain order.
     fn audit_entries(&mut self) -> Result<Vec<AuditEntry>>;
+
+    // Users, sessions and API tokens (see [`auth`]). Creating users and tokens and revoking tokens
+    // are audited; sessions and "last used" times are not registry state and are not.
+
+    /// Adds a user; [`StoreError::AlreadyExists`] when the name is taken.
+    fn create_user(&mut self, user: &User, meta: &ChangeMeta) -> Result<()>;
+    fn user(&mut self, name: &str) -> Result<Option<User>>;
+    /// All users, ordered by name.
+    fn users(&mut self) -> Result<Vec<User>>;
+    /// Adds a token; [`StoreError::AlreadyExists`] when the id is taken.
+    fn create_token(&mut self, token: &ApiToken, meta: &ChangeMeta) -> Result<()>;
+    fn token_by_secret(&mut self, secret_sha256: &str) -> Result<Option<ApiToken>>;
+    /// All tokens, revoked ones included, ordered by creation time then id.
+    fn tokens(&mut self) -> Result<Vec<ApiToken>>;
+    /// Revokes a token; `false` when there is no token with this id (nothing is recorded then).
+    fn revoke_token(&mut self, id: &str, meta: &ChangeMeta) -> Result<bool>;
+    /// Records that a token was used at `at`.
+    fn touch_token(&mut self, id: &str, at: &str) -> Result<()>;
+    fn create_session(&mut self, session: &Session) -> Result<()>;
+    /// The session with this id hash, if it exists and has not expired at `now`.
+    fn session(&mut self, id_sha256: &str, now: &str) -> Result<Option<Session>>;
+    fn delete_session(&mut self, id_sha256: &str) -> Result<()>;
 }
 
 /// Builds the next audit entry after `prev` (seq and hash of the last entry, if any). Engines call it
