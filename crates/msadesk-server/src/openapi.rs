@@ -1,0 +1,246 @@
+//! The OpenAPI 3.1 document of the API, generated from [`routes::ENDPOINTS`](crate::routes::ENDPOINTS)
+//! and the schemas below. A test compares it with the committed `openapi.json`, so every change of
+//! the API is a reviewable diff (`MSADESK_UPDATE_SNAPSHOTS=1 cargo test -p msadesk-server` rewrites it).
+
+use serde_json::{Value, json};
+
+use crate::routes::{ENDPOINTS, Endpoint};
+
+fn nullable(kind: &str) -> Value {
+    json!({"type": [kind, "null"]})
+}
+
+fn schemas() -> Value {
+    let s = || json!({"type": "string"});
+    let date = || json!({"type": "string", "format": "date"});
+    let operator = json!({
+        "type": "object",
+        "required": ["operator_id", "name", "address", "country"],
+        "properties": {
+            "operator_id": s(), "name": s(), "address": s(), "country": s(),
+            "email": nullable("string"), "phone": nullable("string"), "gln": nullable("string"), "vat": nullable("string")
+        }
+    });
+    let version = json!({
+        "type": "object",
+        "required": ["version", "stub"],
+        "properties": {
+            "version": s(),
+            "placed_on_market": {"type": ["string", "null"], "format": "date"},
+            "end_of_support": {"type": ["string", "null"], "format": "date"},
+            "stub": {"type": "boolean", "description": "Created from a supply row before master data arrived"}
+        }
+    });
+    let trace_entry = json!({
+        "type": "object",
+        "required": ["operator_id", "name", "address", "country", "role", "first_date", "last_date", "quantity", "deliveries"],
+        "properties": {
+            "operator_id": s(), "name": s(), "address": s(), "country": s(),
+            "email": nullable("string"), "phone": nullable("string"), "role": s(),
+            "first_date": date(), "last_date": date(),
+            "quantity": {"type": "integer", "minimum": 0}, "deliveries": {"type": "integer", "minimum": 0}
+        }
+    });
+    let diagnostic = json!({
+        "type": "object",
+        "required": ["file", "message"],
+        "properties": {
+            "file": s(), "line": {"type": "integer"}, "pointer": s(), "field": s(), "message": s(),
+            "skipped": {"type": "boolean"}
+        }
+    });
+    let role = json!({"type": "string", "enum": ["admin", "officer", "viewer", "inspector"]});
+    json!({
+        "Health": {"type": "object", "properties": {"status": s()}},
+        "Text": s(),
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details; a rejected import adds the import report's members",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {"type": s(), "title": s(), "status": {"type": "integer"}, "detail": s()}
+        },
+        "Me": {"type": "object", "properties": {"actor": s(), "name": s(), "role": role.clone()}},
+        "Operator": operator,
+        "OperatorList": {"type": "array", "items": {"$ref": "#/components/schemas/Operator"}},
+        "Version": version,
+        "VersionList": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+        "Product": {
+            "type": "object",
+            "required": ["product_id", "name", "stub", "versions"],
+            "properties": {
+                "product_id": s(), "name": s(), "gtin": nullable("string"), "manufacturer_id": nullable("string"),
+                "manufacturer_name": nullable("string"), "our_role": nullable("string"), "stub": {"type": "boolean"},
+                "versions": {"$ref": "#/components/schemas/VersionList"}
+            }
+        },
+        "ProductList": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+        "SupplyEvent": {
+            "type": "object",
+            "properties": {
+                "direction": {"type": "string", "enum": ["received", "supplied"]}, "date": date(), "product_id": s(),
+                "version": s(), "quantity": {"type": "integer"}, "counterparty": {"$ref": "#/components/schemas/Operator"},
+                "counterparty_role": s(), "reference": nullable("string")
+            }
+        },
+        "EventPage": {
+            "type": "object",
+            "required": ["total", "offset", "limit", "items"],
+            "properties": {
+                "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/SupplyEvent"}}
+            }
+        },
+        "TraceEntry": trace_entry,
+        "Trace": {
+            "type": "object",
+            "description": "The same document as `msadesk trace --format json`",
+            "required": ["product_id", "legal_basis", "upstream", "downstream"],
+            "properties": {
+                "product_id": s(), "version": nullable("string"),
+                "from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"},
+                "legal_basis": s(),
+                "upstream": {"type": "array", "items": {"$ref": "#/components/schemas/TraceEntry"}},
+                "downstream": {"type": "array", "items": {"$ref": "#/components/schemas/TraceEntry"}}
+            }
+        },
+        "Diagnostic": diagnostic,
+        "ImportReport": {
+            "type": "object",
+            "required": ["file", "committed", "rows", "new", "invalid_rows", "diagnostics"],
+            "properties": {
+                "file": s(), "committed": {"type": "boolean"}, "rows": {"type": "integer"}, "new": {"type": "integer"},
+                "already_present": {"type": "integer"}, "updated": {"type": "integer"}, "conflicts": {"type": "integer"},
+                "invalid_rows": {"type": "integer"},
+                "diagnostics": {"type": "array", "items": {"$ref": "#/components/schemas/Diagnostic"}},
+                "rejected_csv": {"type": "string", "description": "With skip_invalid: the rejected rows with their reasons"}
+            }
+        },
+        "Token": {
+            "type": "object",
+            "properties": {
+                "id": s(), "name": s(), "role": role.clone(), "created_at": s(), "expires_at": nullable("string"),
+                "revoked": {"type": "boolean"}, "last_used_at": nullable("string")
+            }
+        },
+        "TokenList": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}},
+        "TokenRequest": {
+            "type": "object",
+            "required": ["role"],
+            "properties": {"role": role.clone(), "name": s(), "expires": {"type": "string", "format": "date", "description": "Last day the token works (UTC)"}}
+        },
+        "CreatedToken": {
+            "type": "object",
+            "properties": {"id": s(), "name": s(), "role": role, "expires_at": nullable("string"), "token": {"type": "string", "description": "The secret, shown once"}}
+        }
+    })
+}
+
+fn param_schema(kind: &str) -> Value {
+    match kind {
+        "integer" => json!({"type": "integer", "minimum": 0}),
+        "boolean" => json!({"type": "boolean"}),
+        "date" => json!({"type": "string", "format": "date"}),
+        _ => json!({"type": "string"}),
+    }
+}
+
+fn operation(e: &Endpoint) -> Value {
+    let problem = |d: &str| json!({"description": d, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+    let mut responses = serde_json::Map::new();
+    let ok = if e.ok.1.is_empty() {
+        json!({"description": "Done"})
+    } else {
+        let media = if e.ok.1 == "Text" { "text/plain" } else { "application/json" };
+        json!({"description": "Success", "content": {media: {"schema": {"$ref": format!("#/components/schemas/{}", e.ok.1)}}}})
+    };
+    responses.insert(e.ok.0.to_string(), ok);
+    if !e.params.is_empty() || !e.body.is_empty() {
+        responses.insert("400".into(), problem("The request is malformed; the detail says which parameter and why"));
+    }
+    if let Some(roles) = e.roles {
+        responses.insert("401".into(), problem("No valid bearer token"));
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        responses.insert("403".into(), problem(&format!("The token's role is not one of: {}", names.join(", "))));
+    }
+    if e.path.contains('{') || e.operation_id == "trace" {
+        responses.insert("404".into(), problem("Not found"));
+    }
+    if e.body.iter().any(|b| *b != "application/json") || e.operation_id == "createSupplyEvent" {
+        responses
+            .insert("422".into(), problem("Rejected: nothing was written; the diagnostics say which lines and why"));
+    }
+    let mut op = json!({
+        "operationId": e.operation_id,
+        "tags": [e.tag],
+        "summary": e.summary,
+        "responses": responses,
+    });
+    if let Some(roles) = e.roles {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        op["security"] = json!([{"bearer": []}]);
+        op["x-roles"] = json!(names);
+    } else {
+        op["security"] = json!([]);
+    }
+    if !e.params.is_empty() {
+        op["parameters"] = Value::Array(
+            e.params
+                .iter()
+                .map(|p| {
+                    json!({"name": p.name, "in": p.location, "required": p.required, "description": p.description, "schema": param_schema(p.kind)})
+                })
+                .collect(),
+        );
+    }
+    if !e.body.is_empty() {
+        let mut content = serde_json::Map::new();
+        for media in e.body {
+            let schema = match (e.operation_id, *media) {
+                ("createToken", _) => json!({"$ref": "#/components/schemas/TokenRequest"}),
+                ("createSupplyEvent", _) => {
+                    json!({"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}, "description": "Members named like the supply CSV's columns"})
+                }
+                (_, "text/csv") => json!({"type": "string"}),
+                _ => json!({"type": "object", "description": "An EPCIS 2.0 document"}),
+            };
+            content.insert((*media).to_string(), json!({"schema": schema}));
+        }
+        op["requestBody"] = json!({"required": true, "content": content});
+    }
+    op
+}
+
+/// The document as a JSON value.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for e in ENDPOINTS {
+        let item = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
+        item[e.method] = operation(e);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "msadesk API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The traceability registry of an economic operator under the Cyber Resilience Act (Art 23). Authenticate with `Authorization: Bearer TOKEN` (create one with `msadesk token create --role viewer`). Errors are RFC 9457 problem details.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "tags": [
+            {"name": "registry", "description": "Products, operators, supply events and the Art 23 trace"},
+            {"name": "auth", "description": "Who is calling; API tokens"},
+            {"name": "operations", "description": "Health and metrics"}
+        ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token (msd_…)"}},
+            "schemas": schemas()
+        }
+    })
+}
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn document_text() -> String {
+    let mut s = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    s.push('\n');
+    s
+}

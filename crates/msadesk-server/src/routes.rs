@@ -1,0 +1,255 @@
+//! The one table of endpoints: method, path, the roles admitted, and what the OpenAPI document says
+//! about them. The router is built next to it, and a test checks that both agree and walks every
+//! role over every endpoint.
+
+use axum::Router;
+use axum::routing::{delete, get, post};
+use msadesk_store::Role;
+
+use crate::{AppState, api, metrics, pages};
+
+/// Read the registry.
+pub const READ: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer];
+/// Change the registry.
+pub const WRITE: &[Role] = &[Role::Admin, Role::Officer];
+/// Users and tokens.
+pub const ADMIN: &[Role] = &[Role::Admin];
+/// Any authenticated caller (inspectors included).
+pub const ANY: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer, Role::Inspector];
+
+/// A query or path parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub location: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+    /// `string`, `integer`, `boolean` or `date`.
+    pub kind: &'static str,
+}
+
+const fn q(name: &'static str, kind: &'static str, description: &'static str) -> Param {
+    Param { name, location: "query", required: false, description, kind }
+}
+
+const fn path(name: &'static str, description: &'static str) -> Param {
+    Param { name, location: "path", required: true, description, kind: "string" }
+}
+
+/// One endpoint of the JSON API (and the two unauthenticated ones beside it).
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// OpenAPI path template (`{id}`).
+    pub path: &'static str,
+    /// `None`: no authentication.
+    pub roles: Option<&'static [Role]>,
+    pub operation_id: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [Param],
+    /// Media types of the request body, if it has one.
+    pub body: &'static [&'static str],
+    /// Schema name (in `openapi::schemas`) of the success answer, and its status.
+    pub ok: (u16, &'static str),
+}
+
+const TRACE_PARAMS: &[Param] = &[
+    Param { name: "product", location: "query", required: true, description: "Product id", kind: "string" },
+    q("version", "string", "Only this version (default: all versions)"),
+    q("from", "date", "First day of the period, inclusive (YYYY-MM-DD)"),
+    q("to", "date", "Last day of the period, inclusive (YYYY-MM-DD)"),
+];
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: "get",
+        path: "/healthz",
+        roles: None,
+        operation_id: "health",
+        tag: "operations",
+        summary: "Whether the server can reach its database",
+        params: &[],
+        body: &[],
+        ok: (200, "Health"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/metrics",
+        roles: None,
+        operation_id: "metrics",
+        tag: "operations",
+        summary: "Request counters and latencies in the Prometheus text format",
+        params: &[],
+        body: &[],
+        ok: (200, "Text"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/me",
+        roles: Some(ANY),
+        operation_id: "whoAmI",
+        tag: "auth",
+        summary: "Who the token belongs to and its role",
+        params: &[],
+        body: &[],
+        ok: (200, "Me"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/products",
+        roles: Some(READ),
+        operation_id: "listProducts",
+        tag: "registry",
+        summary: "All products with their versions",
+        params: &[],
+        body: &[],
+        ok: (200, "ProductList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/products/{id}",
+        roles: Some(READ),
+        operation_id: "getProduct",
+        tag: "registry",
+        summary: "One product with its versions",
+        params: &[path("id", "Product id")],
+        body: &[],
+        ok: (200, "Product"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/products/{id}/versions",
+        roles: Some(READ),
+        operation_id: "listVersions",
+        tag: "registry",
+        summary: "The versions of a product",
+        params: &[path("id", "Product id")],
+        body: &[],
+        ok: (200, "VersionList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/operators",
+        roles: Some(READ),
+        operation_id: "listOperators",
+        tag: "registry",
+        summary: "Economic operators with their current details",
+        params: &[],
+        body: &[],
+        ok: (200, "OperatorList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/supply-events",
+        roles: Some(READ),
+        operation_id: "listSupplyEvents",
+        tag: "registry",
+        summary: "Supply events, filtered and paged (ordered by product, date, direction)",
+        params: &[
+            q("product", "string", "Product id (default: all products)"),
+            q("version", "string", "Only this version (needs product)"),
+            q("direction", "string", "received or supplied"),
+            q("from", "date", "First day, inclusive (YYYY-MM-DD)"),
+            q("to", "date", "Last day, inclusive (YYYY-MM-DD)"),
+            q("limit", "integer", "Page size, 1 to 1000 (default 100)"),
+            q("offset", "integer", "Events to skip (default 0)"),
+        ],
+        body: &[],
+        ok: (200, "EventPage"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/supply-events",
+        roles: Some(WRITE),
+        operation_id: "createSupplyEvent",
+        tag: "registry",
+        summary: "Record one supply event (members named like the supply CSV's columns)",
+        params: &[],
+        body: &["application/json"],
+        ok: (201, "ImportReport"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/imports/{kind}",
+        roles: Some(WRITE),
+        operation_id: "importFile",
+        tag: "registry",
+        summary: "Import a products CSV, or a supply CSV or EPCIS 2.0 document (atomic unless skip_invalid)",
+        params: &[
+            path("kind", "products or supply"),
+            q("skip_invalid", "boolean", "Import the valid rows and return the rejected ones (default false)"),
+            q("name", "string", "The file name, for diagnostics and the audit trail"),
+        ],
+        body: &["text/csv", "application/ld+json", "application/json"],
+        ok: (200, "ImportReport"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/trace",
+        roles: Some(READ),
+        operation_id: "trace",
+        tag: "registry",
+        summary: "CRA Art 23: who supplied the product to us and whom we supplied, in a period",
+        params: TRACE_PARAMS,
+        body: &[],
+        ok: (200, "Trace"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/tokens",
+        roles: Some(ADMIN),
+        operation_id: "listTokens",
+        tag: "auth",
+        summary: "API tokens (without their secrets)",
+        params: &[],
+        body: &[],
+        ok: (200, "TokenList"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/tokens",
+        roles: Some(ADMIN),
+        operation_id: "createToken",
+        tag: "auth",
+        summary: "Create an API token; the secret is in this answer only",
+        params: &[],
+        body: &["application/json"],
+        ok: (201, "CreatedToken"),
+    },
+    Endpoint {
+        method: "delete",
+        path: "/api/v1/tokens/{id}",
+        roles: Some(ADMIN),
+        operation_id: "revokeToken",
+        tag: "auth",
+        summary: "Revoke an API token",
+        params: &[path("id", "Token id (tok_…)")],
+        body: &[],
+        ok: (204, ""),
+    },
+];
+
+/// The router: the API of [`ENDPOINTS`], the OpenAPI document and the pages.
+pub fn router(_state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/products", get(api::products))
+        .route("/api/v1/products/{id}", get(api::product))
+        .route("/api/v1/products/{id}/versions", get(api::versions))
+        .route("/api/v1/operators", get(api::operators))
+        .route("/api/v1/supply-events", get(api::events).post(api::create_event))
+        .route("/api/v1/imports/{kind}", post(api::import))
+        .route("/api/v1/trace", get(api::trace))
+        .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
+        .route("/api/v1/tokens/{id}", delete(api::revoke_token))
+        .merge(pages::router())
+        .fallback(not_found)
+}
+
+async fn not_found(uri: axum::http::Uri) -> crate::ApiError {
+    crate::ApiError::not_found(format!("nothing at {}: the API is described at /api/v1/openapi.json", uri.path()))
+}
