@@ -80,6 +80,79 @@ enum Command {
     /// Benchmark helpers.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Serve the web pages and the JSON API (http://127.0.0.1:8080 by default).
+    #[command(
+        after_help = "On a database without users, an administrator is created and its password printed once.\n\nExamples:\n  msadesk serve --demo\n  msadesk --database postgres://postgres@127.0.0.1:5432/msadesk serve --listen 0.0.0.0:8080\n  MSADESK_SECURE_COOKIES=1 msadesk serve   # behind a TLS proxy that does not send X-Forwarded-Proto"
+    )]
+    Serve(ServeArgs),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage the users who log in to the web pages.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "MSADESK_LISTEN")]
+    listen: String,
+    /// Load the demonstration dataset first when the database holds no supply events.
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure even when no proxy says the client used HTTPS.
+    #[arg(long, env = "MSADESK_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it (alone) on standard output; only its hash is stored.
+    #[command(
+        after_help = "Example:\n  msadesk token create --role viewer --name erp-sync --expires 2027-06-30\n  curl -H \"Authorization: Bearer $(msadesk token create --role viewer)\" http://127.0.0.1:8080/api/v1/products"
+    )]
+    Create {
+        /// admin, officer, viewer or inspector.
+        #[arg(long)]
+        role: String,
+        /// What uses the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Last day the token works (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List API tokens (never their secrets).
+    #[command(after_help = "Example:\n  msadesk token list --format json")]
+    List(FormatArg),
+    /// Revoke an API token by its id.
+    #[command(after_help = "Example:\n  msadesk token revoke tok_1a2b3c4d5e6f")]
+    Revoke {
+        /// The token's id (tok_…), as `msadesk token list` shows it.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input with --password-stdin, or generated and printed.
+    #[command(
+        after_help = "Examples:\n  msadesk user add jana --role officer\n  printf '%s\\n' \"$PASSWORD\" | msadesk user add jana --role officer --password-stdin"
+    )]
+    Add {
+        /// The login name.
+        name: String,
+        /// admin, officer, viewer or inspector.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    #[command(after_help = "Example:\n  msadesk user list")]
+    List(FormatArg),
 }
 
 #[derive(Args)]
@@ -258,11 +331,21 @@ pub fn run() -> Result<ExitCode> {
         Command::Bench(BenchCommand::Trace { product, version, iterations }) => {
             bench_trace(&cli.database, &product, version.as_deref(), iterations)
         }
+        Command::Serve(a) => crate::serve::serve(&cli.database, a.listen, a.demo, a.secure_cookies),
+        Command::Token(TokenCommand::Create { role, name, expires }) => {
+            crate::serve::token_create(&cli.database, &role, &name, expires.as_deref())
+        }
+        Command::Token(TokenCommand::List(f)) => crate::serve::token_list(&cli.database, output::resolve(f.format)),
+        Command::Token(TokenCommand::Revoke { id }) => crate::serve::token_revoke(&cli.database, &id),
+        Command::User(UserCommand::Add { name, role, password_stdin }) => {
+            crate::serve::user_add(&cli.database, &name, &role, password_stdin)
+        }
+        Command::User(UserCommand::List(f)) => crate::serve::user_list(&cli.database, output::resolve(f.format)),
     }
 }
 
 /// The actor recorded in the audit trail for CLI changes.
-fn meta(source: Option<String>) -> ChangeMeta {
+pub(crate) fn meta(source: Option<String>) -> ChangeMeta {
     let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
     ChangeMeta { actor: format!("cli:{user}"), source, at: now_rfc3339() }
 }
@@ -275,7 +358,7 @@ fn now_rfc3339() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
-fn print_json(v: &impl Serialize) -> Result<()> {
+pub(crate) fn print_json(v: &impl Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
@@ -814,21 +897,7 @@ fn demo(url: &str, a: DemoArgs) -> Result<ExitCode> {
     if store.counts()?.supply_events > 0 {
         eprintln!("{} already holds supply events: showing them without loading the demo again", db::redacted(url));
     } else {
-        let data = Dataset::new(a.events, a.seed);
-        let meta = meta(Some(format!("demo (seed {})", a.seed)));
-        store.set_identity(&demo_identity(), &meta)?;
-        let mut products = msadesk_store::VecSource::new(data.products.clone());
-        let p = store.import_products(&mut products, &meta)?;
-        let events: Vec<SupplyEvent> = data.collect();
-        let s = store.import_supply(&mut msadesk_store::VecSource::new(events), &meta)?;
-        let c = store.counts()?;
-        eprintln!(
-            "Loaded the demo into {}: {} product versions, {} supply events, {} operators.",
-            db::redacted(url),
-            p.new,
-            s.new,
-            c.operators
-        );
+        load_demo(store.as_mut(), url, a.events, a.seed)?;
     }
     let q = TraceQuery {
         product_id: ProductId::parse("SH-CAM-200")?,
@@ -843,6 +912,26 @@ fn demo(url: &str, a: DemoArgs) -> Result<ExitCode> {
         "Next: msadesk trace --product SH-CAM-200 --format csv · msadesk products · msadesk retention --product SH-CAM-200 · msadesk export epcis --product SH-CAM-200"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the demonstration dataset into a store (the caller checks that it holds no events).
+pub(crate) fn load_demo(store: &mut dyn Store, url: &str, events: u64, seed: u64) -> Result<()> {
+    let data = Dataset::new(events, seed);
+    let meta = meta(Some(format!("demo (seed {seed})")));
+    store.set_identity(&demo_identity(), &meta)?;
+    let mut products = msadesk_store::VecSource::new(data.products.clone());
+    let p = store.import_products(&mut products, &meta)?;
+    let events: Vec<SupplyEvent> = data.collect();
+    let s = store.import_supply(&mut msadesk_store::VecSource::new(events), &meta)?;
+    let c = store.counts()?;
+    eprintln!(
+        "Loaded the demo into {}: {} product versions, {} supply events, {} operators.",
+        db::redacted(url),
+        p.new,
+        s.new,
+        c.operators
+    );
+    Ok(())
 }
 
 fn bench_generate(events: u64, seed: u64, out: &Path) -> Result<ExitCode> {

@@ -7,6 +7,7 @@ mod cli;
 mod db;
 mod generate;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -25,18 +25,11 @@ fn dependencies() -> BTreeMap<String, Vec<String>> {
     map
 }
 
-const IO_CRATES: &[&str] = &[
-    "rusqlite",
-    "postgres",
-    "tokio",
-    "tokio-postgres",
-    "sqlx",
-    "axum",
-    "hyper",
-    "reqwest",
-    "lettre",
-    "libsqlite3-sys",
-];
+/// Database drivers: only the engine crates may use them.
+const IO_CRATES: &[&str] = &["rusqlite", "postgres", "tokio-postgres", "sqlx", "libsqlite3-sys"];
+
+/// HTTP and the async runtime: only the server crate, and the binary that starts it.
+const HTTP_CRATES: &[&str] = &["axum", "hyper", "tower", "tower-http", "reqwest", "tokio", "askama"];
 
 #[test]
 fn the_core_is_pure() {
@@ -62,7 +55,26 @@ fn only_engines_know_sql_and_only_the_binary_picks_an_engine() {
             }
         }
     }
-    for lib in ["msadesk-formats", "msadesk-store"] {
+    for lib in ["msadesk-formats", "msadesk-store", "msadesk-server"] {
         assert!(!deps[lib].iter().any(|d| d == "msadesk"), "{lib} must not depend on the binary");
     }
+}
+
+#[test]
+fn only_the_server_knows_http() {
+    let deps = dependencies();
+    for (krate, list) in &deps {
+        for d in list {
+            if HTTP_CRATES.contains(&d.as_str()) {
+                assert!(
+                    krate == "msadesk-server" || (krate == "msadesk" && d == "tokio"),
+                    "{krate} depends on {d}: only msadesk-server knows HTTP (the binary may start its runtime)"
+                );
+            }
+        }
+    }
+    assert!(
+        !deps["msadesk-server"].iter().any(|d| IO_CRATES.contains(&d.as_str()) || d.starts_with("msadesk-store-")),
+        "msadesk-server must reach the database through the Store trait only"
+    );
 }
