@@ -32,15 +32,14 @@ pub fn serve(url: &str, listen: String, demo: bool, secure_cookies: bool) -> Res
     }
     drop(store);
     let owned = url.to_string();
-    let factory: StoreFactory =
-        Arc::new(move || db::open(&owned).map_err(|e| StoreError::Backend(format!("{e:#}"))));
+    let factory: StoreFactory = Arc::new(move || db::open(&owned).map_err(|e| StoreError::Backend(format!("{e:#}"))));
     let config = Config { secure_cookies, ..Config::default() };
     let state = AppState::new(factory, config);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}: is another program using that port? Try --listen 127.0.0.1:0"))?;
+        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
+            format!("cannot listen on {listen}: is another program using that port? Try --listen 127.0.0.1:0")
+        })?;
         let addr = listener.local_addr()?;
         eprintln!("msadesk listening on http://{addr} ({}) — stop with Ctrl-C", db::redacted(url));
         msadesk_server::serve(listener, state, msadesk_server::shutdown_signal()).await?;

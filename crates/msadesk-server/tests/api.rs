@@ -1,0 +1,637 @@
+//! The server in-process (`Router::oneshot`) on SQLite and PostgreSQL, plus one real-socket test.
+//!
+//! PostgreSQL tests work in a scratch schema of `MSADESK_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/test`); `MSADESK_SKIP_POSTGRES=1` skips them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use msadesk_server::routes::ENDPOINTS;
+use msadesk_server::{AppState, Config, StoreFactory};
+use msadesk_store::{ChangeMeta, Role, Store};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PRODUCTS: &str = include_str!("data/products.csv");
+const SUPPLY: &str = include_str!("data/supply.csv");
+const SUPPLY_INVALID: &str = include_str!("data/supply-invalid.csv");
+
+/// A server over one database, and what keeps the database alive while the test runs.
+struct Harness {
+    app: Router,
+    factory: StoreFactory,
+    _keep: Box<dyn std::any::Any>,
+}
+
+fn sqlite() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let factory: StoreFactory =
+        Arc::new(move || Ok(Box::new(msadesk_store_sqlite::SqliteStore::open(&path)?) as Box<dyn Store>));
+    harness(factory, Box::new(dir))
+}
+
+fn pg_url() -> String {
+    std::env::var("MSADESK_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn postgres() -> Option<Harness> {
+    if std::env::var("MSADESK_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        eprintln!("skipped: MSADESK_SKIP_POSTGRES=1");
+        return None;
+    }
+    // The scratch store owns the schema (dropped with it); the pool opens more stores in it.
+    let owner = msadesk_store_postgres::PostgresStore::open_scratch(&pg_url())
+        .unwrap_or_else(|e| panic!("PostgreSQL at {} ({e}); set MSADESK_SKIP_POSTGRES=1 to skip", pg_url()));
+    let schema = owner.schema().unwrap().to_string();
+    let url = pg_url();
+    let factory: StoreFactory = Arc::new(move || {
+        Ok(Box::new(msadesk_store_postgres::PostgresStore::open_in_schema(&url, &schema)?) as Box<dyn Store>)
+    });
+    Some(harness(factory, Box::new(owner)))
+}
+
+fn harness(factory: StoreFactory, keep: Box<dyn std::any::Any>) -> Harness {
+    let app = msadesk_server::app(AppState::new(factory.clone(), Config::default()));
+    Harness { app, factory, _keep: keep }
+}
+
+fn meta() -> ChangeMeta {
+    ChangeMeta { actor: "cli:test".into(), source: None, at: "2026-12-04T10:00:00Z".into() }
+}
+
+impl Harness {
+    /// Synchronous store work from inside a test's runtime (the PostgreSQL client blocks).
+    fn with_store<T>(&self, f: impl FnOnce(&mut dyn Store) -> T) -> T {
+        tokio::task::block_in_place(|| f((self.factory)().unwrap().as_mut()))
+    }
+
+    fn token(&self, role: Role) -> String {
+        let (t, secret) = msadesk_server::auth::new_token(role.as_str(), role, None);
+        self.with_store(|s| s.create_token(&t, &meta()).unwrap());
+        secret
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        ctype: &str,
+        body: &str,
+    ) -> (StatusCode, Value, String) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if !ctype.is_empty() {
+            req = req.header(header::CONTENT_TYPE, ctype);
+        }
+        let res = self.app.clone().oneshot(req.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let status = res.status();
+        let ct = res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json =
+            if ct.contains("json") { serde_json::from_slice(&bytes).unwrap_or(Value::Null) } else { Value::Null };
+        if status.is_client_error() && status != StatusCode::UNPROCESSABLE_ENTITY {
+            assert_eq!(ct, "application/problem+json", "{method} {uri}: errors are problem details: {text}");
+        }
+        (status, json, text)
+    }
+
+    async fn get(&self, uri: &str, token: &str) -> (StatusCode, Value) {
+        let (s, v, _) = self.call("GET", uri, Some(token), "", "").await;
+        (s, v)
+    }
+}
+
+// ---- The role matrix ----
+
+/// A request that an admitted role gets past authorisation with (the answer may still be 4xx).
+fn sample(method: &str, path: &str) -> (String, &'static str, &'static str) {
+    let uri = path.replace("{id}", "CAM-1").replace("{kind}", "supply");
+    let uri = match uri.as_str() {
+        "/api/v1/trace" => "/api/v1/trace?product=CAM-1".to_string(),
+        "/api/v1/tokens/CAM-1" => "/api/v1/tokens/tok_missing".to_string(),
+        _ => uri,
+    };
+    match (method, path) {
+        ("post", "/api/v1/tokens") => (uri, "application/json", r#"{"role":"viewer","name":"matrix"}"#),
+        ("post", "/api/v1/supply-events") => (uri, "application/json", r#"{"direction":"nonsense"}"#),
+        ("post", _) => (uri, "text/csv", "direction\n"),
+        _ => (uri, "", ""),
+    }
+}
+
+async fn role_matrix(h: &Harness) {
+    h.with_store(|s| s.import_products(&mut msadesk_store::VecSource::new(vec![]), &meta()).unwrap());
+    let tokens: Vec<(Role, String)> = Role::ALL.iter().map(|r| (*r, h.token(*r))).collect();
+    let mut walked = 0;
+    for e in ENDPOINTS {
+        let (uri, ctype, body) = sample(e.method, e.path);
+        let method = e.method.to_uppercase();
+        let (status, _, text) = h.call(&method, &uri, None, ctype, body).await;
+        match e.roles {
+            None => assert!(status.is_success(), "{method} {uri} needs no authentication: {status} {text}"),
+            Some(_) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} without a token: {text}"),
+        }
+        let Some(allowed) = e.roles else { continue };
+        for (role, token) in &tokens {
+            let (status, _, text) = h.call(&method, &uri, Some(token), ctype, body).await;
+            walked += 1;
+            if allowed.contains(role) {
+                assert!(
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
+                    "{role} may {method} {uri}: got {status} {text}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} may not {method} {uri}: {text}");
+            }
+        }
+    }
+    assert!(walked >= 4 * 12, "the matrix covers every authenticated endpoint and role");
+    // Inspectors see nothing of the registry until something is shared with them.
+    let inspector = &tokens[3].1;
+    for uri in ["/api/v1/products", "/api/v1/operators", "/api/v1/supply-events", "/api/v1/trace?product=CAM-1"] {
+        assert_eq!(h.get(uri, inspector).await.0, StatusCode::FORBIDDEN, "{uri}");
+    }
+}
+
+/// A runtime for the PostgreSQL tests, which create and drop their scratch schema outside it.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_matrix_sqlite() {
+    role_matrix(&sqlite()).await;
+}
+
+#[test]
+fn role_matrix_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(role_matrix(&h));
+    }
+}
+
+// ---- The API, end to end ----
+
+async fn api_story(h: &Harness) {
+    let officer = h.token(Role::Officer);
+    let viewer = h.token(Role::Viewer);
+
+    let (s, r, _) =
+        h.call("POST", "/api/v1/imports/products?name=products.csv", Some(&officer), "text/csv", PRODUCTS).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!((r["committed"].as_bool(), r["new"].as_u64()), (Some(true), Some(3)));
+    let (s, r, _) = h.call("POST", "/api/v1/imports/supply?name=supply.csv", Some(&officer), "text/csv", SUPPLY).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["new"], 5);
+
+    // A rejected file: 422, nothing written, diagnostics with line and field.
+    let (s, r, _) =
+        h.call("POST", "/api/v1/imports/supply?name=bad.csv", Some(&officer), "text/csv", SUPPLY_INVALID).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["committed"], false);
+    assert_eq!(r["invalid_rows"], 1);
+    let diags = r["diagnostics"].as_array().unwrap();
+    assert!(diags.iter().all(|d| d["line"] == 3), "{r}");
+    assert!(diags.iter().any(|d| d["field"] == "date"), "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("nothing was imported"));
+    // With skip_invalid, the valid row goes in and the rejected one comes back as CSV.
+    let (s, r, _) = h
+        .call(
+            "POST",
+            "/api/v1/imports/supply?name=bad.csv&skip_invalid=true",
+            Some(&officer),
+            "text/csv",
+            SUPPLY_INVALID,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!((r["new"].as_u64(), r["invalid_rows"].as_u64()), (Some(1), Some(1)));
+    assert!(r["rejected_csv"].as_str().unwrap().starts_with("line,error,"));
+
+    // The trace is exactly the CLI's JSON (the same writer, byte for byte).
+    let (s, _, text) =
+        h.call("GET", "/api/v1/trace?product=CAM-1&from=2026-01-10&to=2026-01-31", Some(&viewer), "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let q = msadesk_core::trace::TraceQuery {
+        product_id: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+        version: None,
+        from: msadesk_core::Date::from_ymd(2026, 1, 10),
+        to: msadesk_core::Date::from_ymd(2026, 1, 31),
+    };
+    let mut expected = Vec::new();
+    msadesk_formats::trace_out::write_json(&mut expected, &h.with_store(|s| s.trace(&q)).unwrap()).unwrap();
+    assert_eq!(text, String::from_utf8(expected).unwrap());
+    let t: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(t["downstream"][0]["quantity"], 50);
+
+    // Bad input is a 4xx that names the parameter.
+    for (uri, want, needle) in [
+        ("/api/v1/trace?product=CAM-1&from=2026-02-30", StatusCode::BAD_REQUEST, "from"),
+        ("/api/v1/trace?product=CAM-1&from=2026-02-01&to=2026-01-01", StatusCode::BAD_REQUEST, "swap"),
+        ("/api/v1/trace", StatusCode::BAD_REQUEST, "product"),
+        ("/api/v1/trace?product=NOPE", StatusCode::NOT_FOUND, "NOPE"),
+        ("/api/v1/products/NOPE", StatusCode::NOT_FOUND, "NOPE"),
+        ("/api/v1/supply-events?limit=0", StatusCode::BAD_REQUEST, "limit"),
+        ("/api/v1/supply-events?limit=x", StatusCode::BAD_REQUEST, "limit"),
+        ("/api/v1/supply-events?direction=sideways", StatusCode::BAD_REQUEST, "direction"),
+        ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "openapi"),
+    ] {
+        let (s, r) = h.get(uri, &viewer).await;
+        assert_eq!(s, want, "{uri}: {r}");
+        assert!(r["detail"].as_str().unwrap().contains(needle), "{uri}: {r}");
+    }
+
+    // Products, versions, operators.
+    let (_, r) = h.get("/api/v1/products", &viewer).await;
+    assert_eq!(r.as_array().unwrap().len(), 2);
+    assert_eq!(r[0]["versions"].as_array().unwrap().len(), 2);
+    let (_, r) = h.get("/api/v1/products/CAM-1/versions", &viewer).await;
+    assert_eq!(r[1]["version"], "2.0");
+    let (_, r) = h.get("/api/v1/operators", &viewer).await;
+    assert!(r.as_array().unwrap().iter().any(|o| o["operator_id"] == "D-3"));
+
+    // Supply events: filters and paging.
+    let (_, r) = h.get("/api/v1/supply-events?product=CAM-1&direction=supplied&limit=2&offset=1", &viewer).await;
+    assert_eq!(r["total"], 5);
+    assert_eq!(r["items"].as_array().unwrap().len(), 2);
+    assert_eq!(r["items"][0]["date"], "2026-01-31");
+    let (_, r) = h.get("/api/v1/supply-events?from=2026-02-01&to=2026-02-28", &viewer).await;
+    assert_eq!(r["total"], 2);
+    let (_, r) = h.get("/api/v1/supply-events?product=CAM-1&version=2.0", &viewer).await;
+    assert_eq!(r["total"], 1);
+
+    // Creating one event: checked like a CSV row.
+    let event = json!({
+        "direction": "supplied", "date": "2026-04-01", "product_id": "PLUG", "version": "1.0", "quantity": 3,
+        "counterparty_id": "D-1", "counterparty_name": "Łódź \"Elektro\" Sp. z o.o.",
+        "counterparty_address": "ul. Długa 1, 90-001 Łódź", "counterparty_country": "PL",
+        "counterparty_email": "biuro@elektro.example", "counterparty_role": "distributor", "reference": "INV-99"
+    });
+    let (s, r, _) =
+        h.call("POST", "/api/v1/supply-events", Some(&officer), "application/json", &event.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["new"], 1);
+    let mut bad = event.clone();
+    bad["quantity"] = json!(-1);
+    let (s, r, _) = h.call("POST", "/api/v1/supply-events", Some(&officer), "application/json", &bad.to_string()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["diagnostics"][0]["field"], "quantity");
+    let (s, _, _) = h.call("POST", "/api/v1/supply-events", Some(&officer), "application/json", "{not json").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) =
+        h.call("POST", "/api/v1/supply-events", Some(&viewer), "application/json", &event.to_string()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Every write is audited with the token as actor; the chain stays intact.
+    let audit = h.with_store(|s| s.audit_entries()).unwrap();
+    assert!(msadesk_core::audit::verify(&audit).is_none());
+    let imports: Vec<_> = audit.iter().filter(|e| e.action == "import").collect();
+    assert_eq!(imports.len(), 4, "products, supply, skip-invalid supply, one event (the rejected ones wrote nothing)");
+    assert!(imports.iter().all(|e| e.actor.starts_with("token:tok_")), "{imports:?}");
+    assert!(imports[0].detail.contains("api:products.csv"));
+
+    // Tokens over the API: admin only; the secret is shown once and works; revoked, it stops working.
+    let admin = h.token(Role::Admin);
+    let (s, r, _) = h
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            Some(&admin),
+            "application/json",
+            r#"{"role":"viewer","name":"erp","expires":"2099-12-31"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let secret = r["token"].as_str().unwrap().to_string();
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(r["expires_at"], "2100-01-01T00:00:00Z");
+    assert_eq!(h.get("/api/v1/me", &secret).await.1["role"], "viewer");
+    let (_, list) = h.get("/api/v1/tokens", &admin).await;
+    assert!(!list.to_string().contains(&secret), "secrets are never listed");
+    let (s, _, _) = h.call("DELETE", &format!("/api/v1/tokens/{id}"), Some(&admin), "", "").await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(h.get("/api/v1/me", &secret).await.0, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = h.call("POST", "/api/v1/tokens", Some(&admin), "application/json", r#"{"role":"emperor"}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // An expired token is refused.
+    let (mut old, old_secret) =
+        msadesk_server::auth::new_token("old", Role::Viewer, Some("2020-01-01T00:00:00Z".into()));
+    old.id = "tok_expired".into();
+    h.with_store(|s| s.create_token(&old, &meta())).unwrap();
+    assert_eq!(h.get("/api/v1/me", &old_secret).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(h.get("/api/v1/me", "msd_made_up").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_story_sqlite() {
+    api_story(&sqlite()).await;
+}
+
+#[test]
+fn api_story_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(api_story(&h));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_metrics_headers_and_limits() {
+    let h = sqlite();
+    let (s, r, _) = h.call("GET", "/healthz", None, "", "").await;
+    assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let res = h.app.clone().oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let (_, _, text) = h.call("GET", "/metrics", None, "", "").await;
+    assert!(text.contains("msadesk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{text}");
+
+    // A body over the limit is refused with 413, before it is read to the end.
+    let small =
+        msadesk_server::app(AppState::new(h.factory.clone(), Config { max_body_bytes: 1024, ..Config::default() }));
+    let officer = h.token(Role::Officer);
+    let big = "x".repeat(4096);
+    let req = Request::post("/api/v1/imports/supply")
+        .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(big))
+        .unwrap();
+    assert_eq!(small.oneshot(req).await.unwrap().status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn openapi_document_matches_the_committed_snapshot() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    let now = msadesk_server::openapi::document_text();
+    if std::env::var("MSADESK_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &now).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == now,
+        "the OpenAPI document changed: review the difference, then run MSADESK_UPDATE_SNAPSHOTS=1 cargo test -p msadesk-server and commit crates/msadesk-server/openapi.json"
+    );
+    let doc: Value = serde_json::from_str(&now).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    // Every endpoint of the table is in the document, with its roles.
+    for e in ENDPOINTS {
+        let op = &doc["paths"][e.path][e.method];
+        assert_eq!(op["operationId"], e.operation_id);
+    }
+}
+
+// ---- Pages ----
+
+/// A browser without JavaScript: keeps cookies, follows nothing by itself.
+struct Browser<'a> {
+    h: &'a Harness,
+    cookies: std::collections::BTreeMap<String, String>,
+    proto: Option<&'static str>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Browser<'_> {
+    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
+        let mut req = req;
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        if let Some(p) = self.proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        let res = self.h.app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (kv, _) = v.split_once(';').unwrap();
+            let (k, val) = kv.split_once('=').unwrap();
+            if val.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.into(), val.into());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        Page { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&mut self, uri: &str) -> Page {
+        self.send(Request::get(uri), Body::empty()).await
+    }
+
+    async fn post_form(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+        let req = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(req, Body::from(body.join("&"))).await
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn hidden(text: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = text.find(&needle).unwrap_or_else(|| panic!("no {name} field in {text}")) + needle.len();
+    text[start..].split('"').next().unwrap().to_string()
+}
+
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &str) -> (String, String) {
+    let boundary = "----msadesk-test-boundary";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_log_in_import_trace_and_download() {
+    let h = sqlite();
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+
+    // Not signed in: every page sends to the login page.
+    let p = b.get("/products").await;
+    assert_eq!((p.status, p.headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
+
+    let p = b.get("/login").await;
+    let login_csrf = hidden(&p.text, "csrf");
+    // A login form without the double-submit cookie's value is refused.
+    let p =
+        b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", "forged")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let login_csrf2 = hidden(&p.text, "csrf");
+    assert_ne!(login_csrf, login_csrf2);
+    let p = b.post_form("/login", &[("username", "olga"), ("password", "wrong"), ("csrf", &login_csrf2)]).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.text.contains("The user name or the password is wrong."));
+    let csrf = hidden(&p.text, "csrf");
+    let p =
+        b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text);
+    let set: Vec<&str> = p.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+    let session = set.iter().find(|c| c.starts_with("msadesk_session=")).unwrap();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(session.contains(flag), "{session} lacks {flag}");
+    }
+
+    // Dashboard, then an import that is rejected with its line errors, then a good one.
+    let p = b.get("/").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("Supply events") && p.text.contains("olga"));
+    let p = b.get("/import").await;
+    let csrf = hidden(&p.text, "csrf");
+    let (ct, body) = multipart(&[("csrf", &csrf), ("kind", "supply")], "bad.csv", SUPPLY_INVALID);
+    let p = b.send(Request::post("/import").header(header::CONTENT_TYPE, ct), Body::from(body)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.text.contains("Rejected: nothing was imported"), "{}", p.text);
+    assert!(p.text.contains("<td>3</td><td>date</td>"), "{}", p.text);
+    // Without the CSRF token, nothing is imported.
+    let (ct, body) = multipart(&[("kind", "products")], "products.csv", PRODUCTS);
+    let p = b.send(Request::post("/import").header(header::CONTENT_TYPE, ct), Body::from(body)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let (ct, body) = multipart(&[("csrf", &csrf), ("kind", "products")], "products.csv", PRODUCTS);
+    let p = b.send(Request::post("/import").header(header::CONTENT_TYPE, ct), Body::from(body)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    let (ct, body) = multipart(&[("csrf", &csrf), ("kind", "supply")], "supply.csv", SUPPLY);
+    let p = b.send(Request::post("/import").header(header::CONTENT_TYPE, ct), Body::from(body)).await;
+    assert!(p.text.contains("5 rows, 5 new"), "{}", p.text);
+    assert!(
+        h.with_store(|s| s.audit_entries())
+            .unwrap()
+            .iter()
+            .any(|e| e.actor == "user:olga" && e.detail.contains("web:supply.csv"))
+    );
+
+    // Trace page: tables, escaped names, download links; the CSV download is the CLI's CSV.
+    let p = b.get("/trace?product=CAM-1&version=&from=2026-01-01&to=2026-12-31").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; Handel GmbH"));
+    assert!(!p.text.contains("<script>"));
+    assert!(p.text.contains("/trace/download?format=csv&amp;product=CAM-1"));
+    let p = b.get("/trace/download?format=csv&product=CAM-1&from=2026-01-01&to=2026-12-31").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("trace-CAM-1.csv"));
+    assert!(p.text.starts_with("direction,operator_id,name"));
+    let p = b.get("/trace?product=CAM-1&from=nonsense").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = b.get("/products").await;
+    assert!(p.text.contains("CAM-1") && p.text.contains("PLUG"));
+    let p = b.get("/operators").await;
+    assert!(p.text.contains("D-2"));
+    // An officer is no admin.
+    assert_eq!(b.get("/tokens").await.status, StatusCode::FORBIDDEN);
+
+    // Logging out needs the CSRF token and ends the session.
+    let csrf = hidden(&b.get("/").await.text, "csrf");
+    assert_eq!(b.post_form("/logout", &[("csrf", "nope")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.post_form("/logout", &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+
+    // A viewer sees the registry but not the import page.
+    let mut v = Browser { h: &h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&v.get("/login").await.text, "csrf");
+    let p =
+        v.post_form("/login", &[("username", "vera"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let session = p
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("msadesk_session="))
+        .unwrap();
+    assert!(!session.contains("Secure"), "plain HTTP without a proxy: no Secure flag");
+    assert_eq!(v.get("/products").await.status, StatusCode::OK);
+    assert_eq!(v.get("/import").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_manage_tokens_and_logins_are_rate_limited() {
+    let h = sqlite();
+    h.with_store(|s| msadesk_server::auth::add_user(s, "root", Role::Admin, "a long admin password", &meta()).unwrap());
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "root"), ("password", "a long admin password"), ("csrf", &csrf)]).await;
+    let p = b.get("/tokens").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let csrf = hidden(&p.text, "csrf");
+    let p = b.post_form("/tokens", &[("csrf", &csrf), ("name", "erp"), ("role", "viewer"), ("expires", "")]).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+    let secret = p.text.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(h.get("/api/v1/me", &secret).await.1["name"], "erp");
+    let id = h.with_store(|s| s.tokens()).unwrap()[0].id.clone();
+    let p = b.post_form(&format!("/tokens/{id}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(h.get("/api/v1/me", &secret).await.0, StatusCode::UNAUTHORIZED);
+
+    // Five wrong passwords for a name, and even the right one is refused for a while.
+    let mut a = Browser { h: &h, cookies: Default::default(), proto: None };
+    for _ in 0..5 {
+        let csrf = hidden(&a.get("/login").await.text, "csrf");
+        let p = a.post_form("/login", &[("username", "root"), ("password", "guess"), ("csrf", &csrf)]).await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    }
+    let csrf = hidden(&a.get("/login").await.text, "csrf");
+    let p =
+        a.post_form("/login", &[("username", "root"), ("password", "a long admin password"), ("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The API reference page is rendered from the OpenAPI document.
+    let p = b.get("/api").await;
+    assert!(p.text.contains("GET /api/v1/trace") && p.text.contains("admin, officer, viewer"));
+}
+
+/// A real socket: bind port 0 first, serve, ask, shut down gracefully.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_socket_serves_and_shuts_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = sqlite();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(h.factory.clone(), Config::default());
+    let server = tokio::spawn(msadesk_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.contains("{\"status\":\"ok\"}"));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
