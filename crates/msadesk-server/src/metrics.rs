@@ -10,10 +10,12 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
+/// (method, route, status) → (count, seconds).
+type Counters = BTreeMap<(String, String, u16), (u64, f64)>;
+
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route, status) → (count, seconds).
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<Counters>,
 }
 
 pub(crate) async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {

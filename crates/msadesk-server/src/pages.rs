@@ -2,6 +2,10 @@
 //! its database work in one `Pool::run`, and renders with `html`. Every form carries the session's
 //! CSRF token (the login form a double-submit cookie), checked before anything is changed.
 
+// A page handler's "error" is the response to send instead (a redirect or an error page); it is
+// returned once per request, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::fmt::Write;
 
