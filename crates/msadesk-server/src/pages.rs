@@ -31,6 +31,7 @@ type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/", get(dashboard))
