@@ -134,7 +134,10 @@ form.inline{display:flex;flex-wrap:wrap;gap:.8rem;align-items:end}
 label{display:block;font-weight:600}
 .hint{display:block;font-weight:400;color:var(--muted);font-size:.9rem}
 input,select{font:inherit;padding:.45rem;border:1px solid #6e7781;border-radius:4px;min-width:12rem;max-width:100%}
-input[type=checkbox]{min-width:0}
+input[type=checkbox],input[type=radio]{min-width:0;width:auto;margin-right:.4rem}
+fieldset{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem}
+legend{font-weight:600}
+fieldset label,label.check{font-weight:400}
 button{font:inherit;padding:.5rem 1rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
 .msg{padding:.7rem 1rem;border-radius:6px;border:1px solid var(--line);background:var(--soft);margin:1rem 0}
 .msg.bad{border-color:var(--bad);color:var(--bad);background:#fef3f2}
@@ -142,5 +145,5 @@ button{font:inherit;padding:.5rem 1rem;border-radius:4px;border:1px solid var(--
 code,.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
 .downloads a{margin-right:1rem}
 footer{max-width:72rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
-@media (max-width:40rem){header{padding:.5rem}.logout{margin-left:0}main{padding:.6rem}input,select{min-width:0;width:100%}}
+@media (max-width:40rem){header{padding:.5rem}.logout{margin-left:0}main{padding:.6rem}input,select{min-width:0;width:100%}input[type=checkbox],input[type=radio]{width:auto}}
 "#;

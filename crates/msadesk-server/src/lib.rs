@@ -93,6 +93,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.config().max_body_bytes;
     routes::router(state.clone())
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(problem::api_errors_as_problems))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(util::security_headers))
         .with_state(state)

@@ -82,3 +82,33 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// Turns the plain-text rejections of axum's extractors (malformed query, body over the limit, wrong
+/// method) into problem details on API paths, so that every API error has the same shape.
+pub(crate) async fn api_errors_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let text = match axum::body::to_bytes(res.into_body(), 64 * 1024).await {
+        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!(
+                "{text}: the body is larger than this server accepts; split the file or ask the administrator to raise the limit"
+            )
+        }
+        StatusCode::METHOD_NOT_ALLOWED => format!("{text}: see /api/v1/openapi.json for the methods of this path"),
+        _ => text,
+    };
+    ApiError::new(status, detail).into_response()
+}

@@ -367,7 +367,15 @@ async fn health_metrics_headers_and_limits() {
         .header(header::CONTENT_TYPE, "text/csv")
         .body(Body::from(big))
         .unwrap();
-    assert_eq!(small.oneshot(req).await.unwrap().status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let res = small.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+    // A malformed query string and a wrong method are problem details too.
+    let (s, r, _) = h.call("GET", "/api/v1/trace?product=%FF%FE", Some(&officer), "", "").await;
+    assert!(s.is_client_error(), "{s} {r}");
+    let (s, r, _) = h.call("PUT", "/api/v1/products", Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("openapi"));
 }
 
 #[test]
