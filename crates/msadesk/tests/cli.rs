@@ -387,3 +387,84 @@ fn epcis_export_reimports_to_the_same_registry() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("run `msadesk init"), "{}", stderr(&out));
 }
+
+#[test]
+fn tokens_and_users_from_the_command_line() {
+    let env = Env::sqlite();
+    for cmd in [
+        &["serve", "--help"][..],
+        &["token", "create", "--help"],
+        &["token", "list", "--help"],
+        &["token", "revoke", "--help"],
+        &["user", "add", "--help"],
+        &["user", "list", "--help"],
+    ] {
+        let out = env.ok(cmd);
+        assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
+    }
+    // The token alone on stdout, so that `$(msadesk token create …)` works.
+    let token = env.ok(&["token", "create", "--role", "viewer", "--name", "erp", "--expires", "2030-01-31"]);
+    let token = token.trim_end();
+    assert!(token.starts_with("msd_") && !token.contains(char::is_whitespace), "{token:?}");
+    let list = env.json(&["token", "list"]);
+    assert_eq!(list[0]["name"], "erp");
+    assert_eq!(list[0]["expires_at"], "2030-02-01T00:00:00Z");
+    assert!(!list.to_string().contains(token), "the list never shows a secret");
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    env.ok(&["token", "revoke", &id]);
+    assert_eq!(env.json(&["token", "list"])[0]["revoked"], true);
+    let out = env.run(&["token", "revoke", "tok_nope"]);
+    assert!(!out.status.success() && stderr(&out).contains("token list"), "{}", stderr(&out));
+    let out = env.run(&["token", "create", "--role", "emperor"]);
+    assert!(!out.status.success() && stderr(&out).contains("admin, officer, viewer or inspector"));
+
+    let password = env.ok(&["user", "add", "jana", "--role", "officer"]);
+    assert!(password.trim().len() >= 20, "a generated password is printed: {password:?}");
+    assert_eq!(env.json(&["user", "list"])[0]["role"], "officer");
+    let out = env.run(&["user", "add", "jana", "--role", "viewer"]);
+    assert!(!out.status.success() && stderr(&out).contains("exists already"), "{}", stderr(&out));
+    // Token creation, revocation and the new user are in an intact audit trail.
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+}
+
+/// `msadesk serve` as a process: an administrator is created on a fresh database, the server
+/// answers on the port it printed, and SIGTERM stops it cleanly.
+#[test]
+fn serve_starts_answers_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let env = Env::sqlite();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msadesk"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("MSADESK_DATABASE", &env.db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut addr = None;
+    let mut admin = false;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        admin |= line.contains("Log in as user 'admin' with password: ");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+    }
+    assert!(admin, "a fresh database gets an administrator");
+    let addr = addr.expect("the server prints its address");
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop: {status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("msadesk stopped")), "{rest:?}");
+    // Exactly one account: the administrator.
+    let users = env.json(&["user", "list"]);
+    assert_eq!(users.as_array().map(Vec::len), Some(1));
+}
