@@ -138,6 +138,7 @@ pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Prin
         return Err(ApiError::unauthorized());
     };
     let hash = sha256_hex(secret.trim());
+    let touched = state.clone();
     let found = state
         .pool()
         .run(move |s| {
@@ -145,7 +146,11 @@ pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Prin
             let t = s.token_by_secret(&hash)?;
             match t {
                 Some(t) if !t.revoked && t.expires_at.as_deref().is_none_or(|e| e > now.as_str()) => {
-                    s.touch_token(&t.id, &now)?;
+                    // "Last used" is written at most once a minute per token: a write per request
+                    // would make every read of the API a database write.
+                    if touched.inner.touch_limiter.due(&t.id) {
+                        s.touch_token(&t.id, &now)?;
+                    }
                     Ok(Some(t))
                 }
                 _ => Ok(None),
@@ -259,5 +264,30 @@ impl LoginLimiter {
 impl AppState {
     pub(crate) fn login_limiter(&self) -> &LoginLimiter {
         &self.inner.login_limiter
+    }
+}
+
+/// Remembers when each token's "last used" time was last written.
+#[derive(Default)]
+pub(crate) struct TouchLimiter {
+    last: Mutex<HashMap<String, Instant>>,
+}
+
+impl TouchLimiter {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    fn due(&self, id: &str) -> bool {
+        let Ok(mut map) = self.last.lock() else { return true };
+        let now = Instant::now();
+        match map.get(id) {
+            Some(t) if now.duration_since(*t) < Self::EVERY => false,
+            _ => {
+                if map.len() > 10_000 {
+                    map.clear();
+                }
+                map.insert(id.to_string(), now);
+                true
+            }
+        }
     }
 }

@@ -65,6 +65,7 @@ struct Inner {
     config: Config,
     metrics: metrics::Metrics,
     login_limiter: auth::LoginLimiter,
+    touch_limiter: auth::TouchLimiter,
 }
 
 impl AppState {
@@ -74,6 +75,7 @@ impl AppState {
                 pool: pool::Pool::new(factory, config.pool_size),
                 metrics: metrics::Metrics::default(),
                 login_limiter: auth::LoginLimiter::default(),
+                touch_limiter: auth::TouchLimiter::default(),
                 config,
             }),
         }
