@@ -39,12 +39,10 @@ pub fn url(s: &str) -> String {
 pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str, body: &str) -> String {
     let mut nav = String::new();
     if let Some(p) = who {
-        let mut links = vec![
-            ("/", m.nav_dashboard),
-            ("/products", m.nav_products),
-            ("/operators", m.nav_operators),
-            ("/trace", m.nav_trace),
-        ];
+        let mut links = vec![("/", m.nav_dashboard)];
+        if crate::routes::READ.contains(&p.role) {
+            links.extend([("/products", m.nav_products), ("/operators", m.nav_operators), ("/trace", m.nav_trace)]);
+        }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));
         }

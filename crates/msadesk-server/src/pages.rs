@@ -197,7 +197,7 @@ async fn dashboard(State(st): State<AppState>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     if !READ.contains(&p.role) {
-        return page(StatusCode::OK, m.dashboard_title, Some(&p), "/", "<p>Nothing has been shared with you yet.</p>");
+        return page(StatusCode::OK, m.dashboard_title, Some(&p), "/", &format!("<p>{}</p>", esc(m.nothing_shared)));
     }
     let data = st
         .pool()
@@ -837,7 +837,7 @@ async fn api_reference(State(st): State<AppState>, headers: HeaderMap) -> Respon
                             ]
                         })
                         .collect();
-                    body.push_str(&table(&[m.col_params, "in", "", ""], &rows));
+                    body.push_str(&table(&[m.col_params, m.col_in, m.col_required, m.col_description], &rows));
                 }
                 if let Some(responses) = op["responses"].as_object() {
                     let list: Vec<String> = responses

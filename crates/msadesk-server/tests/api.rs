@@ -584,6 +584,22 @@ async fn pages_log_in_import_trace_and_download() {
     assert!(!session.contains("Secure"), "plain HTTP without a proxy: no Secure flag");
     assert_eq!(v.get("/products").await.status, StatusCode::OK);
     assert_eq!(v.get("/import").await.status, StatusCode::FORBIDDEN);
+
+    // An inspector signs in to an empty dashboard and sees none of the registry.
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "ines", Role::Inspector, "correct horse battery", &meta()).unwrap()
+    });
+    let mut i = Browser { h: &h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&i.get("/login").await.text, "csrf");
+    i.post_form("/login", &[("username", "ines"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = i.get("/").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("Nothing has been shared with you yet.") && !p.text.contains("Supply events"));
+    for uri in
+        ["/products", "/operators", "/trace?product=CAM-1", "/trace/download?product=CAM-1", "/import", "/tokens"]
+    {
+        assert_eq!(i.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
