@@ -128,7 +128,7 @@ th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);ve
 th{background:var(--soft)}
 td.num{text-align:right}
 form.stack{display:grid;gap:.8rem;max-width:32rem}
-form.inline{display:flex;flex-wrap:wrap;gap:.8rem;align-items:end}
+form.inline{display:flex;flex-wrap:wrap;gap:.8rem;align-items:end;margin-bottom:1.2rem}
 label{display:block;font-weight:600}
 .hint{display:block;font-weight:400;color:var(--muted);font-size:.9rem}
 input,select{font:inherit;padding:.45rem;border:1px solid #6e7781;border-radius:4px;min-width:12rem;max-width:100%}
