@@ -28,10 +28,12 @@ if [[ ! -d "$work/node_modules/playwright-core" ]]; then
     (cd "$work" && npm install --no-audit --no-fund --silent playwright-core >/dev/null)
 fi
 
-cargo build --quiet -p msadesk
-bin="$target/debug/msadesk"
-
 tmp="$(mktemp -d)"
+cargo build --quiet -p msadesk
+# A copy: a target directory shared with other checkouts may be rebuilt under us.
+cp "$target/debug/msadesk" "$tmp/msadesk"
+bin="$tmp/msadesk"
+
 server_pid=""
 cleanup() {
     if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then

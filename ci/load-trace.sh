@@ -8,9 +8,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
-cargo build --quiet --release -p msadesk
-bin="$target/release/msadesk"
 tmp="$(mktemp -d)"
+cargo build --quiet --release -p msadesk
+cp "$target/release/msadesk" "$tmp/msadesk"   # the target directory may be shared and rebuilt under us
+bin="$tmp/msadesk"
 pid=""
 trap '[[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 export MSADESK_DATABASE="sqlite:$tmp/load.db"
