@@ -566,9 +566,14 @@ pub(crate) fn token_fields(role: &str, expires: Option<&str>) -> Result<(Role, O
     let expires = expires
         .filter(|e| !e.trim().is_empty())
         .map(|e| Date::parse(e.trim()).map_err(|err| ApiError::bad_request(format!("expires: {err}"))))
-        .transpose()?
-        .map(|d| format!("{}T00:00:00Z", d.plus_days(1)));
-    Ok((role, expires))
+        .transpose()?;
+    let today = Date::from_unix_seconds(crate::util::unix_now());
+    if let Some(d) = expires
+        && d < today
+    {
+        return Err(ApiError::bad_request(format!("expires: {d} has passed: give today ({today}) or a later day")));
+    }
+    Ok((role, expires.map(|d| format!("{}T00:00:00Z", d.plus_days(1)))))
 }
 
 #[derive(Serialize)]

@@ -126,7 +126,7 @@ fn schemas() -> Value {
         "TokenRequest": {
             "type": "object",
             "required": ["role"],
-            "properties": {"role": role.clone(), "name": s(), "expires": {"type": "string", "format": "date", "description": "Last day the token works (UTC)"}}
+            "properties": {"role": role.clone(), "name": nullable("string"), "expires": {"type": ["string", "null"], "format": "date", "description": "Last day the token works (UTC); today or later"}}
         },
         "CreatedToken": {
             "type": "object",
@@ -135,8 +135,22 @@ fn schemas() -> Value {
     })
 }
 
+/// An identifier as the core parses it: 1 to 200 characters, not only blanks, no control characters.
+fn id_schema() -> Value {
+    json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+    })
+}
+
 fn param_schema(kind: &str) -> Value {
     match kind {
+        "id" => id_schema(),
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+        "direction" => json!({"type": "string", "enum": ["received", "supplied"]}),
+        "kind" => json!({"type": "string", "enum": ["products", "supply"]}),
         "integer" => json!({"type": "integer", "minimum": 0}),
         "boolean" => json!({"type": "boolean"}),
         "date" => json!({"type": "string", "format": "date"}),

@@ -24,7 +24,7 @@ pub struct Param {
     pub location: &'static str,
     pub required: bool,
     pub description: &'static str,
-    /// `string`, `integer`, `boolean` or `date`.
+    /// `string`, `id`, `integer`, `limit`, `direction`, `kind`, `boolean` or `date` (see `openapi`).
     pub kind: &'static str,
 }
 
@@ -33,7 +33,7 @@ const fn q(name: &'static str, kind: &'static str, description: &'static str) ->
 }
 
 const fn path(name: &'static str, description: &'static str) -> Param {
-    Param { name, location: "path", required: true, description, kind: "string" }
+    Param { name, location: "path", required: true, description, kind: "id" }
 }
 
 /// One endpoint of the JSON API (and the two unauthenticated ones beside it).
@@ -55,8 +55,8 @@ pub struct Endpoint {
 }
 
 const TRACE_PARAMS: &[Param] = &[
-    Param { name: "product", location: "query", required: true, description: "Product id", kind: "string" },
-    q("version", "string", "Only this version (default: all versions)"),
+    Param { name: "product", location: "query", required: true, description: "Product id", kind: "id" },
+    q("version", "id", "Only this version (default: all versions)"),
     q("from", "date", "First day of the period, inclusive (YYYY-MM-DD)"),
     q("to", "date", "Last day of the period, inclusive (YYYY-MM-DD)"),
 ];
@@ -147,12 +147,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
         tag: "registry",
         summary: "Supply events, filtered and paged (ordered by product, date, direction)",
         params: &[
-            q("product", "string", "Product id (default: all products)"),
-            q("version", "string", "Only this version (needs product)"),
-            q("direction", "string", "received or supplied"),
+            q("product", "id", "Product id (default: all products)"),
+            q("version", "id", "Only this version (needs product)"),
+            q("direction", "direction", "received or supplied"),
             q("from", "date", "First day, inclusive (YYYY-MM-DD)"),
             q("to", "date", "Last day, inclusive (YYYY-MM-DD)"),
-            q("limit", "integer", "Page size, 1 to 1000 (default 100)"),
+            q("limit", "limit", "Page size, 1 to 1000 (default 100)"),
             q("offset", "integer", "Events to skip (default 0)"),
         ],
         body: &[],
@@ -177,7 +177,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         tag: "registry",
         summary: "Import a products CSV, or a supply CSV or EPCIS 2.0 document (atomic unless skip_invalid)",
         params: &[
-            path("kind", "products or supply"),
+            Param { name: "kind", location: "path", required: true, description: "products or supply", kind: "kind" },
             q("skip_invalid", "boolean", "Import the valid rows and return the rejected ones (default false)"),
             q("name", "string", "The file name, for diagnostics and the audit trail"),
         ],

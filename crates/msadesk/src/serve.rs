@@ -55,10 +55,18 @@ fn parse_role(s: &str) -> Result<Role> {
 
 pub fn token_create(url: &str, role: &str, name: &str, expires: Option<&str>) -> Result<ExitCode> {
     let role = parse_role(role)?;
-    let expires_at = expires
-        .map(|e| Date::parse(e).map_err(|err| anyhow!("--expires: {err}")))
-        .transpose()?
-        .map(|d| format!("{}T00:00:00Z", d.plus_days(1)));
+    let expires = expires.map(|e| Date::parse(e).map_err(|err| anyhow!("--expires: {err}"))).transpose()?;
+    let today = Date::from_unix_seconds(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0)),
+    );
+    if let Some(d) = expires
+        && d < today
+    {
+        bail!("--expires: {d} has passed: give today ({today}) or a later day");
+    }
+    let expires_at = expires.map(|d| format!("{}T00:00:00Z", d.plus_days(1)));
     let (token, secret) = msadesk_server::auth::new_token(name, role, expires_at);
     let mut store = db::open(url)?;
     store.create_token(&token, &meta(None))?;
