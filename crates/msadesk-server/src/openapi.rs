@@ -176,8 +176,8 @@ fn operation(e: &Endpoint) -> Value {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         responses.insert("403".into(), problem(&format!("The token's role is not one of: {}", names.join(", "))));
     }
-    if e.path.contains('{') || e.operation_id == "trace" {
-        responses.insert("404".into(), problem("Not found"));
+    if e.path.contains('{') || e.params.iter().any(|p| p.name == "product") {
+        responses.insert("404".into(), problem("No such product, token or import kind"));
     }
     if e.body.iter().any(|b| *b != "application/json") || e.operation_id == "createSupplyEvent" {
         responses
