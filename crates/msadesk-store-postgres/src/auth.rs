@@ -131,6 +131,9 @@ pub(crate) fn touch_token(client: &mut Client, id: &str, at: &str) -> Result<()>
 
 pub(crate) fn create_session(client: &mut Client, s: &Session) -> Result<()> {
     client
+        .execute("DELETE FROM sessions WHERE expires_at <= $1", &[&s.created_at])
+        .during("removing expired sessions")?;
+    client
         .execute(
             "INSERT INTO sessions (id_sha256, user_name, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             &[&s.id_sha256, &s.user, &s.csrf, &s.created_at, &s.expires_at],

@@ -116,6 +116,7 @@ pub(crate) fn touch_token(conn: &Connection, id: &str, at: &str) -> Result<()> {
 }
 
 pub(crate) fn create_session(conn: &Connection, s: &Session) -> Result<()> {
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [&s.created_at]).map_err(backend)?;
     conn.execute(
         "INSERT INTO sessions (id_sha256, user_name, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![s.id_sha256, s.user, s.csrf, s.created_at, s.expires_at],

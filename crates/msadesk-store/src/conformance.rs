@@ -553,4 +553,20 @@ pub fn sessions_expire_and_can_be_deleted(store: &mut dyn Store) {
     assert!(store.session(&"22".repeat(32), "2026-12-04T12:00:00Z").expect("session").is_none());
     store.delete_session(&s.id_sha256).expect("delete");
     assert!(store.session(&s.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_none());
+
+    // A new session clears those that expired by its creation, and only those.
+    let mut old = s.clone();
+    old.id_sha256 = "33".repeat(32);
+    store.create_session(&old).expect("old session");
+    let mut long = s.clone();
+    long.id_sha256 = "44".repeat(32);
+    long.expires_at = "2026-12-31T00:00:00Z".into();
+    store.create_session(&long).expect("long session");
+    let mut next_day = s.clone();
+    next_day.id_sha256 = "55".repeat(32);
+    next_day.created_at = "2026-12-05T09:00:00Z".into();
+    next_day.expires_at = "2026-12-05T17:00:00Z".into();
+    store.create_session(&next_day).expect("next day's session");
+    assert!(store.session(&old.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_none(), "expired: removed");
+    assert!(store.session(&long.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_some(), "still valid: kept");
 }

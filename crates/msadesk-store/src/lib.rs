@@ -201,6 +201,7 @@ pub trait Store: Send {
     fn revoke_token(&mut self, id: &str, meta: &ChangeMeta) -> Result<bool>;
     /// Records that a token was used at `at`.
     fn touch_token(&mut self, id: &str, at: &str) -> Result<()>;
+    /// Adds a session, and removes every session that expired by the new one's creation time.
     fn create_session(&mut self, session: &Session) -> Result<()>;
     /// The session with this id hash, if it exists and has not expired at `now`.
     fn session(&mut self, id_sha256: &str, now: &str) -> Result<Option<Session>>;
