@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -p msadesk
-MSADESK_BIN=target/debug/msadesk bash ci/bench.sh 20000
+MSADESK_BIN="${CARGO_TARGET_DIR:-target}/debug/msadesk" bash ci/bench.sh 20000
