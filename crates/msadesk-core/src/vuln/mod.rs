@@ -13,11 +13,13 @@
 //!   Debian, generic).
 //! - [`osv`]: OSV `affected[]` evaluation (`SEMVER`/`ECOSYSTEM` ranges, explicit `versions`).
 //! - [`vers`]: `vers:` range specifiers (purl-spec VERS).
+//! - [`ids`]: vulnerability ids (CVE, GHSA, EUVD) and alias unification.
 //! - [`purl`]: package URLs and the ecosystem they belong to.
 //! - [`cvss`]: [`Cvss`], a parsed CVSS 3.x / 4.0 vector with its base score.
 //! - [`policy`]: the significant-risk policy as data and the explainable [`Decision`].
 
 pub mod cvss;
+pub mod ids;
 pub mod osv;
 pub mod policy;
 pub mod purl;
