@@ -106,10 +106,6 @@ impl<'a> Walk<'a> {
             }
         }
     }
-
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| !d.skipped)
-    }
 }
 
 pub(crate) fn kind(v: &Value) -> &'static str {
