@@ -110,9 +110,9 @@ pub(crate) fn from_value(doc: &Value, file: &str, ctx: &FeedContext) -> Result<V
                 for (j, pid) in w.array(status, &sp, name).unwrap_or(&[]).iter().enumerate() {
                     match pid.as_str().and_then(|id| products.get(id)) {
                         Some(prod) => rec.products.push((st, prod.clone())),
-                        None => w.problem(
-                            &format!("{sp}/{name}"),
-                            &j.to_string(),
+                        None => w.problem_at(
+                            &format!("{sp}/{name}/{j}"),
+                            name,
                             format!("product id {pid} is not in the product tree"),
                         ),
                     }

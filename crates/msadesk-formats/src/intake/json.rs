@@ -62,6 +62,11 @@ impl<'a> Walk<'a> {
         self.diagnostics.push(diag(self.file, &format!("{pointer}/{}", token(field)), Some(field), message));
     }
 
+    /// A problem with an array element: `pointer` is the element's, `field` names the array.
+    pub fn problem_at(&mut self, pointer: &str, field: &str, message: impl Into<String>) {
+        self.diagnostics.push(diag(self.file, pointer, Some(field), message));
+    }
+
     pub fn skipped(&mut self, pointer: &str, message: impl Into<String>) {
         let mut d = diag(self.file, pointer, None, format!("not imported: {}", message.into()));
         d.skipped = true;

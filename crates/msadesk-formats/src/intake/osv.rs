@@ -66,7 +66,7 @@ fn record(w: &mut Walk<'_>, v: &Value, p: &str, file: &str, ctx: &FeedContext) -
         for (i, a) in w.array(v, p, field).unwrap_or(&[]).iter().enumerate() {
             match a.as_str() {
                 Some(s) => rec.add_alias(s),
-                None => w.problem(&format!("{p}/{field}"), &i.to_string(), "expected an id string"),
+                None => w.problem_at(&format!("{p}/{field}/{i}"), field, "expected an id string"),
             }
         }
     }
@@ -169,9 +169,9 @@ fn affected(w: &mut Walk<'_>, a: &Value, p: &str) -> Option<AffectedPackage> {
                     events.push(ev);
                 }
                 _ => {
-                    w.problem(
-                        &rp,
-                        &format!("events/{j}"),
+                    w.problem_at(
+                        &ep,
+                        "events",
                         "an event is an object with exactly one of introduced, fixed, last_affected, limit (a string)",
                     );
                     ok = false;
@@ -189,7 +189,7 @@ fn affected(w: &mut Walk<'_>, a: &Value, p: &str) -> Option<AffectedPackage> {
     for (i, v) in w.array(a, p, "versions").unwrap_or(&[]).iter().enumerate() {
         match v.as_str() {
             Some(s) => out.affected.versions.push(s.trim().to_string()),
-            None => w.problem(&format!("{p}/versions"), &i.to_string(), "expected a version string"),
+            None => w.problem_at(&format!("{p}/versions/{i}"), "versions", "expected a version string"),
         }
     }
     Some(out)

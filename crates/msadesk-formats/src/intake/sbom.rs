@@ -252,7 +252,7 @@ fn spdx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagnostic>
         }
         let p = format!("/packages/{i}");
         if !pkg.is_object() {
-            w.problem("/packages", &i.to_string(), format!("expected a package object, found {}", kind(pkg)));
+            w.problem_at(&p, "packages", format!("expected a package object, found {}", kind(pkg)));
             continue;
         }
         let id = w.req_str(pkg, &p, "SPDXID");
