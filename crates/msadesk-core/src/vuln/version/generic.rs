@@ -43,15 +43,10 @@ impl GenericVersion {
         for c in input.trim().chars() {
             let is_d = c.is_ascii_digit();
             let is_a = c.is_alphabetic();
-            if !(is_d || is_a) || (!cur.is_empty() && is_d != digits) {
-                if !cur.is_empty() {
-                    parts.push(if digits {
-                        Part::Num(strip_zeros(&cur))
-                    } else {
-                        Part::Word(std::mem::take(&mut cur))
-                    });
-                    cur.clear();
-                }
+            // A separator or a change between digits and letters ends the current run.
+            if !cur.is_empty() && (!(is_d || is_a) || is_d != digits) {
+                parts.push(if digits { Part::Num(strip_zeros(&cur)) } else { Part::Word(cur.clone()) });
+                cur.clear();
             }
             if is_d || is_a {
                 digits = is_d;
