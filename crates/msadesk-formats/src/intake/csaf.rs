@@ -122,10 +122,10 @@ pub(crate) fn from_value(doc: &Value, file: &str, ctx: &FeedContext) -> Result<V
         for (j, s) in w.array(v, &p, "scores").unwrap_or(&[]).iter().enumerate() {
             let sp = format!("{p}/scores/{j}");
             for key in ["cvss_v3", "cvss_v4"] {
-                if let Some(c) = s.get(key) {
-                    if let Some(vec) = w.req_str(c, &format!("{sp}/{key}"), "vectorString") {
-                        add_cvss(&mut w, &mut rec, &vec, &format!("{sp}/{key}"), "vectorString");
-                    }
+                if let Some(c) = s.get(key)
+                    && let Some(vec) = w.req_str(c, &format!("{sp}/{key}"), "vectorString")
+                {
+                    add_cvss(&mut w, &mut rec, &vec, &format!("{sp}/{key}"), "vectorString");
                 }
             }
         }
@@ -147,10 +147,10 @@ pub(crate) fn from_value(doc: &Value, file: &str, ctx: &FeedContext) -> Result<V
             None
         };
         for t in w.array(v, &p, "threats").unwrap_or(&[]) {
-            if t.get("category").and_then(Value::as_str) == Some("exploit_status") {
-                if let Some(d) = t.get("details").and_then(Value::as_str) {
-                    rec.exploit_status.push(d.to_string());
-                }
+            if t.get("category").and_then(Value::as_str) == Some("exploit_status")
+                && let Some(d) = t.get("details").and_then(Value::as_str)
+            {
+                rec.exploit_status.push(d.to_string());
             }
         }
         records.push(rec);

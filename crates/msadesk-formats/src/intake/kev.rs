@@ -76,11 +76,11 @@ pub fn read_kev(input: impl Read, file: &str, ctx: &FeedContext) -> Result<KevCa
         }
         let p = format!("/vulnerabilities/{i}");
         let cve = w.req_str(v, &p, "cveID").and_then(|c| normalize_id(&c));
-        if let Some(c) = &cve {
-            if id_kind(c) != IdKind::Cve {
-                w.problem(&p, "cveID", format!("'{c}' is not a CVE id (CVE-YYYY-NNNN)"));
-                continue;
-            }
+        if let Some(c) = &cve
+            && id_kind(c) != IdKind::Cve
+        {
+            w.problem(&p, "cveID", format!("'{c}' is not a CVE id (CVE-YYYY-NNNN)"));
+            continue;
         }
         let date_added = w.req_str(v, &p, "dateAdded").and_then(|d| match Date::parse(&d) {
             Ok(d) => Some(d),

@@ -101,10 +101,10 @@ fn severity(w: &mut Walk<'_>, rec: &mut VulnRecord, v: &Value, p: &str) {
     for (i, s) in w.array(v, p, "severity").unwrap_or(&[]).iter().enumerate() {
         let sp = format!("{p}/severity/{i}");
         let ty = w.opt_str(s, &sp, "type").unwrap_or_default();
-        if ty == "CVSS_V3" || ty == "CVSS_V4" {
-            if let Some(score) = w.req_str(s, &sp, "score") {
-                add_cvss(w, rec, &score, &sp, "score");
-            }
+        if (ty == "CVSS_V3" || ty == "CVSS_V4")
+            && let Some(score) = w.req_str(s, &sp, "score")
+        {
+            add_cvss(w, rec, &score, &sp, "score");
         }
     }
 }

@@ -126,16 +126,16 @@ fn cyclonedx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagno
         ));
     }
     let mut w = Walk::new(file);
-    if let Some(v) = doc.get("version") {
-        if !v.as_u64().is_some_and(|n| n >= 1) {
-            w.problem("", "version", format!("expected a positive integer (the BOM's revision), found {}", kind(v)));
-        }
+    if let Some(v) = doc.get("version")
+        && v.as_u64().is_none_or(|n| n < 1)
+    {
+        w.problem("", "version", format!("expected a positive integer (the BOM's revision), found {}", kind(v)));
     }
     let serial = w.opt_str(doc, "", "serialNumber");
-    if let Some(s) = &serial {
-        if !s.starts_with("urn:uuid:") {
-            w.problem("", "serialNumber", format!("'{s}' is not a urn:uuid: serial number"));
-        }
+    if let Some(s) = &serial
+        && !s.starts_with("urn:uuid:")
+    {
+        w.problem("", "serialNumber", format!("'{s}' is not a urn:uuid: serial number"));
     }
     let mut refs = HashSet::new();
     let mut components = Vec::new();
@@ -186,21 +186,21 @@ fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String
         return None;
     }
     let ty = w.req_str(c, p, "type");
-    if let Some(t) = &ty {
-        if !CDX_TYPES.contains(&t.as_str()) {
-            w.problem(
-                p,
-                "type",
-                format!("'{t}' is not a CycloneDX component type (expected one of {})", CDX_TYPES.join(", ")),
-            );
-        }
+    if let Some(t) = &ty
+        && !CDX_TYPES.contains(&t.as_str())
+    {
+        w.problem(
+            p,
+            "type",
+            format!("'{t}' is not a CycloneDX component type (expected one of {})", CDX_TYPES.join(", ")),
+        );
     }
     let name = w.req_str(c, p, "name");
     let bom_ref = w.opt_str(c, p, "bom-ref");
-    if let Some(r) = &bom_ref {
-        if !refs.insert(r.clone()) {
-            w.problem(p, "bom-ref", format!("bom-ref '{r}' is used twice: each must be unique within the BOM"));
-        }
+    if let Some(r) = &bom_ref
+        && !refs.insert(r.clone())
+    {
+        w.problem(p, "bom-ref", format!("bom-ref '{r}' is used twice: each must be unique within the BOM"));
     }
     let purl = parse_purl(w, c, p, "purl");
     let cpe = w.opt_str(c, p, "cpe");
@@ -220,16 +220,16 @@ fn spdx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagnostic>
         ));
     }
     let mut w = Walk::new(file);
-    if let Some(id) = w.req_str(doc, "", "SPDXID") {
-        if id != "SPDXRef-DOCUMENT" {
-            w.problem("", "SPDXID", format!("the document's SPDXID is '{id}': it must be SPDXRef-DOCUMENT"));
-        }
+    if let Some(id) = w.req_str(doc, "", "SPDXID")
+        && id != "SPDXRef-DOCUMENT"
+    {
+        w.problem("", "SPDXID", format!("the document's SPDXID is '{id}': it must be SPDXRef-DOCUMENT"));
     }
     w.req_str(doc, "", "name");
-    if let Some(l) = w.req_str(doc, "", "dataLicense") {
-        if l != "CC0-1.0" {
-            w.problem("", "dataLicense", format!("is '{l}': SPDX documents are licensed CC0-1.0"));
-        }
+    if let Some(l) = w.req_str(doc, "", "dataLicense")
+        && l != "CC0-1.0"
+    {
+        w.problem("", "dataLicense", format!("is '{l}': SPDX documents are licensed CC0-1.0"));
     }
     let serial = w.req_str(doc, "", "documentNamespace");
     match doc.get("creationInfo") {
