@@ -78,6 +78,13 @@ fn malformed_cyclonedx_is_refused_with_every_problem_located() {
         "at /components/3/purl: column 'purl': 'npm/left-pad@1.0.0' is not a valid package URL",
         "at /components/4/name: column 'name': is missing",
         "at /components/5/type: column 'type': expected a component object, found a string",
+        "at /serialNumber: column 'serialNumber': 'urn:uuid:3e671687-395b' is not a serial number",
+        "at /metadata/timestamp: column 'timestamp': '2026-11-02' is not a date-time",
+        "at /components/6/scope: column 'scope': \"sometimes\" is not one of required, optional, excluded",
+        "at /components/6/hashes/0/content: column 'content': is not a SHA-256 digest (64 hexadecimal digits)",
+        "at /components/6/hashes/1/alg: column 'alg': is not a hash algorithm of CycloneDX",
+        "at /components/6/licenses/0/license/id: column 'id': a license has exactly one of id and name",
+        "at /dependencies/0/ref: column 'ref': is missing",
     ] {
         assert!(m.iter().any(|x| x.contains(want)), "missing {want:?} in {m:#?}");
     }
@@ -99,6 +106,13 @@ fn spdx_packages_with_purl_and_cpe() {
     assert_eq!(log4j.version.as_deref(), Some("2.14.1"));
     assert_eq!(log4j.cpe.as_deref(), Some("cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"));
     assert_eq!(r.sbom.components[1].purl.as_ref().map(|p| p.ecosystem()), Some(Ecosystem::CratesIo));
+
+    // The same document in UTF-16 with a byte order mark reads the same.
+    let text = String::from_utf8(fixture("spdx-2.3.json")).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let r16 = read_sbom(utf16.as_slice(), "spdx16.json", Limits::default()).unwrap();
+    assert_eq!(r16.sbom, r.sbom);
 
     let broken = br#"{"spdxVersion":"SPDX-2.3","SPDXID":"DOC","dataLicense":"MIT","packages":[{"SPDXID":"x","name":"a"},{"name":"b","SPDXID":"SPDXRef-b","downloadLocation":"NONE","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:"}]}]}"#;
     let r = read_sbom(broken.as_slice(), "b.json", Limits::default()).unwrap();
@@ -329,4 +343,98 @@ fn size_and_record_limits() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let e = read_vulns(deep.as_bytes(), "deep.json", &ctx()).unwrap_err();
     assert!(e.message.contains("not valid JSON"), "{e}");
+}
+
+/// The official corpora, fetched by `ci/intake-corpora.sh` (set `MSADESK_CORPORA` to its output
+/// directory): CycloneDX `schemaTestData` (cyclonedx-python-lib sdist), SPDX examples (spdx-tools
+/// sdist), OASIS CSAF 2.0 test documents (csaf wheel). Valid documents must be read as valid;
+/// invalid ones are counted (full schema validation is the outside validator's job); nothing may
+/// panic. Skipped when the variable is not set.
+#[test]
+fn official_corpora() {
+    let Ok(root) = std::env::var("MSADESK_CORPORA") else {
+        eprintln!("MSADESK_CORPORA not set: official corpora skipped (run ci/intake-corpora.sh)");
+        return;
+    };
+    let root = std::path::PathBuf::from(root);
+    let files = |dir: std::path::PathBuf| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        v.sort();
+        v
+    };
+    let name = |p: &std::path::Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    let mut falsely_rejected = Vec::new();
+
+    for version in ["1.4", "1.5", "1.6"] {
+        let (mut valid, mut invalid, mut caught) = (0, 0, 0);
+        let mut missed = Vec::new();
+        for f in files(root.join("cyclonedx/schemaTestData").join(version)) {
+            let n = name(&f);
+            let r = read_sbom(std::fs::read(&f).unwrap().as_slice(), &n, Limits::default());
+            let accepted = r.as_ref().is_ok_and(|r| r.is_valid());
+            if n.starts_with("valid-") {
+                valid += 1;
+                if !accepted {
+                    let why = match &r {
+                        Err(d) => d.to_string(),
+                        Ok(r) => messages(&r.diagnostics).join("; "),
+                    };
+                    falsely_rejected.push(format!("{version}/{n}: {why}"));
+                }
+            } else {
+                invalid += 1;
+                if accepted {
+                    missed.push(n);
+                } else {
+                    caught += 1;
+                }
+            }
+        }
+        eprintln!("CycloneDX {version}: {valid} valid read; {caught}/{invalid} invalid refused; accepted: {missed:?}");
+    }
+
+    for f in files(root.join("spdx")) {
+        let n = name(&f);
+        let r = read_sbom(std::fs::read(&f).unwrap().as_slice(), &n, Limits::default());
+        let accepted = r.as_ref().is_ok_and(|r| r.is_valid());
+        let outcome = match &r {
+            Ok(r) if accepted => format!("read, {} packages", r.sbom.components.len()),
+            Ok(r) => format!("refused: {}", messages(&r.diagnostics).join("; ")),
+            Err(d) => format!("refused: {d}"),
+        };
+        eprintln!("SPDX {n}: {outcome}");
+        if n.starts_with("SPDXJSONExample-v2") && !accepted {
+            falsely_rejected.push(format!("spdx/{n}: {outcome}"));
+        }
+    }
+    let invalid_dir = root.join("spdx/invalid");
+    for f in files(invalid_dir) {
+        let n = name(&f);
+        let r = read_sbom(std::fs::read(&f).unwrap().as_slice(), &n, Limits::default());
+        let outcome = match &r {
+            Ok(r) if r.is_valid() => "ACCEPTED".to_string(),
+            Ok(r) => format!("refused: {}", messages(&r.diagnostics).first().cloned().unwrap_or_default()),
+            Err(d) => format!("refused: {d}"),
+        };
+        eprintln!("SPDX invalid/{n}: {outcome}");
+    }
+
+    let (mut read, mut total) = (0, 0);
+    let mut failed = Vec::new();
+    for sub in ["mandatory", "recommended", "informative"] {
+        for f in files(root.join("csaf").join(sub)) {
+            total += 1;
+            let n = name(&f);
+            match read_vulns(std::fs::read(&f).unwrap().as_slice(), &n, &ctx()) {
+                Ok(_) => read += 1,
+                Err(d) => failed.push(format!("{sub}/{d}")),
+            }
+        }
+    }
+    eprintln!("CSAF 2.0 test documents: {read}/{total} read; not read: {failed:#?}");
+    assert!(falsely_rejected.is_empty(), "valid documents refused: {falsely_rejected:#?}");
 }

@@ -24,6 +24,21 @@ pub(crate) fn read_json(input: impl Read, file: &str, max_bytes: u64, what: &str
             format!("the file is larger than {} MiB, the most accepted for {what}", max_bytes / (1024 * 1024)),
         ));
     }
+    // UTF-16 with a byte order mark (Windows tools write it; the SPDX examples include one) is
+    // converted; JSON proper is UTF-8, whose byte order mark is skipped.
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(to_u16) = utf16 {
+        let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| to_u16([c[0], c[1]])).collect();
+        bytes = String::from_utf16(&units)
+            .map_err(|_| {
+                diag(file, "", None, format!("the file starts as UTF-16 but is not valid UTF-16; expected {what}"))
+            })?
+            .into_bytes();
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     serde_json::from_slice(body).map_err(|e| Diagnostic {
         line: Some(e.line() as u64),

@@ -133,20 +133,35 @@ fn cyclonedx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagno
     }
     let serial = w.opt_str(doc, "", "serialNumber");
     if let Some(s) = &serial
-        && !s.starts_with("urn:uuid:")
+        && !is_urn_uuid(s)
     {
-        w.problem("", "serialNumber", format!("'{s}' is not a urn:uuid: serial number"));
+        w.problem(
+            "",
+            "serialNumber",
+            format!("'{s}' is not a serial number of the form urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+        );
     }
+    if let Some(meta) = doc.get("metadata") {
+        if let Some(t) = w.opt_str(meta, "/metadata", "timestamp")
+            && !is_date_time(&t)
+        {
+            w.problem("/metadata", "timestamp", format!("'{t}' is not a date-time such as 2026-11-02T10:00:00Z"));
+        }
+        licenses(&mut w, meta, "/metadata");
+        properties(&mut w, meta, "/metadata", spec);
+    }
+    dependencies(&mut w, doc);
+    services(&mut w, doc);
     let mut refs = HashSet::new();
     let mut components = Vec::new();
     let subject = match doc.get("metadata").and_then(|m| m.get("component")) {
-        Some(c) => cdx_component(&mut w, c, "/metadata/component", &mut refs),
+        Some(c) => cdx_component(&mut w, c, "/metadata/component", &mut refs, spec),
         None => None,
     };
     if let Some(c) = doc.get("metadata").and_then(|m| m.get("component")) {
-        cdx_children(&mut w, c, "/metadata/component", &mut refs, &mut components, limits, 0);
+        cdx_children(&mut w, c, "/metadata/component", &mut refs, &mut components, limits, spec, 0);
     }
-    cdx_children(&mut w, doc, "", &mut refs, &mut components, limits, 0);
+    cdx_children(&mut w, doc, "", &mut refs, &mut components, limits, spec, 0);
     Ok(SbomRead {
         sbom: Sbom { format: Format::CycloneDx, spec_version: spec.to_string(), serial, subject, components },
         diagnostics: w.diagnostics,
@@ -160,6 +175,7 @@ fn cdx_children(
     refs: &mut HashSet<String>,
     out: &mut Vec<Component>,
     limits: Limits,
+    spec: &str,
     depth: usize,
 ) {
     if depth > 64 {
@@ -173,14 +189,14 @@ fn cdx_children(
             return;
         }
         let cp = format!("{p}/components/{i}");
-        if let Some(comp) = cdx_component(w, c, &cp, refs) {
+        if let Some(comp) = cdx_component(w, c, &cp, refs, spec) {
             out.push(comp);
         }
-        cdx_children(w, c, &cp, refs, out, limits, depth + 1);
+        cdx_children(w, c, &cp, refs, out, limits, spec, depth + 1);
     }
 }
 
-fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String>) -> Option<Component> {
+fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String>, spec: &str) -> Option<Component> {
     if !c.is_object() {
         w.problem(p, "type", format!("expected a component object, found {}", kind(c)));
         return None;
@@ -202,11 +218,184 @@ fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String
     {
         w.problem(p, "bom-ref", format!("bom-ref '{r}' is used twice: each must be unique within the BOM"));
     }
+    if c.get("bom-ref").and_then(Value::as_str).is_some_and(|r| r.trim().is_empty()) {
+        w.problem(p, "bom-ref", "is empty: a bom-ref must be a non-empty string");
+    }
+    component_details(w, c, p, spec);
     let purl = parse_purl(w, c, p, "purl");
     let cpe = w.opt_str(c, p, "cpe");
     let version = w.opt_str(c, p, "version");
     let group = w.opt_str(c, p, "group");
     Some(Component { bom_ref, kind: ty, group, name: name?, version, purl, cpe, pointer: p.to_string() })
+}
+
+fn is_urn_uuid(s: &str) -> bool {
+    let Some(u) = s.strip_prefix("urn:uuid:") else { return false };
+    let groups: Vec<&str> = u.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// RFC 3339 date-time, checked by shape: a date, `T`, a time, a zone.
+fn is_date_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let zone = s.get(19..).is_some_and(|z| {
+        let z = z.strip_prefix('.').map_or(z, |f| f.trim_start_matches(|c: char| c.is_ascii_digit()));
+        z == "Z" || z == "z" || (z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && z.as_bytes()[3] == b':')
+    });
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && zone
+}
+
+/// An enumerated string field: absent is fine, any other value is a diagnostic.
+fn one_of(w: &mut Walk<'_>, v: &Value, p: &str, field: &str, allowed: &[&str]) {
+    if let Some(x) = v.get(field)
+        && !x.as_str().is_some_and(|s| allowed.contains(&s))
+    {
+        w.problem(p, field, format!("{x} is not one of {}", allowed.join(", ")));
+    }
+}
+
+/// Hash algorithms and the hex length of their digests (0: any length).
+const HASHES: &[(&str, usize)] = &[
+    ("MD5", 32),
+    ("SHA-1", 40),
+    ("SHA-256", 64),
+    ("SHA-384", 96),
+    ("SHA-512", 128),
+    ("SHA3-256", 64),
+    ("SHA3-384", 96),
+    ("SHA3-512", 128),
+    ("BLAKE2b-256", 64),
+    ("BLAKE2b-384", 96),
+    ("BLAKE2b-512", 128),
+    ("BLAKE3", 0),
+];
+
+/// The parts of a component the schema constrains tightly and a wrong value of which signals a
+/// broken generator: scope, hashes, licenses, SWID, pedigree patches, properties.
+fn component_details(w: &mut Walk<'_>, c: &Value, p: &str, spec: &str) {
+    one_of(w, c, p, "scope", &["required", "optional", "excluded"]);
+    for (i, h) in w.array(c, p, "hashes").unwrap_or(&[]).iter().enumerate() {
+        let hp = format!("{p}/hashes/{i}");
+        let alg = w.req_str(h, &hp, "alg");
+        let content = w.req_str(h, &hp, "content").unwrap_or_default();
+        match alg.as_deref().and_then(|a| HASHES.iter().find(|(n, _)| *n == a)) {
+            Some((name, len)) => {
+                if !content.bytes().all(|b| b.is_ascii_hexdigit()) || (*len != 0 && content.len() != *len) {
+                    w.problem(&hp, "content", format!("is not a {name} digest ({len} hexadecimal digits)"));
+                }
+            }
+            None if alg.is_some() => w.problem(
+                &hp,
+                "alg",
+                format!(
+                    "is not a hash algorithm of CycloneDX ({})",
+                    HASHES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            None => {}
+        }
+    }
+    licenses(w, c, p);
+    if let Some(swid) = c.get("swid") {
+        let sp = format!("{p}/swid");
+        w.req_str(swid, &sp, "tagId");
+        w.req_str(swid, &sp, "name");
+    }
+    if let Some(ped) = c.get("pedigree") {
+        let pp = format!("{p}/pedigree");
+        for (i, patch) in w.array(ped, &pp, "patches").unwrap_or(&[]).iter().enumerate() {
+            let patch_p = format!("{pp}/patches/{i}");
+            one_of(w, patch, &patch_p, "type", &["unofficial", "monkey", "backport", "cherry-pick"]);
+            for (j, issue) in w.array(patch, &patch_p, "resolves").unwrap_or(&[]).iter().enumerate() {
+                one_of(w, issue, &format!("{patch_p}/resolves/{j}"), "type", &["defect", "enhancement", "security"]);
+            }
+        }
+    }
+    properties(w, c, p, spec);
+}
+
+/// A license choice: either license objects (each with exactly one of `id` and `name`, text in
+/// base64 or plain) or a single SPDX expression. Whether an `id` is on the SPDX license list is
+/// not checked (that needs the list).
+fn licenses(w: &mut Walk<'_>, v: &Value, p: &str) {
+    let list = w.array(v, p, "licenses").unwrap_or(&[]);
+    let expressions = list.iter().filter(|l| l.get("expression").is_some()).count();
+    if expressions > 0 && list.len() > 1 {
+        w.problem(p, "licenses", "an SPDX expression must be the only entry of a license choice");
+    }
+    for (i, l) in list.iter().enumerate() {
+        let lp = format!("{p}/licenses/{i}");
+        match (l.get("license"), l.get("expression")) {
+            (Some(_), Some(_)) => {
+                w.problem(&lp, "expression", "a license entry has either license or expression, not both")
+            }
+            (Some(lic), None) => {
+                let lic_p = format!("{lp}/license");
+                if lic.get("id").is_some() == lic.get("name").is_some() {
+                    w.problem(&lic_p, "id", "a license has exactly one of id and name");
+                }
+                if let Some(t) = lic.get("text") {
+                    one_of(w, t, &format!("{lic_p}/text"), "encoding", &["base64"]);
+                }
+                properties(w, lic, &lic_p, "1.6");
+            }
+            (None, Some(_)) => {}
+            (None, None) => w.problem(&lp, "license", "a license entry needs license or expression"),
+        }
+    }
+}
+
+/// From CycloneDX 1.6 a property must have a `name` and nothing but `name` and `value`.
+fn properties(w: &mut Walk<'_>, v: &Value, p: &str, spec: &str) {
+    if spec != "1.6" {
+        return;
+    }
+    for (i, prop) in w.array(v, p, "properties").unwrap_or(&[]).iter().enumerate() {
+        let pp = format!("{p}/properties/{i}");
+        w.req_str(prop, &pp, "name");
+        if let Some(o) = prop.as_object()
+            && let Some(k) = o.keys().find(|k| *k != "name" && *k != "value")
+        {
+            w.problem(&pp, k, "is not a field of a property (name, value)");
+        }
+    }
+}
+
+/// Each dependency names the `ref` it is about.
+fn dependencies(w: &mut Walk<'_>, doc: &Value) {
+    for (i, d) in w.array(doc, "", "dependencies").unwrap_or(&[]).iter().enumerate() {
+        let dp = format!("/dependencies/{i}");
+        w.req_str(d, &dp, "ref");
+        for (j, x) in w.array(d, &dp, "dependsOn").unwrap_or(&[]).iter().enumerate() {
+            if !x.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                w.problem_at(&format!("{dp}/dependsOn/{j}"), "dependsOn", "expected a non-empty bom-ref");
+            }
+        }
+    }
+}
+
+/// Data flows of services have a fixed vocabulary.
+fn services(w: &mut Walk<'_>, doc: &Value) {
+    for (i, s) in w.array(doc, "", "services").unwrap_or(&[]).iter().enumerate() {
+        let sp = format!("/services/{i}");
+        for (j, d) in w.array(s, &sp, "data").unwrap_or(&[]).iter().enumerate() {
+            one_of(w, d, &format!("{sp}/data/{j}"), "flow", &["inbound", "outbound", "bi-directional", "unknown"]);
+        }
+    }
 }
 
 fn spdx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagnostic> {
