@@ -123,7 +123,13 @@ VERSIONS_PER_RANGE = 10
 
 def gen_cvss3(r):
     m = [("AV", "NALP"), ("AC", "LH"), ("PR", "NLH"), ("UI", "NR"), ("S", "UC"), ("C", "HLN"), ("I", "HLN"), ("A", "HLN")]
-    return "CVSS:3.1/" + "/".join("%s:%s" % (k, r.choice(vals)) for k, vals in m)
+    v = "CVSS:3.1/" + "/".join("%s:%s" % (k, r.choice(vals)) for k, vals in m)
+    # Temporal and environmental metrics must not change the base score.
+    if r.random() < 0.2:
+        v += "/E:%s/RL:%s/RC:%s" % (r.choice("XUPFH"), r.choice("XOTWU"), r.choice("XURC"))
+    if r.random() < 0.1:
+        v += "/CR:%s/MAV:%s" % (r.choice("XLMH"), r.choice("XNALP"))
+    return v
 
 
 def gen_cvss4(r):
@@ -132,6 +138,10 @@ def gen_cvss4(r):
     v = "CVSS:4.0/" + "/".join("%s:%s" % (k, r.choice(vals)) for k, vals in m)
     if r.random() < 0.3:
         v += "/E:" + r.choice("XAPU")
+    if r.random() < 0.2:
+        v += "/CR:%s/IR:%s/AR:%s" % (r.choice("XHML"), r.choice("XHML"), r.choice("XHML"))
+    if r.random() < 0.1:
+        v += "/MAV:%s/MVC:%s/MSI:%s" % (r.choice("XNALP"), r.choice("XHLN"), r.choice("XSHLN"))
     return v
 
 
@@ -210,7 +220,7 @@ def generate(cases_path, oracle_path):
                 answers.append(ans)
 
     for gen, score in ((gen_cvss3, lambda v: rh.CVSS3(v).base_score), (gen_cvss4, lambda v: rh.CVSS4(v).base_score)):
-        for _ in range(1500):
+        for _ in range(3000):
             v = gen(r)
             cases.append("cvss\t%s" % v)
             answers.append("%.1f" % float(score(v)))
