@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 
 use msadesk_core::Date;
+use msadesk_core::vuln::VersionScheme;
+use msadesk_core::vuln::cpe::Cpe;
 use msadesk_core::vuln::osv::evaluate;
 use msadesk_core::vuln::{Ecosystem, ids};
 use msadesk_formats::intake::kev::read_kev;
@@ -188,6 +190,15 @@ fn nvd_cve_metrics_scored_by_us_and_cpe_ranges() {
     assert_eq!(c.cpe_matches[0].version_end_excluding.as_deref(), Some("2.15.0"));
     assert!(!c.cpe_matches[2].vulnerable);
     assert_eq!(c.fix_available, Some(true));
+    // The SPDX fixture's log4j CPE (2.14.1) is inside the first match's bounds [2.13.0, 2.15.0).
+    let sbom = read_sbom(fixture("spdx-2.3.json").as_slice(), "spdx.json", Limits::default()).unwrap().sbom;
+    let component = Cpe::parse(sbom.components[0].cpe.as_deref().unwrap()).unwrap();
+    let hits: Vec<bool> = c
+        .cpe_matches
+        .iter()
+        .map(|m| m.to_range().unwrap().matches(&component, VersionScheme::Generic).unwrap())
+        .collect();
+    assert_eq!(hits, [true, false, false]);
     let m = messages(&r.diagnostics).join("\n");
     assert!(m.contains("cpeMatch/3/criteria: column 'criteria': 'apache log4j' is not a CPE 2.3 name"), "{m}");
     assert!(m.contains("warning: not imported: CVE-2099-0002 is rejected"), "{m}");

@@ -15,9 +15,11 @@
 //! - [`vers`]: `vers:` range specifiers (purl-spec VERS).
 //! - [`ids`]: vulnerability ids (CVE, GHSA, EUVD) and alias unification.
 //! - [`purl`]: package URLs and the ecosystem they belong to.
+//! - [`cpe`]: CPE names and NVD `cpeMatch` criteria with version bounds.
 //! - [`cvss`]: [`Cvss`], a parsed CVSS 3.x / 4.0 vector with its base score.
 //! - [`policy`]: the significant-risk policy as data and the explainable [`Decision`].
 
+pub mod cpe;
 pub mod cvss;
 pub mod ids;
 pub mod osv;

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 
 use msadesk_core::Date;
+use msadesk_core::vuln::cpe::{Cpe, CpeError, CpeRange};
 use msadesk_core::vuln::ids::normalize_id;
 use msadesk_core::vuln::osv::Affected;
 use msadesk_core::vuln::{Cvss, Ecosystem, Purl};
@@ -162,6 +163,19 @@ pub struct CpeMatch {
     pub version_end_including: Option<String>,
     pub version_end_excluding: Option<String>,
     pub pointer: String,
+}
+
+impl CpeMatch {
+    /// The match as the core's [`CpeRange`], to test a component's CPE against it.
+    pub fn to_range(&self) -> Result<CpeRange, CpeError> {
+        Ok(CpeRange {
+            criteria: Cpe::parse(&self.criteria)?,
+            start_including: self.version_start_including.clone(),
+            start_excluding: self.version_start_excluding.clone(),
+            end_including: self.version_end_including.clone(),
+            end_excluding: self.version_end_excluding.clone(),
+        })
+    }
 }
 
 /// A CSAF product status category.
