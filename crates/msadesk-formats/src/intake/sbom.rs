@@ -152,51 +152,56 @@ fn cyclonedx(doc: &Value, file: &str, limits: Limits) -> Result<SbomRead, Diagno
     }
     dependencies(&mut w, doc);
     services(&mut w, doc);
-    let mut refs = HashSet::new();
-    let mut components = Vec::new();
+    let mut cx = Cdx { refs: HashSet::new(), components: Vec::new(), limits, spec };
     let subject = match doc.get("metadata").and_then(|m| m.get("component")) {
-        Some(c) => cdx_component(&mut w, c, "/metadata/component", &mut refs, spec),
+        Some(c) => cdx_component(&mut w, &mut cx, c, "/metadata/component"),
         None => None,
     };
     if let Some(c) = doc.get("metadata").and_then(|m| m.get("component")) {
-        cdx_children(&mut w, c, "/metadata/component", &mut refs, &mut components, limits, spec, 0);
+        cdx_children(&mut w, &mut cx, c, "/metadata/component", 0);
     }
-    cdx_children(&mut w, doc, "", &mut refs, &mut components, limits, spec, 0);
+    cdx_children(&mut w, &mut cx, doc, "", 0);
     Ok(SbomRead {
-        sbom: Sbom { format: Format::CycloneDx, spec_version: spec.to_string(), serial, subject, components },
+        sbom: Sbom {
+            format: Format::CycloneDx,
+            spec_version: spec.to_string(),
+            serial,
+            subject,
+            components: cx.components,
+        },
         diagnostics: w.diagnostics,
     })
 }
 
-fn cdx_children(
-    w: &mut Walk<'_>,
-    parent: &Value,
-    p: &str,
-    refs: &mut HashSet<String>,
-    out: &mut Vec<Component>,
+/// The state of one CycloneDX walk.
+struct Cdx<'s> {
+    refs: HashSet<String>,
+    components: Vec<Component>,
     limits: Limits,
-    spec: &str,
-    depth: usize,
-) {
+    spec: &'s str,
+}
+
+fn cdx_children(w: &mut Walk<'_>, cx: &mut Cdx<'_>, parent: &Value, p: &str, depth: usize) {
     if depth > 64 {
         w.problem(p, "components", "components nested more than 64 deep are not read");
         return;
     }
     let Some(list) = w.array(parent, p, "components") else { return };
     for (i, c) in list.iter().enumerate() {
-        if out.len() >= limits.max_records {
-            w.problem(p, "components", format!("more than {} components: the rest are not read", limits.max_records));
+        if cx.components.len() >= cx.limits.max_records {
+            let max = cx.limits.max_records;
+            w.problem(p, "components", format!("more than {max} components: the rest are not read"));
             return;
         }
         let cp = format!("{p}/components/{i}");
-        if let Some(comp) = cdx_component(w, c, &cp, refs, spec) {
-            out.push(comp);
+        if let Some(comp) = cdx_component(w, cx, c, &cp) {
+            cx.components.push(comp);
         }
-        cdx_children(w, c, &cp, refs, out, limits, spec, depth + 1);
+        cdx_children(w, cx, c, &cp, depth + 1);
     }
 }
 
-fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String>, spec: &str) -> Option<Component> {
+fn cdx_component(w: &mut Walk<'_>, cx: &mut Cdx<'_>, c: &Value, p: &str) -> Option<Component> {
     if !c.is_object() {
         w.problem(p, "type", format!("expected a component object, found {}", kind(c)));
         return None;
@@ -214,14 +219,14 @@ fn cdx_component(w: &mut Walk<'_>, c: &Value, p: &str, refs: &mut HashSet<String
     let name = w.req_str(c, p, "name");
     let bom_ref = w.opt_str(c, p, "bom-ref");
     if let Some(r) = &bom_ref
-        && !refs.insert(r.clone())
+        && !cx.refs.insert(r.clone())
     {
         w.problem(p, "bom-ref", format!("bom-ref '{r}' is used twice: each must be unique within the BOM"));
     }
     if c.get("bom-ref").and_then(Value::as_str).is_some_and(|r| r.trim().is_empty()) {
         w.problem(p, "bom-ref", "is empty: a bom-ref must be a non-empty string");
     }
-    component_details(w, c, p, spec);
+    component_details(w, c, p, cx.spec);
     let purl = parse_purl(w, c, p, "purl");
     let cpe = w.opt_str(c, p, "cpe");
     let version = w.opt_str(c, p, "version");
@@ -293,11 +298,12 @@ fn component_details(w: &mut Walk<'_>, c: &Value, p: &str, spec: &str) {
         let alg = w.req_str(h, &hp, "alg");
         let content = w.req_str(h, &hp, "content").unwrap_or_default();
         match alg.as_deref().and_then(|a| HASHES.iter().find(|(n, _)| *n == a)) {
-            Some((name, len)) => {
-                if !content.bytes().all(|b| b.is_ascii_hexdigit()) || (*len != 0 && content.len() != *len) {
-                    w.problem(&hp, "content", format!("is not a {name} digest ({len} hexadecimal digits)"));
-                }
+            Some((name, len))
+                if !content.bytes().all(|b| b.is_ascii_hexdigit()) || (*len != 0 && content.len() != *len) =>
+            {
+                w.problem(&hp, "content", format!("is not a {name} digest ({len} hexadecimal digits)"));
             }
+            Some(_) => {}
             None if alg.is_some() => w.problem(
                 &hp,
                 "alg",
@@ -381,7 +387,7 @@ fn dependencies(w: &mut Walk<'_>, doc: &Value) {
         let dp = format!("/dependencies/{i}");
         w.req_str(d, &dp, "ref");
         for (j, x) in w.array(d, &dp, "dependsOn").unwrap_or(&[]).iter().enumerate() {
-            if !x.as_str().is_some_and(|s| !s.trim().is_empty()) {
+            if x.as_str().is_none_or(|s| s.trim().is_empty()) {
                 w.problem_at(&format!("{dp}/dependsOn/{j}"), "dependsOn", "expected a non-empty bom-ref");
             }
         }
