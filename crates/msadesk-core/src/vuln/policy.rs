@@ -387,6 +387,26 @@ mod tests {
         assert!(Policy::default().validate().is_ok());
     }
 
+    /// The policy is data: an operator's file overrides thresholds; unknown fields are refused so a
+    /// typo cannot silently fall back to a default.
+    #[test]
+    fn policy_is_a_document() {
+        let p: Policy = serde_json::from_str(
+            r#"{"version":"acme-2026-2","cvss_critical":8.5,"elevated_score":6.0,"mass_impact_instances":500,
+                "aggravating":["critical_infrastructure","no_fix"],"hours_immediately":12}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.validate().is_ok());
+        assert_eq!(p.aggravating, [Indicator::CriticalInfrastructure, Indicator::NoFix]);
+        let back: Policy =
+            serde_json::from_str(&serde_json::to_string(&p).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, p);
+        let mut doc = serde_json::to_value(&p).unwrap_or_default();
+        doc["cvss_critcal"] = serde_json::json!(8.5);
+        let typo = serde_json::from_value::<Policy>(doc).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(typo.contains("unknown field `cvss_critcal`"), "{typo}");
+    }
+
     #[test]
     fn rule_explanations_name_the_numbers() {
         let d = Policy::default().decide(&Facts { cvss: cvss(HIGH_LOCAL), ..Facts::default() });

@@ -183,6 +183,49 @@ pub(crate) mod tests {
         assert_eq!(VersionScheme::from_vers_scheme("nope"), None);
     }
 
+    /// Random strings over a version-ish alphabet: parsing never panics, and on the versions a
+    /// scheme accepts, comparison is a total order (antisymmetric and transitive).
+    #[test]
+    fn random_input_never_panics_and_orders_consistently() {
+        const ALPHABET: &[u8] = b"0123456789..--~+:!_vVabcdeghlmnprstxzABRS";
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for scheme in [
+            VersionScheme::SemVer,
+            VersionScheme::Pep440,
+            VersionScheme::Maven,
+            VersionScheme::Debian,
+            VersionScheme::Generic,
+        ] {
+            let mut ok = Vec::new();
+            for _ in 0..4000 {
+                let len = 1 + (next() % 12) as usize;
+                let s: String = (0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize] as char).collect();
+                if let Ok(p) = Parsed::parse(scheme, &s) {
+                    ok.push((s, p));
+                }
+            }
+            assert!(ok.len() > 20, "{scheme}: only {} random strings parsed", ok.len());
+            let sample = &ok[..ok.len().min(60)];
+            for (a, pa) in sample {
+                for (b, pb) in sample {
+                    let ab = pa.partial_cmp(pb);
+                    assert_eq!(ab.map(Ordering::reverse), pb.partial_cmp(pa), "{scheme}: {a} vs {b}");
+                    for (c, pc) in sample {
+                        if ab != Some(Ordering::Greater) && pb.partial_cmp(pc) != Some(Ordering::Greater) {
+                            assert_ne!(pa.partial_cmp(pc), Some(Ordering::Greater), "{scheme}: {a} <= {b} <= {c}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn overlong_versions_are_refused() {
         check_invalid(VersionScheme::Generic, &"1".repeat(MAX_VERSION_LEN + 1));
