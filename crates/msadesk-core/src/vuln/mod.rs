@@ -32,3 +32,90 @@ pub use cvss::{Cvss, CvssError, CvssVersion};
 pub use policy::{Decision, Facts, Indicator, Policy, RuleOutcome};
 pub use purl::{Ecosystem, Purl, PurlError};
 pub use version::{VersionError, VersionScheme, compare};
+
+#[cfg(test)]
+mod tests {
+    use super::cpe::Cpe;
+    use super::vers::VersRange;
+    use super::*;
+
+    /// Every parser of this module returns on random input built from the pieces of valid input:
+    /// none panics (the `cvss` and `packageurl` crates included).
+    #[test]
+    fn parsers_never_panic_on_random_input() {
+        let pieces: &[&str] = &[
+            "CVSS:3.1/",
+            "CVSS:4.0/",
+            "CVSS:3.0/",
+            "AV:N",
+            "AV:X",
+            "AC:L",
+            "AT:N",
+            "PR:N",
+            "UI:N",
+            "UI:P",
+            "S:C",
+            "C:H",
+            "I:H",
+            "A:H",
+            "VC:H",
+            "VI:L",
+            "VA:N",
+            "SC:N",
+            "SI:S",
+            "SA:N",
+            "E:A",
+            "MAV:N",
+            "CR:H",
+            "/",
+            ":",
+            "pkg:",
+            "npm/",
+            "maven/",
+            "%40",
+            "%",
+            "@",
+            "?",
+            "#",
+            "=",
+            "&",
+            "vers:",
+            "pypi/",
+            "deb/",
+            ">=",
+            "<",
+            "!=",
+            "|",
+            "*",
+            "1.0",
+            "2.0.0-rc.1",
+            "1:2.3~b",
+            "cpe:2.3:",
+            "cpe:/",
+            "a:",
+            "\\:",
+            "-",
+            "",
+            " ",
+            "\u{e9}",
+            "\u{0}",
+        ];
+        let mut seed: u64 = 0xDEAD_BEEF_CAFE_F00D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = 1 + (next() % 14) as usize;
+            let s: String = (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            let _ = Cvss::parse(&s);
+            let _ = Purl::parse(&s);
+            let _ = Cpe::parse(&s);
+            if let Ok(r) = VersRange::parse(&s) {
+                let _ = r.contains("1.0");
+            }
+        }
+    }
+}

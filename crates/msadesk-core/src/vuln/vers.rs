@@ -5,6 +5,11 @@
 //! constraint `*` (every version). Parsing checks what the specification requires: a known
 //! scheme, no empty constraint, each version at most once, constraints sorted by version. The
 //! containment test is the specification's algorithm ([`VersRange::contains`]).
+//!
+//! One reading of ours where the specification is silent: a range made only of `!=` constraints
+//! (`vers:npm/!=1.0.0|!=2.0.0`) contains every other version. PyPI `univers` agrees for a single
+//! `!=` and answers "no version" for two or more; the generated oracle cases do not include that
+//! shape.
 
 use std::cmp::Ordering;
 use std::fmt;
