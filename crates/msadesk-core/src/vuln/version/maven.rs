@@ -12,6 +12,11 @@
 //!
 //! This follows the classic algorithm (Maven 3.x before 3.9) that the PyPI `univers` oracle
 //! implements; `release` is an ordinary unknown qualifier here.
+//!
+//! These rules are not a total order on odd inputs: a string item is below any number but is
+//! compared with a *missing* item by qualifier, so `1.b.0-a2` < `1.0.b10.0` < `1` < `1.b.0-a2`.
+//! We reproduce the rules faithfully (as univers does); an OSV range whose bounds form such a
+//! cycle has no well-defined answer. Real-world versions do not hit this.
 
 use std::cmp::Ordering;
 
@@ -240,6 +245,13 @@ mod tests {
         ] {
             check(M, a, b, want);
         }
+    }
+
+    #[test]
+    fn the_classic_rules_have_cycles_on_odd_inputs() {
+        check(M, "1.b.0-a2", "1.0.b10.0", Less);
+        check(M, "1.0.b10.0", "1", Less);
+        check(M, "1", "1.b.0-a2", Less);
     }
 
     #[test]
