@@ -5,7 +5,8 @@
 //! everything) and walked in order; `introduced` switches "affected" on when the version is at or
 //! above it, `fixed` switches it off at or above the fix, `last_affected` off strictly above it.
 //! A `limit` event caps the range: at or above it, this range says "not affected". A version listed
-//! in `versions` is affected whatever the ranges say. `GIT` ranges need commit graphs and are
+//! in `versions` (exactly, or as an equal version of the ecosystem) is affected whatever the
+//! ranges say. `GIT` ranges need commit graphs and are
 //! skipped here (reported in [`Evaluation::skipped_ranges`]).
 //!
 //! This module holds the data needed for the question, not the whole OSV record: the reader in
@@ -13,7 +14,7 @@
 
 use std::cmp::Ordering;
 
-use super::version::{Parsed, VersionError, VersionScheme};
+use super::version::{Parsed, VersionError, VersionScheme, compare};
 
 /// One event of a range, in OSV's vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,8 @@ pub struct Evaluation {
 /// a valid version of its scheme: the answer is then unknown, not "no".
 pub fn evaluate(affected: &Affected, scheme: VersionScheme, version: &str) -> Result<Evaluation, VersionError> {
     let mut skipped = 0;
-    if affected.versions.iter().any(|v| v == version) {
+    // Listed versions match exactly, or as equal versions of the ecosystem (PyPI `2.31` is `2.31.0`).
+    if affected.versions.iter().any(|v| v == version || compare(scheme, v, version) == Ok(Ordering::Equal)) {
         return Ok(Evaluation { affected: true, skipped_ranges: 0 });
     }
     for range in &affected.ranges {
@@ -226,6 +228,7 @@ mod tests {
             versions: vec!["1.0.0".into()],
         };
         assert!(evaluate(&a, VersionScheme::SemVer, "1.0.0").map(|e| e.affected) == Ok(true));
+        assert!(evaluate(&a, VersionScheme::SemVer, "v1.0.0").map(|e| e.affected) == Ok(true));
         let e = evaluate(&a, VersionScheme::SemVer, "1.0.1");
         assert_eq!(e, Ok(Evaluation { affected: false, skipped_ranges: 1 }));
     }
