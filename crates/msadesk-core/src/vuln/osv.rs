@@ -6,8 +6,8 @@
 //! above it, `fixed` switches it off at or above the fix, `last_affected` off strictly above it.
 //! A `limit` event caps the range: at or above it, this range says "not affected". A version listed
 //! in `versions` (exactly, or as an equal version of the ecosystem) is affected whatever the
-//! ranges say. `GIT` ranges need commit graphs and are
-//! skipped here (reported in [`Evaluation::skipped_ranges`]).
+//! ranges say. `GIT` ranges need commit graphs and are skipped here (reported in
+//! [`Evaluation::skipped_ranges`]).
 //!
 //! This module holds the data needed for the question, not the whole OSV record: the reader in
 //! `msadesk-formats` maps a parsed record onto [`Affected`].
