@@ -49,7 +49,9 @@ impl fmt::Display for Diagnostic {
             write!(f, ": at {p}")?;
         }
         if let Some(field) = &self.field {
-            write!(f, ": column '{field}'")?;
+            // CSV has columns; JSON documents have fields (and a pointer said where).
+            let kind = if self.pointer.is_some() { "field" } else { "column" };
+            write!(f, ": {kind} '{field}'")?;
         }
         if self.skipped {
             write!(f, ": warning")?;

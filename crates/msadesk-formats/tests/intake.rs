@@ -74,19 +74,19 @@ fn malformed_cyclonedx_is_refused_with_every_problem_located() {
     assert!(!r.is_valid());
     let m = messages(&r.diagnostics);
     for want in [
-        "bad.json: at /components/0/type: column 'type': is missing",
-        "at /components/1/bom-ref: column 'bom-ref': bom-ref 'a' is used twice",
-        "at /components/2/type: column 'type': 'libary' is not a CycloneDX component type",
-        "at /components/3/purl: column 'purl': 'npm/left-pad@1.0.0' is not a valid package URL",
-        "at /components/4/name: column 'name': is missing",
-        "at /components/5/type: column 'type': expected a component object, found a string",
-        "at /serialNumber: column 'serialNumber': 'urn:uuid:3e671687-395b' is not a serial number",
-        "at /metadata/timestamp: column 'timestamp': '2026-11-02' is not a date-time",
-        "at /components/6/scope: column 'scope': \"sometimes\" is not one of required, optional, excluded",
-        "at /components/6/hashes/0/content: column 'content': is not a SHA-256 digest (64 hexadecimal digits)",
-        "at /components/6/hashes/1/alg: column 'alg': is not a hash algorithm of CycloneDX",
-        "at /components/6/licenses/0/license/id: column 'id': a license has exactly one of id and name",
-        "at /dependencies/0/ref: column 'ref': is missing",
+        "bad.json: at /components/0/type: field 'type': is missing",
+        "at /components/1/bom-ref: field 'bom-ref': bom-ref 'a' is used twice",
+        "at /components/2/type: field 'type': 'libary' is not a CycloneDX component type",
+        "at /components/3/purl: field 'purl': 'npm/left-pad@1.0.0' is not a valid package URL",
+        "at /components/4/name: field 'name': is missing",
+        "at /components/5/type: field 'type': expected a component object, found a string",
+        "at /serialNumber: field 'serialNumber': 'urn:uuid:3e671687-395b' is not a serial number",
+        "at /metadata/timestamp: field 'timestamp': '2026-11-02' is not a date-time",
+        "at /components/6/scope: field 'scope': \"sometimes\" is not one of required, optional, excluded",
+        "at /components/6/hashes/0/content: field 'content': is not a SHA-256 digest (64 hexadecimal digits)",
+        "at /components/6/hashes/1/alg: field 'alg': is not a hash algorithm of CycloneDX",
+        "at /components/6/licenses/0/license/id: field 'id': a license has exactly one of id and name",
+        "at /dependencies/0/ref: field 'ref': is missing",
     ] {
         assert!(m.iter().any(|x| x.contains(want)), "missing {want:?} in {m:#?}");
     }
@@ -120,11 +120,11 @@ fn spdx_packages_with_purl_and_cpe() {
     let r = read_sbom(broken.as_slice(), "b.json", Limits::default()).unwrap();
     let m = messages(&r.diagnostics).join("\n");
     for want in [
-        "at /SPDXID: column 'SPDXID': the document's SPDXID is 'DOC'",
+        "at /SPDXID: field 'SPDXID': the document's SPDXID is 'DOC'",
         "at /dataLicense",
-        "at /documentNamespace: column 'documentNamespace': is missing",
+        "at /documentNamespace: field 'documentNamespace': is missing",
         "at /creationInfo",
-        "at /packages/0/SPDXID: column 'SPDXID': 'x' must start with SPDXRef-",
+        "at /packages/0/SPDXID: field 'SPDXID': 'x' must start with SPDXRef-",
         "at /packages/0/downloadLocation",
         "at /packages/1/externalRefs/0/referenceLocator",
     ] {
@@ -152,10 +152,10 @@ fn osv_records_aliases_ranges_and_problems() {
     let m = messages(&r.diagnostics).join("\n");
     for want in [
         "at /vulns/2: warning: not imported: OSV record OSV-WITHDRAWN-1 was withdrawn",
-        "at /vulns/3/severity/0/score: column 'score': CVSS vector 'CVSS:3.1/AV:N/AC:L' lacks the base metric(s)",
+        "at /vulns/3/severity/0/score: field 'score': CVSS vector 'CVSS:3.1/AV:N/AC:L' lacks the base metric(s)",
         "at /vulns/3/affected/0/package/name",
-        "at /vulns/3/affected/1/ranges/0/events: column 'events': a range needs at least one introduced event",
-        "at /vulns/3/affected/1/ranges/1/events/0: column 'events': an event is an object with exactly one of",
+        "at /vulns/3/affected/1/ranges/0/events: field 'events': a range needs at least one introduced event",
+        "at /vulns/3/affected/1/ranges/1/events/0: field 'events': an event is an object with exactly one of",
     ] {
         assert!(m.contains(want), "missing {want:?} in\n{m}");
     }
@@ -200,7 +200,7 @@ fn nvd_cve_metrics_scored_by_us_and_cpe_ranges() {
         .collect();
     assert_eq!(hits, [true, false, false]);
     let m = messages(&r.diagnostics).join("\n");
-    assert!(m.contains("cpeMatch/3/criteria: column 'criteria': 'apache log4j' is not a CPE 2.3 name"), "{m}");
+    assert!(m.contains("cpeMatch/3/criteria: field 'criteria': 'apache log4j' is not a CPE 2.3 name"), "{m}");
     assert!(m.contains("warning: not imported: CVE-2099-0002 is rejected"), "{m}");
 }
 
@@ -236,7 +236,7 @@ fn csaf_product_tree_statuses_and_scores() {
     assert_eq!(second.fix_available, Some(false));
     let m = messages(&r.diagnostics).join("\n");
     assert!(
-        m.contains("known_not_affected/0: column 'known_not_affected': product id \"NOPE\" is not in the product tree"),
+        m.contains("known_not_affected/0: field 'known_not_affected': product id \"NOPE\" is not in the product tree"),
         "{m}"
     );
 
@@ -260,8 +260,8 @@ fn kev_catalogue() {
     assert_eq!(k.entries[0].due_date, Date::parse("2021-12-24").ok());
     assert_eq!(k.entries[1].known_ransomware_campaign_use, Some(false));
     let m = messages(&k.diagnostics).join("\n");
-    assert!(m.contains("/vulnerabilities/2/cveID: column 'cveID': 'GHSA-jfh8-c2jp-5v3q' is not a CVE id"), "{m}");
-    assert!(m.contains("/vulnerabilities/3/dateAdded: column 'dateAdded': '30/10/2026' is not a date"), "{m}");
+    assert!(m.contains("/vulnerabilities/2/cveID: field 'cveID': 'GHSA-jfh8-c2jp-5v3q' is not a CVE id"), "{m}");
+    assert!(m.contains("/vulnerabilities/3/dateAdded: field 'dateAdded': '30/10/2026' is not a date"), "{m}");
     assert!(m.contains("'Maybe': expected Known or Unknown"), "{m}");
     // A KEV file given as vulnerability data names the right command.
     let e = read_vulns(fixture("kev.json").as_slice(), "kev.json", &ctx()).unwrap_err();
