@@ -935,21 +935,29 @@ impl Store for SqliteStore {
             }
         }
         // Operators with contact data left: is any of their snapshots still referenced by a
-        // retained event or a product (as manufacturer)?
+        // retained event or a product (as manufacturer)? One scan for the referenced set.
+        let referenced: std::collections::HashSet<i64> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT s.operator FROM operator_snapshots s WHERE s.id IN (SELECT counterparty FROM supply_events)
+                     UNION SELECT s.operator FROM operator_snapshots s JOIN products p ON p.manufacturer = s.id",
+                )
+                .map_err(backend)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+        };
         let candidates: Vec<(i64, String, bool)> = {
             let mut stmt = tx
                 .prepare(
-                    "SELECT o.id, o.operator_id,
-                            EXISTS (SELECT 1 FROM operator_snapshots s JOIN supply_events e ON e.counterparty = s.id WHERE s.operator = o.id)
-                         OR EXISTS (SELECT 1 FROM operator_snapshots s JOIN products p ON p.manufacturer = s.id WHERE s.operator = o.id)
-                     FROM operators o
+                    "SELECT o.id, o.operator_id FROM operators o
                      WHERE EXISTS (SELECT 1 FROM operator_snapshots s WHERE s.operator = o.id
                                    AND (s.email IS NOT NULL OR s.phone IS NOT NULL))
                      ORDER BY o.operator_id",
                 )
                 .map_err(backend)?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(backend)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(backend)?;
+            let list: Vec<(i64, String)> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
+            list.into_iter().map(|(id, op)| (id, op, referenced.contains(&id))).collect()
         };
         for (id, operator_id, referenced) in candidates {
             if run.contact(&operator_id, referenced)? {
