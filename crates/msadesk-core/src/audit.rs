@@ -167,7 +167,7 @@ pub fn row_digest(fields: &[Option<&str>]) -> [u8; 32] {
 ///
 /// `rows`: records alive now plus the tombstones of records the retention job removed, each under
 /// the entry that added the record. `tombstones`: the tombstones under the retention run that wrote
-/// them. An entry's detail states what it added (`"rows"`) or wrote (`"tombstones"`) when it was
+/// them. An entry's detail states what it added (`"added"`) or wrote (`"tombstones"`) when it was
 /// committed; [`verify_records`] compares the two.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -176,7 +176,7 @@ pub struct Coverage {
 }
 
 /// The detail keys under which an entry records what it covers.
-pub const ROWS_KEY: &str = "rows";
+pub const ROWS_KEY: &str = "added";
 pub const TOMBSTONES_KEY: &str = "tombstones";
 
 /// Checks the chain ([`verify`]) and then that the records each entry covers are exactly those it
@@ -283,11 +283,11 @@ mod tests {
     }
 
     fn with_rows(mut c: Vec<AuditEntry>, seq: i64, d: &RowsDigest) -> Vec<AuditEntry> {
-        // Rebuild the chain with a "rows" detail on entry `seq`.
+        // Rebuild the chain with an "added" detail on entry `seq`.
         let mut prev = GENESIS.to_string();
         for e in &mut c {
             if e.seq == seq {
-                e.detail = serde_json::json!({ "rows": d.to_json() }).to_string();
+                e.detail = serde_json::json!({ ROWS_KEY: d.to_json() }).to_string();
             }
             e.prev_hash = prev.clone();
             e.hash = entry_hash(&prev, e.seq, &e.at, &e.actor, &e.entity, &e.action, &e.detail);

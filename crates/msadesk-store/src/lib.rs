@@ -542,7 +542,7 @@ pub fn next_audit_entry(
 }
 
 /// The audit detail of an import: counts of what changed, and, for a supply import, the digest of
-/// the events it added (`rows`), against which `verify` checks them later.
+/// the events it added (`added`), against which `verify` checks them later.
 pub fn import_detail(stats: &ImportStats, rows: Option<&RowsDigest>) -> serde_json::Value {
     let mut v = import_counts(stats);
     if let (Some(rows), Some(obj)) = (rows, v.as_object_mut()) {
