@@ -1092,3 +1092,14 @@ fn conflict_message(e: &SupplyEvent, date: &str, qty: i64, role: &str) -> String
 pub fn supply_retention_end(date: Date) -> Date {
     retention::supply_event_end(date)
 }
+
+impl SqliteStore {
+    /// Writes a consistent snapshot of the open database to a new file (`VACUUM INTO`): it reads in
+    /// one transaction, so an import committing meanwhile is either wholly in the copy or not at all,
+    /// and readers and writers of the source are not stopped for long.
+    pub fn backup_to(&self, to: &Path) -> Result<()> {
+        let to = to.to_str().ok_or_else(|| StoreError::Backend(format!("{} is not a UTF-8 path", to.display())))?;
+        self.conn.execute("VACUUM INTO ?1", [to]).map_err(backend)?;
+        Ok(())
+    }
+}
