@@ -190,7 +190,9 @@ pub fn verify_records(entries: &[AuditEntry], coverage: &Coverage) -> Option<Cha
     let mut claimed = [coverage.rows.clone(), coverage.tombstones.clone()];
     for e in entries {
         let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
-        for (i, (key, what)) in [(ROWS_KEY, "records it added"), (TOMBSTONES_KEY, "tombstones it wrote")].iter().enumerate() {
+        for (i, (key, what)) in
+            [(ROWS_KEY, "records it added"), (TOMBSTONES_KEY, "tombstones it wrote")].iter().enumerate()
+        {
             let found = claimed[i].remove(&e.seq);
             let recorded = detail.get(*key);
             match (recorded.and_then(RowsDigest::from_json), found) {
@@ -298,8 +300,7 @@ mod tests {
 
     #[test]
     fn records_are_checked_against_the_entry_that_added_them() {
-        let rows: Vec<[u8; 32]> =
-            ["a", "b", "c"].iter().map(|s| row_digest(&[Some(s), None, Some("")])).collect();
+        let rows: Vec<[u8; 32]> = ["a", "b", "c"].iter().map(|s| row_digest(&[Some(s), None, Some("")])).collect();
         let mut d = RowsDigest::default();
         rows.iter().for_each(|r| d.add(r));
         let c = with_rows(chain(3), 2, &d);

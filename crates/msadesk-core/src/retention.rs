@@ -151,10 +151,8 @@ pub fn decide_event(e: &EventCandidate, holds: &[Hold], as_of: Date) -> Decision
     if until >= as_of {
         return Decision::Keep { until };
     }
-    let hold = holds
-        .iter()
-        .filter(|h| h.covers(Some((&e.product_id, &e.version)), Some(&e.operator_id)))
-        .min_by_key(|h| h.id);
+    let hold =
+        holds.iter().filter(|h| h.covers(Some((&e.product_id, &e.version)), Some(&e.operator_id))).min_by_key(|h| h.id);
     match hold {
         Some(h) => Decision::Held {
             until,
@@ -202,8 +200,13 @@ pub fn decide_contact(operator: &OperatorId, referenced_by_retained_record: bool
 pub enum ContactDecision {
     /// A retained record still refers to the operator.
     Keep,
-    Erase { reason: String },
-    Held { hold_id: i64, reason: String },
+    Erase {
+        reason: String,
+    },
+    Held {
+        hold_id: i64,
+        reason: String,
+    },
 }
 
 #[cfg(test)]

@@ -36,7 +36,22 @@ fn event_digest(r: &Row) -> Result<[u8; 32], StoreError> {
     let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
     let reference: Option<String> = col(r, 11)?;
     let retention_until = text(12)?;
-    Ok(fields(&identity, &direction, &date, &product_id, &version, col(r, 5)?, &operator_id, &name, &address, &country, &role, reference.as_deref(), &retention_until).digest())
+    Ok(fields(
+        &identity,
+        &direction,
+        &date,
+        &product_id,
+        &version,
+        col(r, 5)?,
+        &operator_id,
+        &name,
+        &address,
+        &country,
+        &role,
+        reference.as_deref(),
+        &retention_until,
+    )
+    .digest())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,7 +144,8 @@ pub(crate) fn adopt_legacy_events(tx: &mut Transaction<'_>) -> Result<(), StoreE
     tx.execute("UPDATE supply_events SET audit_seq = $1", &[&seq]).during(what)?;
     let rows = event_coverage(tx, Some(seq))?.remove(&seq).unwrap_or_default();
     let at: String = col(
-        &tx.query_one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", &[]).during(what)?,
+        &tx.query_one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", &[])
+            .during(what)?,
         0,
     )?;
     let meta = ChangeMeta { actor: "msadesk:migrate".into(), source: None, at };
@@ -196,7 +212,9 @@ pub(crate) fn add_hold(
     let tail = audit::lock(&mut tx)?;
     let (kind, product, version, operator) = match scope {
         HoldScope::Product { product_id } => ("product", Some(product_id.as_str()), None, None),
-        HoldScope::Version { product_id, version } => ("version", Some(product_id.as_str()), Some(version.as_str()), None),
+        HoldScope::Version { product_id, version } => {
+            ("version", Some(product_id.as_str()), Some(version.as_str()), None)
+        }
         HoldScope::Operator { operator_id } => ("operator", None, None, Some(operator_id.as_str())),
     };
     let row = tx
@@ -304,7 +322,8 @@ pub(crate) fn run_retention(
             ],
         )
         .during("writing tombstones")?;
-        tx.execute("DELETE FROM supply_events WHERE identity = ANY($1)", &[&ids]).during("deleting expired supply events")?;
+        tx.execute("DELETE FROM supply_events WHERE identity = ANY($1)", &[&ids])
+            .during("deleting expired supply events")?;
     }
     // Operators whose snapshots no retained event and no product refer to any more.
     let referenced: HashSet<String> = tx

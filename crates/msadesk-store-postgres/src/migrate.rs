@@ -11,10 +11,8 @@ use postgres::Client;
 use crate::error::{During, col};
 
 /// The migrations, by version. Append only.
-const MIGRATIONS: &[(i32, &str)] = &[
-    (1, include_str!("../migrations/0001_registry.sql")),
-    (2, include_str!("../migrations/0002_evidence.sql")),
-];
+const MIGRATIONS: &[(i32, &str)] =
+    &[(1, include_str!("../migrations/0001_registry.sql")), (2, include_str!("../migrations/0002_evidence.sql"))];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key
 /// is a hash of the schema name, so that migrations of different schemas do not wait for each other.

@@ -504,8 +504,7 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
     {
         // A schema as msadesk with schema version 1 left it: one import of two events.
         let mut c = postgres::Client::connect(&url(), postgres::NoTls).unwrap();
-        let create: String =
-            c.query_one("SELECT format('CREATE SCHEMA %I', $1::text)", &[&name]).unwrap().get(0);
+        let create: String = c.query_one("SELECT format('CREATE SCHEMA %I', $1::text)", &[&name]).unwrap().get(0);
         c.batch_execute(&create).unwrap();
         drop(c);
         let mut c = raw(&name);

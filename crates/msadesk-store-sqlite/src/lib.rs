@@ -19,7 +19,7 @@ use msadesk_core::{
     Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version, retention,
 };
 use msadesk_store::{
-    ChangeMeta, Counts, EventFields, ImportStats, RetentionReport, RetentionRun, Result, RowSource, Store, StoreError,
+    ChangeMeta, Counts, EventFields, ImportStats, Result, RetentionReport, RetentionRun, RowSource, Store, StoreError,
     Tombstone, hold_already_released, hold_detail, import_detail, next_audit_entry, unknown_hold,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -116,8 +116,7 @@ fn adopt_legacy_events(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     let seq = next_seq(tx)?;
     tx.execute("UPDATE supply_events SET audit_seq = ?1 WHERE audit_seq = 0", [seq]).map_err(backend)?;
     let rows = event_coverage(tx, Some(seq))?.remove(&seq).unwrap_or_default();
-    let at: String =
-        tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0)).map_err(backend)?;
+    let at: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0)).map_err(backend)?;
     let meta = ChangeMeta { actor: "msadesk:migrate".into(), source: None, at };
     let detail = serde_json::json!({ "schema_version": 2, msadesk_core::audit::ROWS_KEY: rows.to_json() });
     append_audit(tx, &meta, "supply_events", "adopt", &detail)
@@ -898,8 +897,7 @@ impl Store for SqliteStore {
                 let text = |i: usize| r.get::<_, String>(i).map_err(backend);
                 let identity: Vec<u8> = r.get(0).map_err(backend)?;
                 let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
-                let (operator_id, name, address, country, role) =
-                    (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
+                let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
                 let reference: Option<String> = r.get(11).map_err(backend)?;
                 let retention_until = text(12)?;
                 let fields = EventFields {

@@ -494,7 +494,15 @@ pub fn retention_dataset() -> Vec<SupplyEvent> {
     let p1 = party("OP-1", "Operator OP-1", "DE");
     out.push(event(Direction::Received, "2016-02-29", "CAM", "1.0", 5, &p1, Some("LEAP")));
     out.push(event(Direction::Received, "2016-03-01", "CAM", "1.0", 5, &p1, Some("AFTER-LEAP")));
-    out.push(event(Direction::Supplied, "2012-06-01", "CAM", "1.0", 2, &party("OP-OLD", "Old Trader", "AT"), Some("OLD")));
+    out.push(event(
+        Direction::Supplied,
+        "2012-06-01",
+        "CAM",
+        "1.0",
+        2,
+        &party("OP-OLD", "Old Trader", "AT"),
+        Some("OLD"),
+    ));
     out
 }
 
@@ -559,7 +567,9 @@ pub fn retention_removes_exactly_the_expired_unheld_events(store: &mut dyn Store
     assert_eq!((leap_item.action, leap_item.retention_until), ("delete", Some(d("2026-02-28"))));
     assert!(leap_item.reason.contains("CRA Art 23(2)"), "{}", leap_item.reason);
     assert!(!leap.items.iter().any(|i| i.event_date == Some(d("2016-03-01"))));
-    assert!(leap.items.iter().any(|i| i.kind == "operator_contact" && i.key == "OP-OLD" && i.action == "erase_contact"));
+    assert!(
+        leap.items.iter().any(|i| i.kind == "operator_contact" && i.key == "OP-OLD" && i.action == "erase_contact")
+    );
     assert_verifies(store);
 
     // The case: 2010–2026 as of 2037-01-01 removes every unheld event up to 2026.

@@ -305,9 +305,9 @@ impl Tombstone {
 
     /// Adds this tombstone to a coverage: its record under the origin entry, itself under the run.
     pub fn cover(&self, coverage: &mut Coverage) -> Result<()> {
-        let record = self.record_digest_bytes().ok_or_else(|| {
-            StoreError::Corrupt(format!("tombstone of {} has an unreadable digest", self.record_key))
-        })?;
+        let record = self
+            .record_digest_bytes()
+            .ok_or_else(|| StoreError::Corrupt(format!("tombstone of {} has an unreadable digest", self.record_key)))?;
         coverage.rows.entry(self.origin_seq).or_default().add(&record);
         coverage.tombstones.entry(self.deleted_seq).or_default().add(&self.digest());
         Ok(())
@@ -392,11 +392,7 @@ impl RetentionRun {
     }
 
     /// Decides about one supply event; returns the tombstone to write when it is to be deleted.
-    pub fn event(
-        &mut self,
-        fields: &EventFields<'_>,
-        origin_seq: i64,
-    ) -> Result<Option<Tombstone>> {
+    pub fn event(&mut self, fields: &EventFields<'_>, origin_seq: i64) -> Result<Option<Tombstone>> {
         let parse = |what: &str, v: &str| StoreError::Corrupt(format!("{what} '{v}' of a stored supply event"));
         let candidate = EventCandidate {
             product_id: ProductId::parse(fields.product_id).map_err(|_| parse("product id", fields.product_id))?,
@@ -446,8 +442,8 @@ impl RetentionRun {
 
     /// Decides about an operator's contact data; `true` when it is to be erased.
     pub fn contact(&mut self, operator_id: &str, referenced_by_retained_record: bool) -> Result<bool> {
-        let id = OperatorId::parse(operator_id)
-            .map_err(|_| StoreError::Corrupt(format!("operator id '{operator_id}'")))?;
+        let id =
+            OperatorId::parse(operator_id).map_err(|_| StoreError::Corrupt(format!("operator id '{operator_id}'")))?;
         let item = |action, hold_id, reason| RetentionItem {
             kind: "operator_contact",
             key: operator_id.to_string(),

@@ -230,7 +230,10 @@ fn signing_key(path: &Path, create: bool) -> Result<Option<SigningKey>> {
                 .with_context(|| format!("cannot create the signing key {}: check the directory", path.display()))?;
             writeln!(f, "{}", hex(&seed))?;
             f.sync_all()?;
-            eprintln!("created a new signing key {} (keep it safe; back it up apart from the database)", path.display());
+            eprintln!(
+                "created a new signing key {} (keep it safe; back it up apart from the database)",
+                path.display()
+            );
             Ok(Some(SigningKey::from_bytes(&seed)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -444,7 +447,8 @@ fn print_holds(holds: &[Hold]) {
 }
 
 /// The PostgreSQL backup recipe: msadesk leaves PostgreSQL backups to PostgreSQL's own tools.
-const PG_RECIPE: &str = "A PostgreSQL registry is backed up with PostgreSQL's own tools, by whoever administers the server:
+const PG_RECIPE: &str =
+    "A PostgreSQL registry is backed up with PostgreSQL's own tools, by whoever administers the server:
   pg_dump --format=custom --file=msadesk.dump 'postgres://USER@HOST:PORT/DB'
 Restore into an empty database and check the copy:
   createdb msadesk_restored

@@ -413,11 +413,7 @@ fn retention_backup_restore_and_anchor_keep_a_verifiable_registry() {
     let run = env.json(&["retention", "run", "--as-of", "2037-01-01"]);
     assert_eq!(run["deleted"], dry["deleted"]);
     let after = env.json(&["status"]);
-    assert_eq!(
-        after["supply_events"].as_u64().unwrap(),
-        before["supply_events"].as_u64().unwrap() - would,
-        "{after}"
-    );
+    assert_eq!(after["supply_events"].as_u64().unwrap(), before["supply_events"].as_u64().unwrap() - would, "{after}");
     assert_eq!(env.json(&["audit", "verify"])["ok"], true);
     let log = env.json(&["audit", "log", "--entity", "retention"]);
     assert_eq!(log.as_array().unwrap().len(), 1);
@@ -425,9 +421,11 @@ fn retention_backup_restore_and_anchor_keep_a_verifiable_registry() {
     // Anchor, back up, restore elsewhere: the same registry, and the anchor holds there.
     env.ok(&["audit", "anchor", "-o", "anchor.json"]);
     assert!(env.path("t.db.signing-key").exists());
-    assert!(!std::fs::read_to_string(env.path("anchor.json")).unwrap().contains(
-        std::fs::read_to_string(env.path("t.db.signing-key")).unwrap().trim()
-    ));
+    assert!(
+        !std::fs::read_to_string(env.path("anchor.json"))
+            .unwrap()
+            .contains(std::fs::read_to_string(env.path("t.db.signing-key")).unwrap().trim())
+    );
     env.ok(&["backup", "backup.db"]);
     let out = env.run(&["backup", "backup.db"]);
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
@@ -529,7 +527,10 @@ fn a_killed_import_or_retention_run_commits_nothing_and_a_rerun_completes() {
     env.ok(&["import", "products", "work/products.csv"]);
     let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
 
-    assert!(kill_while_writing(&env, &["import", "supply", "work/supply.csv"], 2 << 20), "the import ended before it could be killed");
+    assert!(
+        kill_while_writing(&env, &["import", "supply", "work/supply.csv"], 2 << 20),
+        "the import ended before it could be killed"
+    );
     assert_eq!(events(&env), 0, "nothing of the killed import is committed");
     let v = env.json(&["audit", "verify"]);
     assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
