@@ -234,6 +234,48 @@ pub fn verify_records(entries: &[AuditEntry], coverage: &Coverage) -> Option<Cha
     breaks.into_iter().min_by_key(|b| b.seq)
 }
 
+/// Checks the legal holds as stored against the audit trail: each hold must be exactly as the last
+/// entry that placed or released it recorded (its detail is the hold). A hold edited, deleted or
+/// inserted behind msadesk's back would silently keep records or let them go.
+pub fn verify_holds(entries: &[AuditEntry], holds: &[crate::retention::Hold]) -> Option<ChainBreak> {
+    let mut expected: std::collections::BTreeMap<i64, (i64, serde_json::Value)> = std::collections::BTreeMap::new();
+    for e in entries.iter().filter(|e| e.entity == "legal_holds") {
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&e.detail) else { continue };
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("source");
+        }
+        if let Some(id) = v.get("id").and_then(serde_json::Value::as_i64) {
+            expected.insert(id, (e.seq, v));
+        }
+    }
+    let head = entries.last().map_or(0, |e| e.seq);
+    let mut breaks = Vec::new();
+    for h in holds {
+        let now = serde_json::to_value(h).unwrap_or(serde_json::Value::Null);
+        match expected.remove(&h.id) {
+            Some((seq, recorded)) if recorded != now => breaks.push(ChainBreak {
+                seq,
+                reason: format!(
+                    "legal hold #{} differs from what this entry recorded: it was changed outside msadesk",
+                    h.id
+                ),
+            }),
+            Some(_) => {}
+            None => breaks.push(ChainBreak {
+                seq: head,
+                reason: format!("legal hold #{} has no audit entry: it was inserted behind msadesk's back", h.id),
+            }),
+        }
+    }
+    for (id, (seq, _)) in expected {
+        breaks.push(ChainBreak {
+            seq,
+            reason: format!("legal hold #{id}, recorded by this entry, was deleted outside msadesk"),
+        });
+    }
+    breaks.into_iter().min_by_key(|b| b.seq)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

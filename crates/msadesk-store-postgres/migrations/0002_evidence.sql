@@ -2,11 +2,9 @@
 --
 -- An applied migration is never edited: a later change is a new file.
 
--- `audit verify` and the import digest read events per audit entry; the retention job selects
--- expired events by their retention end. (The first load into an empty table rebuilds these from
--- the catalog, as it does the others.)
-CREATE INDEX supply_events_audit ON supply_events (audit_seq);
-CREATE INDEX supply_events_retention ON supply_events (retention_until);
+-- No index on audit_seq or retention_until: `audit verify` and the retention job scan the table once
+-- per run, while an index would cost every row of every import. (supply_events.audit_seq exists since
+-- 0001.)
 
 -- Set when the retention job erased the snapshot's contact data (e-mail, phone).
 ALTER TABLE party_snapshots ADD COLUMN contact_erased_at text;

@@ -193,7 +193,7 @@ pub(crate) fn import(
     }
     // The digest of exactly the events this import added (they carry its seq), against which
     // `audit verify` checks them later.
-    let added = crate::evidence::event_coverage(&mut tx, Some(seq))?.remove(&seq).unwrap_or_default();
+    let added = crate::evidence::import_digest(&mut tx, seq)?;
     let entry = msadesk_store::next_audit_entry(
         tail,
         meta,

@@ -5,10 +5,8 @@
 -- adopted by one audit entry written when the migration runs (see `adopt_legacy_events` in lib.rs),
 -- so every event is covered by the digest of the entry that added it.
 ALTER TABLE supply_events ADD COLUMN audit_seq INTEGER NOT NULL DEFAULT 0;
--- `audit verify` and the import digest read events per entry.
-CREATE INDEX supply_events_audit ON supply_events(audit_seq);
--- The retention job selects expired events by this column.
-CREATE INDEX supply_events_retention ON supply_events(retention_until);
+-- No index on audit_seq or retention_until: `audit verify` and the retention job scan the table once
+-- per run, while an index would cost every row of every import.
 
 -- Set when the retention job erased the snapshot's contact data (e-mail, phone).
 ALTER TABLE operator_snapshots ADD COLUMN contact_erased_at TEXT;

@@ -53,6 +53,12 @@ fn tampering_with_records_is_caught_at_the_entry_that_covers_them() {
         ("UPDATE tombstones SET deleted_at = '2020-01-01T00:00:00Z' WHERE id = 2", 5),
         ("UPDATE audit_log SET detail = '{}' WHERE seq = 3", 3),
         ("DELETE FROM audit_log WHERE seq = 5", 5),
+        ("UPDATE legal_holds SET released_at = '2030-01-01T00:00:00Z' WHERE id = 2", 3),
+        ("DELETE FROM legal_holds WHERE id = 3", 4),
+        (
+            "INSERT INTO legal_holds (scope, product_id, reason, created_at, created_by) VALUES ('product', 'CAM', 'x', 'y', 'z')",
+            5,
+        ),
     ];
     for (sql, want) in cases {
         let mut store = evidence_store();

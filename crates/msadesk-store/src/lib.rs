@@ -189,11 +189,15 @@ pub trait Store: Send {
     /// and the tombstones of those the retention job removed), for [`Store::verify_audit`].
     fn coverage(&mut self) -> Result<Coverage>;
 
-    /// Walks the chain and the records it covers; the first break, if any.
+    /// Walks the chain and the records it covers (supply events, tombstones, legal holds); the first
+    /// break, if any.
     fn verify_audit(&mut self) -> Result<Option<ChainBreak>> {
         let entries = self.audit_entries()?;
         let coverage = self.coverage()?;
-        Ok(msadesk_core::audit::verify_records(&entries, &coverage))
+        if let Some(b) = msadesk_core::audit::verify_records(&entries, &coverage) {
+            return Ok(Some(b));
+        }
+        Ok(msadesk_core::audit::verify_holds(&entries, &self.holds()?))
     }
 
     /// Places a legal hold (audited). Records it covers are kept past their retention end.
