@@ -285,43 +285,43 @@ pub(crate) fn run_retention(
     let holds = read_holds(&mut tx, None)?;
     let mut run = RetentionRun::new(as_of, dry_run, holds, seq, meta);
     let what = "selecting expired supply events";
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.retention_until < $1::text::date
-                 ORDER BY e.event_date, e.identity"
-            ),
-            &[&as_of.to_string()],
-        )
-        .during(what)?;
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.retention_until < $1::text::date
+         ORDER BY e.event_date, e.identity"
+    );
+    let as_of_text = as_of.to_string();
     let mut doomed: Vec<(Vec<u8>, Tombstone)> = Vec::new();
-    for r in &rows {
-        let text = |i: usize| -> Result<String, StoreError> { Ok(col::<Option<String>>(r, i)?.unwrap_or_default()) };
-        let identity: Vec<u8> = col(r, 0)?;
-        let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
-        let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
-        let reference: Option<String> = col(r, 11)?;
-        let retention_until = text(12)?;
-        let f = fields(
-            &identity,
-            &direction,
-            &date,
-            &product_id,
-            &version,
-            col(r, 5)?,
-            &operator_id,
-            &name,
-            &address,
-            &country,
-            &role,
-            reference.as_deref(),
-            &retention_until,
-        );
-        if let Some(t) = run.event(&f, col(r, 13)?)? {
-            doomed.push((identity, t));
+    {
+        // Streamed: only what is to be deleted is kept.
+        let mut it = tx.query_raw(sql.as_str(), [&as_of_text]).during(what)?;
+        while let Some(r) = it.next().during(what)? {
+            let text =
+                |i: usize| -> Result<String, StoreError> { Ok(col::<Option<String>>(&r, i)?.unwrap_or_default()) };
+            let identity: Vec<u8> = col(&r, 0)?;
+            let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
+            let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
+            let reference: Option<String> = col(&r, 11)?;
+            let retention_until = text(12)?;
+            let f = fields(
+                &identity,
+                &direction,
+                &date,
+                &product_id,
+                &version,
+                col(&r, 5)?,
+                &operator_id,
+                &name,
+                &address,
+                &country,
+                &role,
+                reference.as_deref(),
+                &retention_until,
+            );
+            if let Some(t) = run.event(&f, col(&r, 13)?)? {
+                doomed.push((identity, t));
+            }
         }
     }
-    drop(rows);
     for chunk in doomed.chunks(BATCH) {
         let ids: Vec<&[u8]> = chunk.iter().map(|(i, _)| i.as_slice()).collect();
         let col_of = |f: fn(&Tombstone) -> String| chunk.iter().map(|(_, t)| f(t)).collect::<Vec<String>>();

@@ -893,6 +893,7 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
         let seq = next_seq(&tx)?;
         let mut run = RetentionRun::new(as_of, dry_run, read_holds(&tx, None)?, seq, meta);
+        let mut doomed: Vec<(Vec<u8>, Tombstone)> = Vec::new();
         {
             // Expired by the stored retention end (computed by msadesk-core at import); the core
             // decides again from the event date, and about holds.
@@ -906,13 +907,6 @@ impl Store for SqliteStore {
                      WHERE e.retention_until < ?1 ORDER BY e.event_date, e.id",
                 )
                 .map_err(backend)?;
-            let mut tomb = tx
-                .prepare(
-                    "INSERT INTO tombstones (kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(backend)?;
-            let mut delete = tx.prepare("DELETE FROM supply_events WHERE identity = ?1").map_err(backend)?;
             let mut rows = stmt.query([as_of.to_string()]).map_err(backend)?;
             while let Some(r) = rows.next().map_err(backend)? {
                 let text = |i: usize| r.get::<_, String>(i).map_err(backend);
@@ -938,21 +932,36 @@ impl Store for SqliteStore {
                 };
                 let origin: i64 = r.get(13).map_err(backend)?;
                 if let Some(t) = run.event(&fields, origin)? {
-                    tomb.execute(params![
-                        t.kind,
-                        t.record_key,
-                        t.origin_seq,
-                        t.record_digest,
-                        t.basis,
-                        t.retention_until,
-                        t.deleted_at,
-                        t.deleted_seq
-                    ])
-                    .map_err(backend)?;
-                    delete.execute([&identity]).map_err(backend)?;
+                    doomed.push((identity, t));
                 }
             }
         }
+        // Deleted only once the selection is read to its end: SQLite leaves undefined what a
+        // statement still stepping sees of rows deleted meanwhile.
+        {
+            let mut tomb = tx
+                .prepare(
+                    "INSERT INTO tombstones (kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(backend)?;
+            let mut delete = tx.prepare("DELETE FROM supply_events WHERE identity = ?1").map_err(backend)?;
+            for (identity, t) in &doomed {
+                tomb.execute(params![
+                    t.kind,
+                    t.record_key,
+                    t.origin_seq,
+                    t.record_digest,
+                    t.basis,
+                    t.retention_until,
+                    t.deleted_at,
+                    t.deleted_seq
+                ])
+                .map_err(backend)?;
+                delete.execute([identity]).map_err(backend)?;
+            }
+        }
+        drop(doomed);
         // Operators with contact data left: is any of their snapshots still referenced by a
         // retained event or a product (as manufacturer)? One scan for the referenced set.
         let referenced: std::collections::HashSet<i64> = {

@@ -471,6 +471,9 @@ pub fn backup(url: &str, a: BackupArgs) -> Result<ExitCode> {
             bail!("msadesk does not back up PostgreSQL itself: run the pg_dump recipe above (nothing was written)");
         }
     };
+    if !path.is_file() {
+        bail!("there is no database at {}: nothing to back up (check --database or MSADESK_DATABASE)", path.display());
+    }
     if a.file.exists() {
         bail!("{} already exists: choose a new file name (a backup never overwrites)", a.file.display());
     }
