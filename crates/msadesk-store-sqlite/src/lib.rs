@@ -893,8 +893,15 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
         let seq = next_seq(&tx)?;
         let mut run = RetentionRun::new(as_of, dry_run, read_holds(&tx, None)?, seq, meta);
-        let mut doomed: Vec<(Vec<u8>, Tombstone)> = Vec::new();
+        let mut doomed: Vec<Vec<u8>> = Vec::new();
         {
+            let mut tomb = tx
+                .prepare(
+                    "INSERT INTO tombstones (kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(backend)?;
+
             // Expired by the stored retention end (computed by msadesk-core at import); the core
             // decides again from the event date, and about holds.
             let mut stmt = tx
@@ -932,32 +939,27 @@ impl Store for SqliteStore {
                 };
                 let origin: i64 = r.get(13).map_err(backend)?;
                 if let Some(t) = run.event(&fields, origin)? {
-                    doomed.push((identity, t));
+                    tomb.execute(params![
+                        t.kind,
+                        t.record_key,
+                        t.origin_seq,
+                        t.record_digest,
+                        t.basis,
+                        t.retention_until,
+                        t.deleted_at,
+                        t.deleted_seq
+                    ])
+                    .map_err(backend)?;
+                    doomed.push(identity);
                 }
             }
         }
         // Deleted only once the selection is read to its end: SQLite leaves undefined what a
-        // statement still stepping sees of rows deleted meanwhile.
+        // statement still stepping sees of rows deleted meanwhile. (Tombstones go in as they are
+        // decided: that table is not being read.)
         {
-            let mut tomb = tx
-                .prepare(
-                    "INSERT INTO tombstones (kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(backend)?;
             let mut delete = tx.prepare("DELETE FROM supply_events WHERE identity = ?1").map_err(backend)?;
-            for (identity, t) in &doomed {
-                tomb.execute(params![
-                    t.kind,
-                    t.record_key,
-                    t.origin_seq,
-                    t.record_digest,
-                    t.basis,
-                    t.retention_until,
-                    t.deleted_at,
-                    t.deleted_seq
-                ])
-                .map_err(backend)?;
+            for identity in &doomed {
                 delete.execute([identity]).map_err(backend)?;
             }
         }

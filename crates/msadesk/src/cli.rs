@@ -66,7 +66,10 @@ enum Command {
     )]
     Retention(RetentionArgs),
     /// Legal holds: keep records past their retention end (per product, version or operator).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk hold add --product SH-CAM-200 --reason 'MSA case DE-2031-17'\n  msadesk hold list\n  msadesk hold release 1 --reason 'case closed'"
+    )]
     Hold(evidence::HoldCommand),
     /// Write a consistent, verified snapshot of the SQLite database to a new file (PostgreSQL: prints the pg_dump recipe).
     #[command(after_help = "Example:\n  msadesk backup /backups/msadesk-2026-12-04.db")]
@@ -85,8 +88,11 @@ enum Command {
     /// Show what the registry holds and who we are.
     #[command(after_help = "Example:\n  msadesk status")]
     Status(FormatArg),
-    /// Check the audit trail's hash chain.
-    #[command(subcommand)]
+    /// Check, browse and anchor the audit trail.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk audit verify\n  msadesk audit log --limit 20\n  msadesk audit anchor -o anchor.json"
+    )]
     Audit(AuditCommand),
     /// Fill a fresh database with a realistic demonstration dataset and show a trace.
     #[command(after_help = "Example:\n  msadesk demo\n  msadesk --database sqlite:/tmp/demo.db demo --events 20000")]
