@@ -492,6 +492,12 @@ fn wal_len(db: &Path) -> u64 {
 /// Starts `msadesk ARGS`, waits until the database's WAL holds more than `bytes` (the process is
 /// writing its transaction), then SIGKILLs it. Returns whether it was killed while still running.
 fn kill_while_writing(env: &Env, args: &[&str], bytes: u64) -> bool {
+    kill_when(env, args, || wal_len(&env.path("t.db")) > bytes)
+}
+
+/// Starts `msadesk ARGS`, polls `writing` until it says the process is inside its transaction, then
+/// SIGKILLs it. Returns whether it was killed while still running.
+fn kill_when(env: &Env, args: &[&str], writing: impl Fn() -> bool) -> bool {
     let mut child = Command::new(env!("CARGO_BIN_EXE_msadesk"))
         .args(args)
         .env("MSADESK_DATABASE", &env.db)
@@ -505,7 +511,7 @@ fn kill_while_writing(env: &Env, args: &[&str], bytes: u64) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
-        if wal_len(&env.path("t.db")) > bytes || std::time::Instant::now() > deadline {
+        if writing() || std::time::Instant::now() > deadline {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -582,4 +588,51 @@ fn two_imports_at_once_both_succeed_or_one_is_told_the_database_is_busy() {
     assert_eq!(v["ok"], true);
     let ok = [&a, &b].iter().filter(|o| o.status.success()).count() as u64;
     assert_eq!(v["entries"].as_u64(), Some(ok));
+}
+
+/// Whether a PostgreSQL backend other than this query's is running a statement that mentions `text`.
+fn pg_running(base: &str, text: &str) -> bool {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query ILIKE '%{text}%'"
+    );
+    let out = Command::new("psql").args([base, "-tAc", &sql]).output().expect("psql");
+    String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap_or(0) > 0
+}
+
+#[test]
+fn postgres_a_killed_import_or_retention_run_commits_nothing() {
+    let Some(base) = pg_base() else { return };
+    let schema = PgSchema::new(&base);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let env = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        db: format!("{base}{sep}options=-csearch_path%3D{}", schema.name),
+    };
+    env.ok(&["bench", "generate", "--events", "100000", "work"]);
+    env.ok(&["import", "products", "work/products.csv"]);
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+    // Killed while the rows stream into the staging table (or are being inserted).
+    assert!(
+        kill_when(&env, &["import", "supply", "work/supply.csv"], || pg_running(&base, "supply_staging")),
+        "the import ended before it could be killed"
+    );
+    assert_eq!(events(&env), 0, "nothing of the killed import is committed");
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+    let first = env.json(&["import", "supply", "work/supply.csv"]);
+    let new = first["new"].as_u64().unwrap();
+    assert!(new > 0);
+    env.json(&["import", "supply", "work/supply.csv"]);
+    assert_eq!(events(&env), new, "no duplicates");
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+    assert!(
+        kill_when(&env, &["retention", "run", "--as-of", "2099-01-01"], || pg_running(&base, "supply_events")),
+        "the retention run ended before it could be killed"
+    );
+    assert_eq!(events(&env), new);
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+    let run = env.json(&["retention", "run", "--as-of", "2099-01-01"]);
+    assert_eq!(run["deleted"]["supply_events"].as_u64(), Some(new));
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
 }
