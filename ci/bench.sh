@@ -62,10 +62,35 @@ events_small=$(sqlite3 "$W/ref.db" "SELECT COUNT(*) FROM supply WHERE product_id
 csv_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$W/supply.csv\")/1e6:.0f}')")
 db_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$W/msadesk.db\")/1e6:.0f}')")
 
+# PostgreSQL: msadesk's import against the server's own COPY of the same CSV into one flat table
+# plus the same one index. Skipped (and said so) when no server answers.
+PG_BASE="${MSADESK_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
+pg_line="postgres: skipped (no server at $PG_BASE)"
+if pg_isready -q -d "$PG_BASE/postgres" 2>/dev/null; then
+  export PGOPTIONS="-c client_min_messages=warning"
+  psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS msadesk_bench" -c "CREATE DATABASE msadesk_bench" >/dev/null
+  cols=$(head -n1 "$W/supply.csv" | sed 's/,/ text,/g; s/$/ text/')
+  t0=$(now)
+  psql -q "$PG_BASE/msadesk_bench" -c "CREATE TABLE supply ($cols)" \
+       -c "\\copy supply FROM '$W/supply.csv' WITH (FORMAT csv, HEADER true)" \
+       -c "CREATE INDEX supply_trace ON supply(product_id, version, direction, date)" >/dev/null
+  t1=$(now)
+  pg_ref=$(python3 -c "print($t1-$t0)")
+  psql -q "$PG_BASE/msadesk_bench" -c "DROP TABLE supply" >/dev/null
+  MSADESK_DATABASE="$PG_BASE/msadesk_bench" "$BIN" import products "$W/products.csv" 2>/dev/null >/dev/null
+  t0=$(now)
+  MSADESK_DATABASE="$PG_BASE/msadesk_bench" /usr/bin/time -f "%M" -o "$W/pgmem.txt" "$BIN" import supply "$W/supply.csv" >/dev/null 2>&1
+  t1=$(now)
+  pg_ours=$(python3 -c "print($t1-$t0)")
+  pg_line="postgres import: msadesk ${pg_ours}s   COPY + index ${pg_ref}s   ratio $(ratio "$pg_ours" "$pg_ref")   peak RSS $(( $(tail -n1 "$W/pgmem.txt") / 1024 )) MB"
+  psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS msadesk_bench" >/dev/null
+fi
+
 cat <<REPORT
 events: $N (supply.csv ${csv_mb} MB)
 import:  msadesk ${our_import}s   sqlite3 .import + index ${ref_import}s   ratio $(ratio "$our_import" "$ref_import")   peak RSS $((peak_kb / 1024)) MB
 trace $big ($events_big events):  msadesk p50 ${ob} ms   hand-written SQL ${rb} ms   ratio $(ratio "$ob" "$rb")
 trace $small ($events_small events):  msadesk p50 ${os} ms   hand-written SQL ${rs} ms   ratio $(ratio "$os" "$rs")
 database: ${db_mb} MB for ${csv_mb} MB of CSV
+$pg_line
 REPORT

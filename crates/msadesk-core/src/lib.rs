@@ -16,6 +16,7 @@ pub mod legal;
 pub mod model;
 pub mod retention;
 pub mod trace;
+pub mod vuln;
 
 pub use date::Date;
 pub use model::*;

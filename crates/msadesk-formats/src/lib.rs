@@ -9,6 +9,7 @@
 pub mod csv_export;
 pub mod csv_import;
 pub mod epcis;
+pub mod intake;
 pub mod trace_out;
 
 use std::fmt;
@@ -48,7 +49,9 @@ impl fmt::Display for Diagnostic {
             write!(f, ": at {p}")?;
         }
         if let Some(field) = &self.field {
-            write!(f, ": column '{field}'")?;
+            // CSV has columns; JSON documents have fields (and a pointer said where).
+            let kind = if self.pointer.is_some() { "field" } else { "column" };
+            write!(f, ": {kind} '{field}'")?;
         }
         if self.skipped {
             write!(f, ": warning")?;

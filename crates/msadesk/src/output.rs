@@ -23,7 +23,12 @@ pub fn resolve(f: Option<Format>) -> Format {
 
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.to_vec());
+    t.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+    // Wrap cells to the terminal only when it is wide enough to be worth it: a pseudo-terminal
+    // without a size reports a tiny width, and wrapping to it makes one character per line.
+    if t.width().is_some_and(|w| w >= 80) {
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+    }
     t
 }
 
