@@ -52,6 +52,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::UnknownProduct(_) => ApiError::not_found(e.to_string()),
             StoreError::AlreadyExists(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+            StoreError::Invalid(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             other => {
                 eprintln!("msadesk-server: store error: {other}");

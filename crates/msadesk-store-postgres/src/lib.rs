@@ -25,16 +25,19 @@ mod audit;
 mod auth;
 mod copy;
 mod error;
+mod evidence;
 mod migrate;
 mod party;
 mod products;
 mod read;
 mod supply;
 
-use msadesk_core::audit::AuditEntry;
+use msadesk_core::Date;
+use msadesk_core::audit::{AuditEntry, Coverage};
+use msadesk_core::retention::{Hold, HoldScope};
 use msadesk_core::trace::{Trace, TraceQuery};
 use msadesk_core::{Email, Gln, OwnIdentity, Party, Product, ProductId, ProductRecord, ProductVersion, SupplyEvent};
-use msadesk_store::{ChangeMeta, Counts, ImportStats, RowSource, Store, StoreError};
+use msadesk_store::{ChangeMeta, Counts, ImportStats, RetentionReport, RowSource, Store, StoreError};
 use postgres::{Client, NoTls};
 
 use crate::error::{During, col, describe};
@@ -285,6 +288,26 @@ impl Store for PostgresStore {
     }
     fn delete_session(&mut self, id_sha256: &str) -> Result<(), StoreError> {
         auth::delete_session(&mut self.client, id_sha256)
+    }
+
+    fn coverage(&mut self) -> Result<Coverage, StoreError> {
+        evidence::coverage(&mut self.client)
+    }
+
+    fn add_hold(&mut self, scope: &HoldScope, reason: &str, meta: &ChangeMeta) -> Result<Hold, StoreError> {
+        evidence::add_hold(&mut self.client, scope, reason, meta)
+    }
+
+    fn release_hold(&mut self, id: i64, reason: &str, meta: &ChangeMeta) -> Result<Hold, StoreError> {
+        evidence::release_hold(&mut self.client, id, reason, meta)
+    }
+
+    fn holds(&mut self) -> Result<Vec<Hold>, StoreError> {
+        evidence::holds(&mut self.client)
+    }
+
+    fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport, StoreError> {
+        evidence::run_retention(&mut self.client, as_of, dry_run, meta)
     }
 }
 

@@ -11,8 +11,11 @@ use postgres::Client;
 use crate::error::{During, col};
 
 /// The migrations, by version. Append only.
-const MIGRATIONS: &[(i32, &str)] =
-    &[(1, include_str!("../migrations/0001_registry.sql")), (3, include_str!("../migrations/0003_auth.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_registry.sql")),
+    (2, include_str!("../migrations/0002_evidence.sql")),
+    (3, include_str!("../migrations/0003_auth.sql")),
+];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key
 /// is a hash of the schema name, so that migrations of different schemas do not wait for each other.
@@ -49,6 +52,9 @@ pub(crate) fn migrate(client: &mut Client) -> Result<Vec<i32>, StoreError> {
         tx.batch_execute(sql).during(&format!("applying migration {version}"))?;
         tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())", &[version])
             .during(&format!("recording migration {version}"))?;
+        if *version == 2 {
+            crate::evidence::adopt_legacy_events(&mut tx)?;
+        }
         applied.push(*version);
     }
     tx.commit().during("committing the migration")?;

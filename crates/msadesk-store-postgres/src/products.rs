@@ -143,7 +143,7 @@ pub(crate) fn import(
         return Ok(stats);
     }
     let entry =
-        msadesk_store::next_audit_entry(tail, meta, "products", "import", &msadesk_store::import_detail(&stats));
+        msadesk_store::next_audit_entry(tail, meta, "products", "import", &msadesk_store::import_detail(&stats, None));
     audit::append(&mut tx, &entry)?;
     tx.commit().during("committing the product import")?;
     stats.committed = true;

@@ -191,8 +191,16 @@ pub(crate) fn import(
         tx.rollback().during("rolling back the supply import")?;
         return Ok(stats);
     }
-    let entry =
-        msadesk_store::next_audit_entry(tail, meta, "supply_events", "import", &msadesk_store::import_detail(&stats));
+    // The digest of exactly the events this import added (they carry its seq), against which
+    // `audit verify` checks them later.
+    let added = crate::evidence::import_digest(&mut tx, seq)?;
+    let entry = msadesk_store::next_audit_entry(
+        tail,
+        meta,
+        "supply_events",
+        "import",
+        &msadesk_store::import_detail(&stats, Some(&added)),
+    );
     audit::append(&mut tx, &entry)?;
     tx.commit().during("committing the supply import")?;
     stats.committed = true;

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 use msadesk_core::{Direction, ProductId};
-use msadesk_store::conformance::{event, party, product};
+use msadesk_store::conformance::{event, party, product, retention_dataset, retention_holds};
 use msadesk_store::{ChangeMeta, Store, StoreError, VecSource};
 use msadesk_store_postgres::PostgresStore;
 
@@ -112,7 +112,7 @@ fn processes_opening_a_new_schema_at_once_migrate_it_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(migrations, [1, 3]);
+    assert_eq!(migrations, [1, 2, 3]);
 }
 
 #[test]
@@ -440,4 +440,112 @@ fn bulk_import_speed() {
     eprintln!("re-import of the first load (all already present): {reimport:.2?}");
     eprintln!("(each import includes {generating:.2?} of generating its rows in the test)");
     eprintln!("trace of one product over a year ({deliveries} events): first {cold:.2?}, then p50 {:.2?}", times[5]);
+}
+
+/// A store with the retention dataset (audit entry 1), three holds (2–4) and a retention run as of
+/// 2026-03-01 (entry 5, which wrote tombstones).
+fn evidence_store() -> Option<PostgresStore> {
+    let mut store = scratch()?;
+    store.import_supply(&mut VecSource::new(retention_dataset()), &meta()).unwrap();
+    retention_holds(&mut store);
+    let run = store.run_retention(msadesk_core::Date::parse("2026-03-01").unwrap(), false, &meta()).unwrap();
+    assert_eq!(run.audit_seq, Some(5));
+    assert_eq!(store.verify_audit().unwrap(), None);
+    Some(store)
+}
+
+#[test]
+fn tampering_with_records_is_caught_at_the_entry_that_covers_them() {
+    // (what is done behind msadesk's back, the first entry `audit verify` must name)
+    let cases: &[(&str, i64)] = &[
+        ("UPDATE supply_events SET quantity = quantity + 1 WHERE reference = 'OP-1-2020'", 1),
+        ("DELETE FROM supply_events WHERE reference = 'OP-2-2021'", 1),
+        (
+            "INSERT INTO supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref, counterparty_role, reference, retention_until, audit_seq, source_line)
+             SELECT decode(md5('fake'), 'hex'), direction, event_date, version_ref, quantity, snapshot_ref, counterparty_role, 'FAKE', retention_until, audit_seq, 0
+             FROM supply_events LIMIT 1",
+            1,
+        ),
+        (
+            "INSERT INTO supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref, counterparty_role, reference, retention_until, audit_seq, source_line)
+             SELECT decode(md5('fake'), 'hex'), direction, event_date, version_ref, quantity, snapshot_ref, counterparty_role, 'FAKE', retention_until, 99, 0
+             FROM supply_events LIMIT 1",
+            99,
+        ),
+        ("UPDATE supply_events SET event_date = '2030-01-01' WHERE reference = 'OP-3-2019'", 1),
+        // The snapshot trigger stops a plain UPDATE; someone determined switches it off first.
+        (
+            "ALTER TABLE party_snapshots DISABLE TRIGGER party_snapshots_immutable;
+             UPDATE party_snapshots SET address = 'Elsewhere 1' WHERE name = 'Operator OP-2'",
+            1,
+        ),
+        ("UPDATE product_versions SET version = '9.9' WHERE version = '2.0'", 1),
+        ("DELETE FROM tombstones WHERE id = (SELECT min(id) FROM tombstones)", 1),
+        ("UPDATE tombstones SET deleted_at = '2020-01-01T00:00:00Z' WHERE id = (SELECT max(id) FROM tombstones)", 5),
+        ("UPDATE audit_log SET detail = '{}' WHERE seq = 3", 3),
+        ("DELETE FROM audit_log WHERE seq = 5", 5),
+        ("UPDATE legal_holds SET released_at = '2030-01-01T00:00:00Z' WHERE id = (SELECT min(id) + 1 FROM legal_holds)", 3),
+        ("DELETE FROM legal_holds WHERE id = (SELECT max(id) FROM legal_holds)", 4),
+        (
+            "INSERT INTO legal_holds (scope, product_id, reason, created_at, created_by) VALUES ('product', 'CAM', 'x', 'y', 'z')",
+            5,
+        ),
+    ];
+    for (sql, want) in cases {
+        let Some(mut store) = evidence_store() else { return };
+        let schema = store.schema().unwrap().to_string();
+        raw(&schema).batch_execute(sql).unwrap();
+        let got = store.verify_audit().unwrap();
+        assert_eq!(got.as_ref().map(|b| b.seq), Some(*want), "{sql}: {got:?}");
+    }
+}
+
+#[test]
+fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
+    if skipped() {
+        return;
+    }
+    let schema = unique_schema("v1");
+    let name = schema.0.clone();
+    {
+        // A schema as msadesk with schema version 1 left it: one import of two events.
+        let mut c = postgres::Client::connect(&url(), postgres::NoTls).unwrap();
+        let create: String = c.query_one("SELECT format('CREATE SCHEMA %I', $1::text)", &[&name]).unwrap().get(0);
+        c.batch_execute(&create).unwrap();
+        drop(c);
+        let mut c = raw(&name);
+        c.batch_execute(include_str!("../migrations/0001_registry.sql")).unwrap();
+        c.batch_execute(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+             INSERT INTO schema_migrations (version) VALUES (1);
+             INSERT INTO party_snapshots (digest, operator_id, name, address, country, email)
+                 VALUES ('\\x00112233445566778899aabbccddeeff', 'D-A', 'Alpha', 'Rue 1, Paris', 'FR', 'a@example.eu');
+             INSERT INTO operators (operator_id, snapshot_id, as_of) SELECT 'D-A', id, '2016-03-01' FROM party_snapshots;
+             INSERT INTO products (product_id, name, stub) VALUES ('P-1', 'P-1', true);
+             INSERT INTO product_versions (product_ref, version, stub) SELECT id, '1.0', true FROM products;
+             INSERT INTO supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref, counterparty_role, reference, retention_until, audit_seq, source_line)
+                 SELECT '\\x01'::bytea, 'supplied', '2016-02-29'::date, v.id, 5, s.id, 'distributor', 'INV-1', '2026-02-28'::date, 1, 2 FROM product_versions v, party_snapshots s
+                 UNION ALL
+                 SELECT '\\x02'::bytea, 'supplied', '2016-03-01', v.id, 7, s.id, 'distributor', 'INV-2', '2026-03-01', 1, 3 FROM product_versions v, party_snapshots s;",
+        )
+        .unwrap();
+        let detail = serde_json::json!({ "rows": 2, "new": 2 });
+        let e = msadesk_store::next_audit_entry(None, &meta(), "supply_events", "import", &detail);
+        c.execute(
+            "INSERT INTO audit_log (seq, at, actor, entity, action, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&e.seq, &e.at, &e.actor, &e.entity, &e.action, &e.detail, &e.prev_hash, &e.hash],
+        )
+        .unwrap();
+    }
+    let mut store = PostgresStore::open_in_schema(&url(), &name).unwrap();
+    assert_eq!(store.counts().unwrap().supply_events, 2);
+    assert_eq!(store.verify_audit().unwrap(), None);
+    let adopt = store.audit_entries().unwrap().pop().unwrap();
+    assert_eq!((adopt.seq, adopt.entity.as_str(), adopt.action.as_str()), (2, "supply_events", "adopt"));
+    let run = store.run_retention(msadesk_core::Date::parse("2026-03-01").unwrap(), false, &meta()).unwrap();
+    assert_eq!(run.deleted.supply_events, 1);
+    assert_eq!(store.verify_audit().unwrap(), None);
+    drop(store);
+    let mut again = PostgresStore::open_in_schema(&url(), &name).unwrap();
+    assert_eq!(again.audit_entries().unwrap().len(), 3);
 }

@@ -9,27 +9,29 @@
 
 mod auth;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
-use msadesk_core::audit::AuditEntry;
+use msadesk_core::audit::{AuditEntry, Coverage, RowsDigest};
+use msadesk_core::retention::{Hold, HoldScope};
 use msadesk_core::trace::{Trace, TraceEntry, TraceQuery};
 use msadesk_core::{
     Country, Date, Direction, Email, Gln, Gtin, MemberState, OperatorId, OperatorRole, OurRole, OwnIdentity, Party,
     Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version, retention,
 };
 use msadesk_store::{
-    ChangeMeta, Counts, ImportStats, Result, RowSource, Store, StoreError, import_detail, next_audit_entry,
+    ChangeMeta, Counts, EventFields, ImportStats, Result, RetentionReport, RetentionRun, RowSource, Store, StoreError,
+    Tombstone, hold_already_released, hold_detail, import_detail, next_audit_entry, unknown_hold,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
-///
-/// `0003_auth.sql` is the second entry for now: the file number leaves room for `0002`, which another
-/// branch adds; whoever merges both keeps the array in file order.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_registry.sql"), include_str!("../migrations/0003_auth.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_registry.sql"),
+    include_str!("../migrations/0002_evidence.sql"),
+    include_str!("../migrations/0003_auth.sql"),
+];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -94,6 +96,9 @@ impl SqliteStore {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).map_err(|e| StoreError::Backend(format!("migration {} failed: {e}", i + 1)))?;
             tx.pragma_update(None, "user_version", i as i64 + 1).map_err(backend)?;
+            if i + 1 == 2 {
+                adopt_legacy_events(&tx)?;
+            }
         }
         tx.commit().map_err(backend)
     }
@@ -102,6 +107,137 @@ impl SqliteStore {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Events imported before schema version 2 carry no audit seq (0). One audit entry, written in the
+/// migration's transaction, adopts them: it records their digest, and they carry its seq from then
+/// on, so `audit verify` covers every event. A fresh database has nothing to adopt.
+fn adopt_legacy_events(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let legacy: i64 =
+        tx.query_row("SELECT COUNT(*) FROM supply_events WHERE audit_seq = 0", [], |r| r.get(0)).map_err(backend)?;
+    if legacy == 0 {
+        return Ok(());
+    }
+    let seq = next_seq(tx)?;
+    tx.execute("UPDATE supply_events SET audit_seq = ?1 WHERE audit_seq = 0", [seq]).map_err(backend)?;
+    let rows = event_coverage(tx, Some(seq))?.remove(&seq).unwrap_or_default();
+    let at: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0)).map_err(backend)?;
+    let meta = ChangeMeta { actor: "msadesk:migrate".into(), source: None, at };
+    let detail = serde_json::json!({ "schema_version": 2, msadesk_core::audit::ROWS_KEY: rows.to_json() });
+    append_audit(tx, &meta, "supply_events", "adopt", &detail)
+}
+
+/// The seq the next audit entry will have (the caller holds the write lock).
+fn next_seq(tx: &rusqlite::Transaction<'_>) -> Result<i64> {
+    tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log", [], |r| r.get(0)).map_err(backend)
+}
+
+/// The digests of the supply events, per audit entry that added them (only `seq`'s when given).
+fn event_coverage(conn: &Connection, only: Option<i64>) -> Result<BTreeMap<i64, RowsDigest>> {
+    let sql = format!(
+        "SELECT e.identity, e.direction, e.event_date, p.product_id, v.version, e.quantity, o.operator_id, s.name,
+                s.address, s.country, e.role, e.reference, e.retention_until, e.audit_seq
+         FROM supply_events e
+         LEFT JOIN product_versions v ON v.id = e.product_version LEFT JOIN products p ON p.id = v.product
+         LEFT JOIN operator_snapshots s ON s.id = e.counterparty LEFT JOIN operators o ON o.id = s.operator {}",
+        if only.is_some() { "WHERE e.audit_seq = ?1" } else { "" }
+    );
+    let mut stmt = conn.prepare(&sql).map_err(backend)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(only)).map_err(backend)?;
+    let mut out: BTreeMap<i64, RowsDigest> = BTreeMap::new();
+    while let Some(r) = rows.next().map_err(backend)? {
+        let seq: i64 = r.get(13).map_err(backend)?;
+        out.entry(seq).or_default().add(&event_fields_digest(r)?);
+    }
+    Ok(out)
+}
+
+/// The digest of an event row read with the columns of [`event_coverage`]. A row whose version or
+/// counterparty was removed reads as empty text there, which changes its digest.
+fn event_fields_digest(r: &rusqlite::Row<'_>) -> Result<[u8; 32]> {
+    let text = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default).map_err(backend);
+    let identity: Vec<u8> = r.get(0).map_err(backend)?;
+    let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
+    let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
+    let reference: Option<String> = r.get(11).map_err(backend)?;
+    let retention_until = text(12)?;
+    Ok(EventFields {
+        identity: &identity,
+        direction: &direction,
+        date: &date,
+        product_id: &product_id,
+        version: &version,
+        quantity: r.get(5).map_err(backend)?,
+        operator_id: &operator_id,
+        name: &name,
+        address: &address,
+        country: &country,
+        role: &role,
+        reference: reference.as_deref(),
+        retention_until: &retention_until,
+    }
+    .digest())
+}
+
+fn tombstone_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tombstone> {
+    Ok(Tombstone {
+        kind: r.get(0)?,
+        record_key: r.get(1)?,
+        origin_seq: r.get(2)?,
+        record_digest: r.get(3)?,
+        basis: r.get(4)?,
+        retention_until: r.get(5)?,
+        deleted_at: r.get(6)?,
+        deleted_seq: r.get(7)?,
+    })
+}
+
+const HOLD_COLUMNS: &str = "id, scope, product_id, version, operator_id, reason, created_at, created_by, released_at, released_by, release_reason";
+
+fn hold_from_row(r: &rusqlite::Row<'_>) -> Result<Hold> {
+    let text = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default).map_err(backend);
+    let scope = text(1)?;
+    let bad = |what: &str, v: &str| corrupt(what, v, "stored in legal_holds");
+    let product = || -> Result<ProductId> {
+        let v = text(2)?;
+        ProductId::parse(&v).map_err(|_| bad("product id", &v))
+    };
+    let scope = match scope.as_str() {
+        "product" => HoldScope::Product { product_id: product()? },
+        "version" => {
+            let v = text(3)?;
+            HoldScope::Version { product_id: product()?, version: Version::parse(&v).map_err(|_| bad("version", &v))? }
+        }
+        "operator" => {
+            let v = text(4)?;
+            HoldScope::Operator { operator_id: OperatorId::parse(&v).map_err(|_| bad("operator id", &v))? }
+        }
+        other => return Err(bad("hold scope", other)),
+    };
+    Ok(Hold {
+        id: r.get(0).map_err(backend)?,
+        scope,
+        reason: text(5)?,
+        created_at: text(6)?,
+        created_by: text(7)?,
+        released_at: r.get(8).map_err(backend)?,
+        released_by: r.get(9).map_err(backend)?,
+        release_reason: r.get(10).map_err(backend)?,
+    })
+}
+
+fn read_holds(conn: &Connection, id: Option<i64>) -> Result<Vec<Hold>> {
+    let sql = format!(
+        "SELECT {HOLD_COLUMNS} FROM legal_holds {} ORDER BY id",
+        if id.is_some() { "WHERE id = ?1" } else { "" }
+    );
+    let mut stmt = conn.prepare(&sql).map_err(backend)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(id)).map_err(backend)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(backend)? {
+        out.push(hold_from_row(r)?);
+    }
+    Ok(out)
 }
 
 fn append_audit(
@@ -423,7 +559,7 @@ impl Store for SqliteStore {
             return Ok(stats); // Dropping the transaction rolls it back.
         }
         snapshots.flush(&tx)?;
-        append_audit(&tx, meta, "products", "import", &import_detail(&stats))?;
+        append_audit(&tx, meta, "products", "import", &import_detail(&stats, None))?;
         tx.commit().map_err(backend)?;
         stats.committed = true;
         Ok(stats)
@@ -431,14 +567,18 @@ impl Store for SqliteStore {
 
     fn import_supply(&mut self, rows: &mut dyn RowSource<SupplyEvent>, meta: &ChangeMeta) -> Result<ImportStats> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        // The write lock is held from here: this import's audit entry will have this seq, and each
+        // event it adds records it, so `audit verify` can check the events against the entry.
+        let seq = next_seq(&tx)?;
+        let mut digest = RowsDigest::default();
         let mut stats = ImportStats::default();
         let mut snapshots = Snapshots::new();
         let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (identity) DO NOTHING",
+                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (identity) DO NOTHING",
                 )
                 .map_err(backend)?;
             let mut existing = tx
@@ -471,11 +611,33 @@ impl Store for SqliteStore {
                         cp,
                         e.counterparty_role.as_str(),
                         e.reference,
-                        e.retention_end().to_string()
+                        e.retention_end().to_string(),
+                        seq
                     ])
                     .map_err(backend)?;
                 if added == 1 {
                     stats.new += 1;
+                    // The digest of what this import adds, from the values just written (the same
+                    // fields `event_coverage` reads back for `audit verify`).
+                    let retention_until = e.retention_end().to_string();
+                    digest.add(
+                        &EventFields {
+                            identity: &identity,
+                            direction: e.direction.as_str(),
+                            date: &date,
+                            product_id: e.product_id.as_str(),
+                            version: e.version.as_str(),
+                            quantity,
+                            operator_id: e.counterparty.id.as_str(),
+                            name: &e.counterparty.name,
+                            address: &e.counterparty.address,
+                            country: e.counterparty.country.as_str(),
+                            role: e.counterparty_role.as_str(),
+                            reference: e.reference.as_deref(),
+                            retention_until: &retention_until,
+                        }
+                        .digest(),
+                    );
                     continue;
                 }
                 let (d, q, role): (String, i64, String) =
@@ -491,7 +653,7 @@ impl Store for SqliteStore {
             return Ok(stats);
         }
         snapshots.flush(&tx)?;
-        append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats))?;
+        append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats, Some(&digest)))?;
         tx.commit().map_err(backend)?;
         stats.committed = true;
         Ok(stats)
@@ -707,6 +869,202 @@ impl Store for SqliteStore {
     fn delete_session(&mut self, id_sha256: &str) -> Result<()> {
         auth::delete_session(&self.conn, id_sha256)
     }
+    fn coverage(&mut self) -> Result<Coverage> {
+        let mut coverage = Coverage { rows: event_coverage(&self.conn, None)?, ..Coverage::default() };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq FROM tombstones",
+            )
+            .map_err(backend)?;
+        let rows = stmt.query_map([], tombstone_from_row).map_err(backend)?;
+        for t in rows {
+            t.map_err(backend)?.cover(&mut coverage)?;
+        }
+        Ok(coverage)
+    }
+
+    fn add_hold(&mut self, scope: &HoldScope, reason: &str, meta: &ChangeMeta) -> Result<Hold> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let (kind, product, version, operator) = match scope {
+            HoldScope::Product { product_id } => ("product", Some(product_id.as_str()), None, None),
+            HoldScope::Version { product_id, version } => {
+                ("version", Some(product_id.as_str()), Some(version.as_str()), None)
+            }
+            HoldScope::Operator { operator_id } => ("operator", None, None, Some(operator_id.as_str())),
+        };
+        tx.execute(
+            "INSERT INTO legal_holds (scope, product_id, version, operator_id, reason, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![kind, product, version, operator, reason, meta.at, meta.actor],
+        )
+        .map_err(backend)?;
+        let id = tx.last_insert_rowid();
+        let hold = read_holds(&tx, Some(id))?.pop().ok_or_else(|| unknown_hold(id))?;
+        append_audit(&tx, meta, "legal_holds", "place", &hold_detail(&hold))?;
+        tx.commit().map_err(backend)?;
+        Ok(hold)
+    }
+
+    fn release_hold(&mut self, id: i64, reason: &str, meta: &ChangeMeta) -> Result<Hold> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let hold = read_holds(&tx, Some(id))?.pop().ok_or_else(|| unknown_hold(id))?;
+        if !hold.is_active() {
+            return Err(hold_already_released(id));
+        }
+        tx.execute(
+            "UPDATE legal_holds SET released_at = ?2, released_by = ?3, release_reason = ?4 WHERE id = ?1",
+            params![id, meta.at, meta.actor, reason],
+        )
+        .map_err(backend)?;
+        let hold = read_holds(&tx, Some(id))?.pop().ok_or_else(|| unknown_hold(id))?;
+        append_audit(&tx, meta, "legal_holds", "release", &hold_detail(&hold))?;
+        tx.commit().map_err(backend)?;
+        Ok(hold)
+    }
+
+    fn holds(&mut self) -> Result<Vec<Hold>> {
+        read_holds(&self.conn, None)
+    }
+
+    fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let seq = next_seq(&tx)?;
+        let mut run = RetentionRun::new(as_of, dry_run, read_holds(&tx, None)?, seq, meta);
+        let mut doomed: Vec<Vec<u8>> = Vec::new();
+        {
+            let mut tomb = tx
+                .prepare(
+                    "INSERT INTO tombstones (kind, record_key, origin_seq, record_digest, basis, retention_until, deleted_at, deleted_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(backend)?;
+
+            // Expired by the stored retention end (computed by msadesk-core at import); the core
+            // decides again from the event date, and about holds.
+            let mut stmt = tx
+                .prepare(
+                    "SELECT e.identity, e.direction, e.event_date, p.product_id, v.version, e.quantity, o.operator_id, s.name,
+                            s.address, s.country, e.role, e.reference, e.retention_until, e.audit_seq
+                     FROM supply_events e
+                     JOIN product_versions v ON v.id = e.product_version JOIN products p ON p.id = v.product
+                     JOIN operator_snapshots s ON s.id = e.counterparty JOIN operators o ON o.id = s.operator
+                     WHERE e.retention_until < ?1 ORDER BY e.event_date, e.id",
+                )
+                .map_err(backend)?;
+            let mut rows = stmt.query([as_of.to_string()]).map_err(backend)?;
+            while let Some(r) = rows.next().map_err(backend)? {
+                let text = |i: usize| r.get::<_, String>(i).map_err(backend);
+                let identity: Vec<u8> = r.get(0).map_err(backend)?;
+                let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
+                let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
+                let reference: Option<String> = r.get(11).map_err(backend)?;
+                let retention_until = text(12)?;
+                let fields = EventFields {
+                    identity: &identity,
+                    direction: &direction,
+                    date: &date,
+                    product_id: &product_id,
+                    version: &version,
+                    quantity: r.get(5).map_err(backend)?,
+                    operator_id: &operator_id,
+                    name: &name,
+                    address: &address,
+                    country: &country,
+                    role: &role,
+                    reference: reference.as_deref(),
+                    retention_until: &retention_until,
+                };
+                let origin: i64 = r.get(13).map_err(backend)?;
+                if let Some(t) = run.event(&fields, origin)? {
+                    tomb.execute(params![
+                        t.kind,
+                        t.record_key,
+                        t.origin_seq,
+                        t.record_digest,
+                        t.basis,
+                        t.retention_until,
+                        t.deleted_at,
+                        t.deleted_seq
+                    ])
+                    .map_err(backend)?;
+                    doomed.push(identity);
+                }
+            }
+        }
+        // Deleted only once the selection is read to its end: SQLite leaves undefined what a
+        // statement still stepping sees of rows deleted meanwhile. (Tombstones go in as they are
+        // decided: that table is not being read.)
+        {
+            let mut delete = tx.prepare("DELETE FROM supply_events WHERE identity = ?1").map_err(backend)?;
+            for identity in &doomed {
+                delete.execute([identity]).map_err(backend)?;
+            }
+        }
+        drop(doomed);
+        // Operators with contact data left: is any of their snapshots still referenced by a
+        // retained event or a product (as manufacturer)? One scan for the referenced set.
+        let referenced: std::collections::HashSet<i64> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT s.operator FROM operator_snapshots s WHERE s.id IN (SELECT counterparty FROM supply_events)
+                     UNION SELECT s.operator FROM operator_snapshots s JOIN products p ON p.manufacturer = s.id",
+                )
+                .map_err(backend)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+        };
+        let candidates: Vec<(i64, String, bool)> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT o.id, o.operator_id FROM operators o
+                     WHERE EXISTS (SELECT 1 FROM operator_snapshots s WHERE s.operator = o.id
+                                   AND (s.email IS NOT NULL OR s.phone IS NOT NULL))
+                     ORDER BY o.operator_id",
+                )
+                .map_err(backend)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(backend)?;
+            let list: Vec<(i64, String)> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
+            list.into_iter().map(|(id, op)| (id, op, referenced.contains(&id))).collect()
+        };
+        for (id, operator_id, referenced) in candidates {
+            if run.contact(&operator_id, referenced)? {
+                erase_contact(&tx, id, &meta.at)?;
+            }
+        }
+        if dry_run {
+            tx.rollback().map_err(backend)?;
+            return Ok(run.finish(false));
+        }
+        append_audit(&tx, meta, "retention", "run", &run.detail())?;
+        tx.commit().map_err(backend)?;
+        Ok(run.finish(true))
+    }
+}
+
+/// Erases the contact data of an operator's snapshots. The snapshot's digest is renamed, so that a
+/// later import of the same details (with contact data) makes a new snapshot instead of finding
+/// this erased one.
+fn erase_contact(tx: &rusqlite::Transaction<'_>, operator: i64, at: &str) -> Result<()> {
+    let snaps: Vec<(i64, Vec<u8>)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT id, digest FROM operator_snapshots WHERE operator = ?1 AND (email IS NOT NULL OR phone IS NOT NULL)",
+            )
+            .map_err(backend)?;
+        let rows = stmt.query_map([operator], |r| Ok((r.get(0)?, r.get(1)?))).map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+    };
+    for (id, digest) in snaps {
+        let mut renamed = b"erased:".to_vec();
+        renamed.extend_from_slice(&digest);
+        tx.execute(
+            "UPDATE operator_snapshots SET email = NULL, phone = NULL, contact_erased_at = ?2, digest = ?3 WHERE id = ?1",
+            params![id, at, renamed],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 impl SqliteStore {
@@ -801,4 +1159,15 @@ fn conflict_message(e: &SupplyEvent, date: &str, qty: i64, role: &str) -> String
 /// Retention of a supply event, re-exported for callers that show it.
 pub fn supply_retention_end(date: Date) -> Date {
     retention::supply_event_end(date)
+}
+
+impl SqliteStore {
+    /// Writes a consistent snapshot of the open database to a new file (`VACUUM INTO`): it reads in
+    /// one transaction, so an import committing meanwhile is either wholly in the copy or not at all,
+    /// and readers and writers of the source are not stopped for long.
+    pub fn backup_to(&self, to: &Path) -> Result<()> {
+        let to = to.to_str().ok_or_else(|| StoreError::Backend(format!("{} is not a UTF-8 path", to.display())))?;
+        self.conn.execute("VACUUM INTO ?1", [to]).map_err(backend)?;
+        Ok(())
+    }
 }

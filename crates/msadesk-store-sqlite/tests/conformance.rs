@@ -1,3 +1,121 @@
-//! The store conformance suite on the SQLite engine (in-memory databases, one per test).
+//! The store conformance suite on the SQLite engine (in-memory databases, one per test), and what
+//! only a test with SQL access can show: tampering behind msadesk's back is caught, and a database
+//! at an older schema version is upgraded with its data.
+
+// In a test a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 msadesk_store::conformance_suite!(msadesk_store_sqlite::SqliteStore::open_in_memory().expect("in-memory SQLite store"));
+
+use msadesk_core::Date;
+use msadesk_store::conformance::{retention_dataset, retention_holds};
+use msadesk_store::{ChangeMeta, Store, VecSource};
+use msadesk_store_sqlite::SqliteStore;
+
+fn meta() -> ChangeMeta {
+    ChangeMeta { actor: "cli:test".into(), source: None, at: "2026-12-04T10:00:00Z".into() }
+}
+
+/// A store with the retention dataset (audit entry 1), three holds (2–4) and a retention run as of
+/// 2026-03-01 (entry 5, which wrote tombstones).
+fn evidence_store() -> SqliteStore {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    store.import_supply(&mut VecSource::new(retention_dataset()), &meta()).unwrap();
+    retention_holds(&mut store);
+    let run = store.run_retention(Date::parse("2026-03-01").unwrap(), false, &meta()).unwrap();
+    assert_eq!(run.audit_seq, Some(5));
+    assert_eq!(store.verify_audit().unwrap(), None);
+    store
+}
+
+#[test]
+fn tampering_with_records_is_caught_at_the_entry_that_covers_them() {
+    // (what is done behind msadesk's back, the first entry `audit verify` must name)
+    let cases: &[(&str, i64)] = &[
+        ("UPDATE supply_events SET quantity = quantity + 1 WHERE reference = 'OP-1-2020'", 1),
+        ("DELETE FROM supply_events WHERE reference = 'OP-2-2021'", 1),
+        (
+            "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+             SELECT randomblob(16), direction, event_date, product_version, quantity, counterparty, role, 'FAKE', retention_until, audit_seq
+             FROM supply_events LIMIT 1",
+            1,
+        ),
+        (
+            "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+             SELECT randomblob(16), direction, event_date, product_version, quantity, counterparty, role, 'FAKE', retention_until, 99
+             FROM supply_events LIMIT 1",
+            99,
+        ),
+        ("UPDATE supply_events SET event_date = '2030-01-01' WHERE reference = 'OP-3-2019'", 1),
+        ("UPDATE operator_snapshots SET address = 'Elsewhere 1' WHERE name = 'Operator OP-2'", 1),
+        ("UPDATE product_versions SET version = '9.9' WHERE version = '2.0'", 1),
+        ("DELETE FROM tombstones WHERE id = 1", 1),
+        ("UPDATE tombstones SET deleted_at = '2020-01-01T00:00:00Z' WHERE id = 2", 5),
+        ("UPDATE audit_log SET detail = '{}' WHERE seq = 3", 3),
+        ("DELETE FROM audit_log WHERE seq = 5", 5),
+        ("UPDATE legal_holds SET released_at = '2030-01-01T00:00:00Z' WHERE id = 2", 3),
+        ("DELETE FROM legal_holds WHERE id = 3", 4),
+        (
+            "INSERT INTO legal_holds (scope, product_id, reason, created_at, created_by) VALUES ('product', 'CAM', 'x', 'y', 'z')",
+            5,
+        ),
+    ];
+    for (sql, want) in cases {
+        let mut store = evidence_store();
+        store.connection().execute_batch(sql).unwrap();
+        let got = store.verify_audit().unwrap();
+        assert_eq!(got.as_ref().map(|b| b.seq), Some(*want), "{sql}: {got:?}");
+    }
+}
+
+#[test]
+fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        // A database as msadesk with schema version 1 left it: one import of two events.
+        let conn = rusqlite_connection(&path);
+        conn.execute_batch(include_str!("../migrations/0001_registry.sql")).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO operators (id, operator_id, current_snapshot) VALUES (1, 'D-A', 1);
+             INSERT INTO operator_snapshots (id, operator, digest, name, address, country, email, last_seen)
+                 VALUES (1, 1, X'00112233445566778899AABBCCDDEEFF', 'Alpha', 'Rue 1, Paris', 'FR', 'a@example.eu', '2016-02-29');
+             INSERT INTO products (id, product_id, name, stub) VALUES (1, 'P-1', 'P-1', 1);
+             INSERT INTO product_versions (id, product, version, stub) VALUES (1, 1, '1.0', 1);
+             INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until)
+                 VALUES (X'01', 'supplied', '2016-02-29', 1, 5, 1, 'distributor', 'INV-1', '2026-02-28'),
+                        (X'02', 'supplied', '2016-03-01', 1, 7, 1, 'distributor', 'INV-2', '2026-03-01');",
+        )
+        .unwrap();
+        let e = msadesk_store::next_audit_entry(None, &meta(), "supply_events", "import", &serde_json_new(2));
+        conn.execute(
+            "INSERT INTO audit_log (seq, at, actor, entity, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            (e.seq, &e.at, &e.actor, &e.entity, &e.action, &e.detail, &e.prev_hash, &e.hash),
+        )
+        .unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.counts().unwrap().supply_events, 2);
+    assert_eq!(store.verify_audit().unwrap(), None);
+    let adopt = store.audit_entries().unwrap().pop().unwrap();
+    assert_eq!((adopt.seq, adopt.entity.as_str(), adopt.action.as_str()), (2, "supply_events", "adopt"));
+    assert!(adopt.detail.contains("\"count\":2"), "{}", adopt.detail);
+    // The upgraded registry works as a new one: retention, then verify.
+    let run = store.run_retention(Date::parse("2026-03-01").unwrap(), false, &meta()).unwrap();
+    assert_eq!(run.deleted.supply_events, 1);
+    assert_eq!(store.verify_audit().unwrap(), None);
+    // Opening again migrates nothing more.
+    drop(store);
+    let mut again = SqliteStore::open(&path).unwrap();
+    assert_eq!(again.audit_entries().unwrap().len(), 3);
+}
+
+fn rusqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+fn serde_json_new(new: u64) -> serde_json::Value {
+    serde_json::json!({ "rows": new, "new": new })
+}

@@ -32,7 +32,11 @@ macro_rules! conformance_suite {
             empty_master_data_cells_do_not_erase,
             users_are_created_once_and_audited,
             tokens_are_found_by_hash_revoked_and_audited,
-            sessions_expire_and_can_be_deleted
+            sessions_expire_and_can_be_deleted,
+            supply_imports_record_a_digest_of_the_events_they_add,
+            retention_removes_exactly_the_expired_unheld_events,
+            legal_holds_are_audited_and_released_once,
+            erased_contact_data_comes_back_only_with_a_new_event
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -569,4 +573,160 @@ pub fn sessions_expire_and_can_be_deleted(store: &mut dyn Store) {
     store.create_session(&next_day).expect("next day's session");
     assert!(store.session(&old.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_none(), "expired: removed");
     assert!(store.session(&long.id_sha256, "2026-12-04T12:00:00Z").expect("session").is_some(), "still valid: kept");
+}
+
+/// The retention dataset: four series of one event a year (15 March) from 2010 to 2027 — CAM 1.0
+/// with OP-1, CAM 2.0 with OP-2 (a held version), CAM 1.0 with OP-H (a held operator), HELD 1.0
+/// with OP-3 (a held product) — plus CAM 1.0 with OP-1 on 29 February and 1 March 2016, and one
+/// event in 2012 with OP-OLD, which nothing later refers to. 75 events.
+pub fn retention_dataset() -> Vec<SupplyEvent> {
+    let series = [("CAM", "1.0", "OP-1"), ("CAM", "2.0", "OP-2"), ("CAM", "1.0", "OP-H"), ("HELD", "1.0", "OP-3")];
+    let mut out = Vec::new();
+    for (product, version, op) in series {
+        let p = party(op, &format!("Operator {op}"), "DE");
+        for year in 2010..=2027 {
+            let date = format!("{year}-03-15");
+            out.push(event(Direction::Supplied, &date, product, version, 1, &p, Some(&format!("{op}-{year}"))));
+        }
+    }
+    let p1 = party("OP-1", "Operator OP-1", "DE");
+    out.push(event(Direction::Received, "2016-02-29", "CAM", "1.0", 5, &p1, Some("LEAP")));
+    out.push(event(Direction::Received, "2016-03-01", "CAM", "1.0", 5, &p1, Some("AFTER-LEAP")));
+    out.push(event(
+        Direction::Supplied,
+        "2012-06-01",
+        "CAM",
+        "1.0",
+        2,
+        &party("OP-OLD", "Old Trader", "AT"),
+        Some("OLD"),
+    ));
+    out
+}
+
+/// Places the dataset's holds: product HELD, version CAM 2.0, operator OP-H. Returns their ids.
+pub fn retention_holds(store: &mut dyn Store) -> [i64; 3] {
+    use msadesk_core::retention::HoldScope;
+    let pid = |s: &str| ProductId::parse(s).expect("product");
+    let scopes = [
+        HoldScope::Product { product_id: pid("HELD") },
+        HoldScope::Version { product_id: pid("CAM"), version: Version::parse("2.0").expect("version") },
+        HoldScope::Operator { operator_id: OperatorId::parse("OP-H").expect("operator") },
+    ];
+    scopes.map(|s| store.add_hold(&s, "open case MSA-2036-17", &meta()).expect("hold").id)
+}
+
+fn assert_verifies(store: &mut dyn Store) {
+    assert_eq!(store.verify_audit().expect("verify"), None, "the audit trail and its records must verify");
+}
+
+pub fn supply_imports_record_a_digest_of_the_events_they_add(store: &mut dyn Store) {
+    let a = party("D-A", "Alpha", "FR");
+    let stats = supply(
+        store,
+        vec![
+            event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-1")),
+            event(Direction::Supplied, "2026-01-02", "P-1", "1.0", 10, &a, Some("INV-2")),
+        ],
+    );
+    assert_eq!(stats.new, 2);
+    // A re-import adds nothing and records an empty digest.
+    supply(store, vec![event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &a, Some("INV-1"))]);
+    let entries = store.audit_entries().expect("audit");
+    let rows = |i: usize| -> serde_json::Value {
+        let d: serde_json::Value = serde_json::from_str(&entries[i].detail).expect("json");
+        d[msadesk_core::audit::ROWS_KEY].clone()
+    };
+    assert_eq!(rows(0)["count"], 2);
+    assert_eq!(rows(1)["count"], 0);
+    let coverage = store.coverage().expect("coverage");
+    assert_eq!(coverage.rows.get(&entries[0].seq).map(|r| r.count), Some(2));
+    assert_verifies(store);
+}
+
+pub fn retention_removes_exactly_the_expired_unheld_events(store: &mut dyn Store) {
+    supply(store, retention_dataset());
+    let [held_product, held_version, held_operator] = retention_holds(store);
+    let entries_before = store.audit_entries().expect("audit").len();
+
+    // A dry run reports exactly what a run would do and changes nothing.
+    let dry = store.run_retention(d("2037-01-01"), true, &meta()).expect("dry run");
+    assert!(dry.dry_run);
+    assert_eq!((dry.deleted.supply_events, dry.held.supply_events, dry.deleted.operators), (20, 51, 1));
+    assert_eq!(dry.deleted.documents, 0);
+    assert_eq!(dry.audit_seq, None);
+    assert_eq!(store.counts().expect("counts").supply_events, 75);
+    assert_eq!(store.audit_entries().expect("audit").len(), entries_before);
+
+    // 29 February 2016 + 10 years = 28 February 2026: gone on 1 March 2026; 1 March 2016 is not.
+    let leap = store.run_retention(d("2026-03-01"), false, &meta()).expect("run");
+    assert_eq!((leap.deleted.supply_events, leap.held.supply_events, leap.deleted.operators), (8, 18, 1));
+    let leap_item = leap.items.iter().find(|i| i.event_date == Some(d("2016-02-29"))).expect("29 February listed");
+    assert_eq!((leap_item.action, leap_item.retention_until), ("delete", Some(d("2026-02-28"))));
+    assert!(leap_item.reason.contains("CRA Art 23(2)"), "{}", leap_item.reason);
+    assert!(!leap.items.iter().any(|i| i.event_date == Some(d("2016-03-01"))));
+    assert!(
+        leap.items.iter().any(|i| i.kind == "operator_contact" && i.key == "OP-OLD" && i.action == "erase_contact")
+    );
+    assert_verifies(store);
+
+    // The case: 2010–2026 as of 2037-01-01 removes every unheld event up to 2026.
+    let run = store.run_retention(d("2037-01-01"), false, &meta()).expect("run");
+    assert_eq!((run.deleted.supply_events, run.held.supply_events, run.deleted.operators), (12, 51, 0));
+    assert!(run.audit_seq.is_some());
+    for (hold, n) in [(held_product, 17), (held_version, 17), (held_operator, 17)] {
+        assert_eq!(run.items.iter().filter(|i| i.hold_id == Some(hold)).count(), n, "hold #{hold}");
+    }
+    assert!(run.items.iter().all(|i| i.event_date.is_none_or(|d0| d0 < d("2027-01-01"))));
+    assert_eq!(store.counts().expect("counts").supply_events, 75 - 20);
+    // What remains of CAM 1.0 with OP-1: the 2027 event only.
+    let t = store.trace(&query("CAM", Some("1.0"), None, None)).expect("trace");
+    let op1 = t.downstream.iter().find(|e| e.operator_id.as_str() == "OP-1").expect("OP-1 still there");
+    assert_eq!((op1.first_date, op1.deliveries), (d("2027-03-15"), 1));
+    assert!(t.upstream.is_empty(), "the 2016 receipts are gone");
+    assert_verifies(store);
+
+    // Nothing left to do; then releasing a hold lets its records go.
+    let again = store.run_retention(d("2037-01-01"), false, &meta()).expect("run");
+    assert_eq!(again.deleted.supply_events, 0);
+    store.release_hold(held_version, "case closed", &meta()).expect("release");
+    let after = store.run_retention(d("2037-01-01"), false, &meta()).expect("run");
+    assert_eq!((after.deleted.supply_events, after.held.supply_events), (17, 34));
+    assert_eq!(store.counts().expect("counts").supply_events, 75 - 37);
+    assert_verifies(store);
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("retention", "run"));
+}
+
+pub fn legal_holds_are_audited_and_released_once(store: &mut dyn Store) {
+    use msadesk_core::retention::HoldScope;
+    let scope = HoldScope::Operator { operator_id: OperatorId::parse("OP-9").expect("operator") };
+    let hold = store.add_hold(&scope, "MSA request 42", &meta()).expect("hold");
+    assert!(hold.is_active());
+    assert_eq!((hold.reason.as_str(), hold.created_by.as_str()), ("MSA request 42", "cli:conformance"));
+    let released = store.release_hold(hold.id, "answered", &meta()).expect("release");
+    assert_eq!(released.release_reason.as_deref(), Some("answered"));
+    assert!(!released.is_active());
+    assert!(matches!(store.release_hold(hold.id, "again", &meta()), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.release_hold(hold.id + 100, "no such", &meta()), Err(StoreError::Invalid(_))));
+    assert_eq!(store.holds().expect("holds"), vec![released]);
+    let entries = store.audit_entries().expect("audit");
+    let actions: Vec<(&str, &str)> = entries.iter().map(|e| (e.entity.as_str(), e.action.as_str())).collect();
+    assert_eq!(actions, vec![("legal_holds", "place"), ("legal_holds", "release")]);
+    assert!(entries[1].detail.contains("answered"));
+    assert_verifies(store);
+}
+
+pub fn erased_contact_data_comes_back_only_with_a_new_event(store: &mut dyn Store) {
+    let old = party("OP-OLD", "Old Trader", "AT");
+    supply(store, vec![event(Direction::Supplied, "2012-06-01", "CAM", "1.0", 2, &old, Some("OLD"))]);
+    let run = store.run_retention(d("2030-01-01"), false, &meta()).expect("run");
+    assert_eq!((run.deleted.supply_events, run.deleted.operators), (1, 1));
+    let ops = store.operators().expect("operators");
+    assert_eq!((ops[0].name.as_str(), ops[0].email.as_ref()), ("Old Trader", None));
+    // The same details arrive again with a new event: a new snapshot, with the e-mail.
+    supply(store, vec![event(Direction::Supplied, "2029-06-01", "CAM", "1.0", 2, &old, Some("NEW"))]);
+    let ops = store.operators().expect("operators");
+    assert_eq!(ops[0].email, old.email);
+    assert_verifies(store);
 }

@@ -11,9 +11,12 @@
 pub mod auth;
 pub mod conformance;
 
-use msadesk_core::audit::AuditEntry;
+use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
+use msadesk_core::retention::{ContactDecision, Decision, EventCandidate, Hold, HoldScope};
 use msadesk_core::trace::{Trace, TraceQuery};
-use msadesk_core::{OwnIdentity, Party, Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version};
+use msadesk_core::{
+    Date, OperatorId, OwnIdentity, Party, Product, ProductId, ProductRecord, ProductVersion, SupplyEvent, Version,
+};
 use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
@@ -144,6 +147,10 @@ pub enum StoreError {
     /// A user or token with this name or id exists already.
     #[error("{0} exists already: choose another name")]
     AlreadyExists(String),
+    /// A request that cannot be carried out as asked (an unknown hold id, a hold released twice);
+    /// the message says what to do instead.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -206,6 +213,331 @@ pub trait Store: Send {
     /// The session with this id hash, if it exists and has not expired at `now`.
     fn session(&mut self, id_sha256: &str, now: &str) -> Result<Option<Session>>;
     fn delete_session(&mut self, id_sha256: &str) -> Result<()>;
+    /// The records each audit entry covers, recomputed from the rows as they are now (supply events
+    /// and the tombstones of those the retention job removed), for [`Store::verify_audit`].
+    fn coverage(&mut self) -> Result<Coverage>;
+
+    /// Walks the chain and the records it covers (supply events, tombstones, legal holds); the first
+    /// break, if any.
+    fn verify_audit(&mut self) -> Result<Option<ChainBreak>> {
+        let entries = self.audit_entries()?;
+        let coverage = self.coverage()?;
+        if let Some(b) = msadesk_core::audit::verify_records(&entries, &coverage) {
+            return Ok(Some(b));
+        }
+        Ok(msadesk_core::audit::verify_holds(&entries, &self.holds()?))
+    }
+
+    /// Places a legal hold (audited). Records it covers are kept past their retention end.
+    fn add_hold(&mut self, scope: &HoldScope, reason: &str, meta: &ChangeMeta) -> Result<Hold>;
+    /// Releases an active hold (audited); [`StoreError::Invalid`] for an unknown or released hold.
+    fn release_hold(&mut self, id: i64, reason: &str, meta: &ChangeMeta) -> Result<Hold>;
+    /// Every hold, active and released, by id.
+    fn holds(&mut self) -> Result<Vec<Hold>>;
+
+    /// The retention job: in one audited transaction, deletes the supply events whose retention
+    /// ended strictly before `as_of` and that no active hold covers, leaving a tombstone for each,
+    /// and erases the contact data of operators no retained record refers to. A dry run computes
+    /// the same report and commits nothing.
+    fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport>;
+}
+
+/// The fields of a supply event its digest covers, in a fixed order: the event itself, its product
+/// version, and the counterparty's identifying data (name, address, country — what an authority is
+/// shown under CRA Art 23) as they are stored now. Contact data is left out: the retention job may
+/// erase it lawfully, and that must not read as tampering.
+pub struct EventFields<'a> {
+    pub identity: &'a [u8],
+    pub direction: &'a str,
+    pub date: &'a str,
+    pub product_id: &'a str,
+    pub version: &'a str,
+    pub quantity: i64,
+    pub operator_id: &'a str,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub country: &'a str,
+    pub role: &'a str,
+    pub reference: Option<&'a str>,
+    pub retention_until: &'a str,
+}
+
+impl EventFields<'_> {
+    /// The event's row digest, the same on every engine.
+    pub fn digest(&self) -> [u8; 32] {
+        let identity = msadesk_core::audit::hex(self.identity);
+        let quantity = self.quantity.to_string();
+        row_digest(&[
+            Some("supply_event"),
+            Some(&identity),
+            Some(self.direction),
+            Some(self.date),
+            Some(self.product_id),
+            Some(self.version),
+            Some(&quantity),
+            Some(self.operator_id),
+            Some(self.name),
+            Some(self.address),
+            Some(self.country),
+            Some(self.role),
+            self.reference,
+            Some(self.retention_until),
+        ])
+    }
+}
+
+/// What remains of a record the retention job deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tombstone {
+    /// `supply_event`.
+    pub kind: String,
+    /// The record's key (a supply event's identity, in hex).
+    pub record_key: String,
+    /// The audit entry that added the record.
+    pub origin_seq: i64,
+    /// The record's row digest when it was deleted, in hex.
+    pub record_digest: String,
+    /// The provision its retention period came from, e.g. "CRA Art 23(2)".
+    pub basis: String,
+    pub retention_until: String,
+    /// When, RFC 3339 UTC, and by which audit entry (the retention run).
+    pub deleted_at: String,
+    pub deleted_seq: i64,
+}
+
+impl Tombstone {
+    /// The tombstone's own digest, covered by the retention run that wrote it.
+    pub fn digest(&self) -> [u8; 32] {
+        let origin = self.origin_seq.to_string();
+        let deleted = self.deleted_seq.to_string();
+        row_digest(&[
+            Some("tombstone"),
+            Some(&self.kind),
+            Some(&self.record_key),
+            Some(&origin),
+            Some(&self.record_digest),
+            Some(&self.basis),
+            Some(&self.retention_until),
+            Some(&self.deleted_at),
+            Some(&deleted),
+        ])
+    }
+
+    /// The deleted record's row digest, counted under the entry that added it.
+    pub fn record_digest_bytes(&self) -> Option<[u8; 32]> {
+        let mut out = [0u8; 32];
+        if self.record_digest.len() != 64 {
+            return None;
+        }
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(self.record_digest.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(out)
+    }
+
+    /// Adds this tombstone to a coverage: its record under the origin entry, itself under the run.
+    pub fn cover(&self, coverage: &mut Coverage) -> Result<()> {
+        let record = self
+            .record_digest_bytes()
+            .ok_or_else(|| StoreError::Corrupt(format!("tombstone of {} has an unreadable digest", self.record_key)))?;
+        coverage.rows.entry(self.origin_seq).or_default().add(&record);
+        coverage.tombstones.entry(self.deleted_seq).or_default().add(&self.digest());
+        Ok(())
+    }
+}
+
+/// Per kind of record: supply events, product-version documents, operators (contact data).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    pub supply_events: u64,
+    /// Documents are not stored yet: always 0, kept so the report's shape does not change when they are.
+    pub documents: u64,
+    pub operators: u64,
+}
+
+/// One record the retention job deleted (or would delete) or kept because of a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionItem {
+    /// `supply_event` or `operator_contact`.
+    pub kind: &'static str,
+    /// A supply event's identity (hex) or an operator id.
+    pub key: String,
+    /// `delete`, `erase_contact` or `held`.
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_date: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_until: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_id: Option<i64>,
+    pub reason: String,
+}
+
+/// What a retention run did (or, for a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionReport {
+    pub as_of: Date,
+    pub dry_run: bool,
+    pub deleted: KindCounts,
+    pub held: KindCounts,
+    /// The audit entry of the run (none for a dry run).
+    pub audit_seq: Option<i64>,
+    pub items: Vec<RetentionItem>,
+}
+
+/// The engine-independent part of a retention run: engines select the candidates and apply the
+/// deletions; this decides (through `msadesk_core::retention`), keeps the report and builds the
+/// tombstones and the audit detail, so both engines report the same thing the same way.
+pub struct RetentionRun {
+    pub report: RetentionReport,
+    holds: Vec<Hold>,
+    seq: i64,
+    at: String,
+    tombstones: RowsDigest,
+}
+
+impl RetentionRun {
+    /// `seq` is the sequence number the run's audit entry will have.
+    pub fn new(as_of: Date, dry_run: bool, holds: Vec<Hold>, seq: i64, meta: &ChangeMeta) -> Self {
+        RetentionRun {
+            report: RetentionReport {
+                as_of,
+                dry_run,
+                deleted: KindCounts::default(),
+                held: KindCounts::default(),
+                audit_seq: None,
+                items: Vec::new(),
+            },
+            holds: holds.into_iter().filter(Hold::is_active).collect(),
+            seq,
+            at: meta.at.clone(),
+            tombstones: RowsDigest::default(),
+        }
+    }
+
+    /// Decides about one supply event; returns the tombstone to write when it is to be deleted.
+    pub fn event(&mut self, fields: &EventFields<'_>, origin_seq: i64) -> Result<Option<Tombstone>> {
+        let parse = |what: &str, v: &str| StoreError::Corrupt(format!("{what} '{v}' of a stored supply event"));
+        let candidate = EventCandidate {
+            product_id: ProductId::parse(fields.product_id).map_err(|_| parse("product id", fields.product_id))?,
+            version: Version::parse(fields.version).map_err(|_| parse("version", fields.version))?,
+            operator_id: OperatorId::parse(fields.operator_id).map_err(|_| parse("operator id", fields.operator_id))?,
+            date: Date::parse(fields.date).map_err(|_| parse("date", fields.date))?,
+        };
+        let key = msadesk_core::audit::hex(fields.identity);
+        let item = |action, until, hold_id, reason| RetentionItem {
+            kind: "supply_event",
+            key: key.clone(),
+            action,
+            product_id: Some(fields.product_id.to_string()),
+            version: Some(fields.version.to_string()),
+            operator_id: Some(fields.operator_id.to_string()),
+            event_date: Some(candidate.date),
+            retention_until: Some(until),
+            basis: Some(msadesk_core::legal::SUPPLY_RETENTION.cite),
+            hold_id,
+            reason,
+        };
+        match msadesk_core::retention::decide_event(&candidate, &self.holds, self.report.as_of) {
+            Decision::Keep { .. } => Ok(None),
+            Decision::Held { until, hold_id, reason } => {
+                self.report.held.supply_events += 1;
+                self.report.items.push(item("held", until, Some(hold_id), reason));
+                Ok(None)
+            }
+            Decision::Delete { until, reason } => {
+                self.report.deleted.supply_events += 1;
+                self.report.items.push(item("delete", until, None, reason));
+                let t = Tombstone {
+                    kind: "supply_event".into(),
+                    record_key: key.clone(),
+                    origin_seq,
+                    record_digest: msadesk_core::audit::hex(&fields.digest()),
+                    basis: msadesk_core::legal::SUPPLY_RETENTION.cite.into(),
+                    retention_until: until.to_string(),
+                    deleted_at: self.at.clone(),
+                    deleted_seq: self.seq,
+                };
+                self.tombstones.add(&t.digest());
+                Ok(Some(t))
+            }
+        }
+    }
+
+    /// Decides about an operator's contact data; `true` when it is to be erased.
+    pub fn contact(&mut self, operator_id: &str, referenced_by_retained_record: bool) -> Result<bool> {
+        let id =
+            OperatorId::parse(operator_id).map_err(|_| StoreError::Corrupt(format!("operator id '{operator_id}'")))?;
+        let item = |action, hold_id, reason| RetentionItem {
+            kind: "operator_contact",
+            key: operator_id.to_string(),
+            action,
+            product_id: None,
+            version: None,
+            operator_id: Some(operator_id.to_string()),
+            event_date: None,
+            retention_until: None,
+            basis: None,
+            hold_id,
+            reason,
+        };
+        match msadesk_core::retention::decide_contact(&id, referenced_by_retained_record, &self.holds) {
+            ContactDecision::Keep => Ok(false),
+            ContactDecision::Held { hold_id, reason } => {
+                self.report.held.operators += 1;
+                self.report.items.push(item("held", Some(hold_id), reason));
+                Ok(false)
+            }
+            ContactDecision::Erase { reason } => {
+                self.report.deleted.operators += 1;
+                self.report.items.push(item("erase_contact", None, reason));
+                Ok(true)
+            }
+        }
+    }
+
+    /// The audit detail of the run: what it deleted, held and erased, and the digest of its tombstones.
+    pub fn detail(&self) -> serde_json::Value {
+        serde_json::json!({
+            "as_of": self.report.as_of.to_string(),
+            "deleted": self.report.deleted,
+            "held": self.report.held,
+            msadesk_core::audit::TOMBSTONES_KEY: self.tombstones.to_json(),
+        })
+    }
+
+    /// The report, marked with the run's audit entry when it was committed.
+    pub fn finish(mut self, committed: bool) -> RetentionReport {
+        if committed {
+            self.report.audit_seq = Some(self.seq);
+        }
+        self.report
+    }
+}
+
+/// The audit detail of placing or releasing a hold.
+pub fn hold_detail(hold: &Hold) -> serde_json::Value {
+    serde_json::to_value(hold).unwrap_or(serde_json::Value::Null)
+}
+
+/// The message for an unknown hold id.
+pub fn unknown_hold(id: i64) -> StoreError {
+    StoreError::Invalid(format!("there is no legal hold #{id}: list the holds with `msadesk hold list`"))
+}
+
+/// The message for releasing a hold twice.
+pub fn hold_already_released(id: i64) -> StoreError {
+    StoreError::Invalid(format!(
+        "legal hold #{id} is already released: nothing to do (`msadesk hold list` shows when and why)"
+    ))
 }
 
 /// Builds the next audit entry after `prev` (seq and hash of the last entry, if any). Engines call it
@@ -237,8 +569,17 @@ pub fn next_audit_entry(
     }
 }
 
-/// The audit detail of an import: counts of what changed.
-pub fn import_detail(stats: &ImportStats) -> serde_json::Value {
+/// The audit detail of an import: counts of what changed, and, for a supply import, the digest of
+/// the events it added (`added`), against which `verify` checks them later.
+pub fn import_detail(stats: &ImportStats, rows: Option<&RowsDigest>) -> serde_json::Value {
+    let mut v = import_counts(stats);
+    if let (Some(rows), Some(obj)) = (rows, v.as_object_mut()) {
+        obj.insert(msadesk_core::audit::ROWS_KEY.into(), rows.to_json());
+    }
+    v
+}
+
+fn import_counts(stats: &ImportStats) -> serde_json::Value {
     serde_json::json!({
         "rows": stats.rows,
         "new": stats.new,

@@ -17,6 +17,7 @@ use msadesk_store::{ChangeMeta, ImportStats, RowSource, Store};
 use serde::Serialize;
 
 use crate::db;
+use crate::evidence;
 use crate::generate::{Dataset, demo_identity};
 use crate::output::{self, Format};
 
@@ -59,9 +60,25 @@ enum Command {
     /// Export supply events for an authority or a partner system.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Show how long a product's records must be kept, and on which legal basis.
-    #[command(after_help = "Example:\n  msadesk retention --product SH-CAM-200")]
+    /// Show how long a product's records must be kept (`--product`), or run the retention job (`run`).
+    #[command(
+        after_help = "Examples:\n  msadesk retention --product SH-CAM-200\n  msadesk retention run --dry-run --as-of 2037-01-01\n  msadesk retention run --format json"
+    )]
     Retention(RetentionArgs),
+    /// Legal holds: keep records past their retention end (per product, version or operator).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk hold add --product SH-CAM-200 --reason 'MSA case DE-2031-17'\n  msadesk hold list\n  msadesk hold release 1 --reason 'case closed'"
+    )]
+    Hold(evidence::HoldCommand),
+    /// Write a consistent, verified snapshot of the SQLite database to a new file (PostgreSQL: prints the pg_dump recipe).
+    #[command(after_help = "Example:\n  msadesk backup /backups/msadesk-2026-12-04.db")]
+    Backup(evidence::BackupArgs),
+    /// Replace the SQLite database with a backup, after verifying the backup's audit trail.
+    #[command(
+        after_help = "Examples:\n  msadesk --database sqlite:restored.db restore /backups/msadesk-2026-12-04.db\n  msadesk restore --force /backups/msadesk-2026-12-04.db   # replaces a database that holds records"
+    )]
+    Restore(evidence::RestoreArgs),
     /// List products and their versions.
     #[command(after_help = "Example:\n  msadesk products --format json")]
     Products(FormatArg),
@@ -71,8 +88,11 @@ enum Command {
     /// Show what the registry holds and who we are.
     #[command(after_help = "Example:\n  msadesk status")]
     Status(FormatArg),
-    /// Check the audit trail's hash chain.
-    #[command(subcommand)]
+    /// Check, browse and anchor the audit trail.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk audit verify\n  msadesk audit log --limit 20\n  msadesk audit anchor -o anchor.json"
+    )]
     Audit(AuditCommand),
     /// Fill a fresh database with a realistic demonstration dataset and show a trace.
     #[command(after_help = "Example:\n  msadesk demo\n  msadesk --database sqlite:/tmp/demo.db demo --events 20000")]
@@ -253,11 +273,26 @@ struct ExportArgs {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct RetentionArgs {
+    #[command(subcommand)]
+    command: Option<RetentionCommand>,
+    /// Product id: show its retention periods.
     #[arg(long)]
-    product: String,
+    product: Option<String>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Delete the records whose retention ended before --as-of and that no legal hold keeps; each
+    /// leaves a tombstone, and the run is one audited transaction. Contact data of operators no
+    /// retained record refers to is erased.
+    #[command(
+        after_help = "Examples:\n  msadesk retention run --dry-run                      # what would go today, with reasons\n  msadesk retention run --as-of 2037-01-01 --format json"
+    )]
+    Run(evidence::RetentionRunArgs),
 }
 
 #[derive(Args)]
@@ -268,9 +303,22 @@ struct FormatArg {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain and report the first broken link (exit status 1 when broken).
+    /// Walk the hash chain and the records it covers; report the first broken entry (exit status 1 when broken).
     #[command(after_help = "Example:\n  msadesk audit verify")]
     Verify(FormatArg),
+    /// List audit entries: who changed what, when.
+    #[command(
+        after_help = "Examples:\n  msadesk audit log --limit 20\n  msadesk audit log --entity legal_holds --since 2026-01-01 --format json"
+    )]
+    Log(evidence::AuditLogArgs),
+    /// Export the chain's head (seq, hash, time) signed with Ed25519, for a third party to keep.
+    #[command(
+        after_help = "Examples:\n  msadesk audit anchor -o anchor-2026-12-04.json\n  msadesk --database postgres://postgres@127.0.0.1/msadesk audit anchor --key /etc/msadesk/signing-key -o anchor.json\n\nThe key is created on first use (next to the SQLite database, DB.signing-key) and never printed."
+    )]
+    Anchor(evidence::AnchorArgs),
+    /// Check an anchor: its signature, and that the anchored entry is still in an intact chain.
+    #[command(after_help = "Example:\n  msadesk audit verify-anchor anchor-2026-12-04.json")]
+    VerifyAnchor(evidence::VerifyAnchorArgs),
 }
 
 #[derive(Args)]
@@ -321,11 +369,21 @@ pub fn run() -> Result<ExitCode> {
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),
+        Command::Retention(RetentionArgs { command: Some(RetentionCommand::Run(a)), .. }) => {
+            let today = Date::from_unix_seconds(unix_now());
+            evidence::retention_run(&cli.database, a, today, meta(None))
+        }
         Command::Retention(a) => retention_cmd(&cli.database, a),
+        Command::Hold(c) => evidence::hold(&cli.database, c, meta(None)),
+        Command::Backup(a) => evidence::backup(&cli.database, a),
+        Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),
         Command::Operators(f) => operators(&cli.database, f.format),
         Command::Status(f) => status(&cli.database, f.format),
         Command::Audit(AuditCommand::Verify(f)) => audit_verify(&cli.database, f.format),
+        Command::Audit(AuditCommand::Log(a)) => evidence::audit_log(&cli.database, a),
+        Command::Audit(AuditCommand::Anchor(a)) => evidence::anchor(&cli.database, a, now_rfc3339()),
+        Command::Audit(AuditCommand::VerifyAnchor(a)) => evidence::verify_anchor(&cli.database, a),
         Command::Demo(a) => demo(&cli.database, a),
         Command::Bench(BenchCommand::Generate { events, seed, out }) => bench_generate(events, seed, &out),
         Command::Bench(BenchCommand::Trace { product, version, iterations }) => {
@@ -350,9 +408,13 @@ pub(crate) fn meta(source: Option<String>) -> ChangeMeta {
     ChangeMeta { actor: format!("cli:{user}"), source, at: now_rfc3339() }
 }
 
-fn now_rfc3339() -> String {
+fn unix_now() -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let secs = i64::try_from(now).unwrap_or(0);
+    i64::try_from(now).unwrap_or(0)
+}
+
+fn now_rfc3339() -> String {
+    let secs = unix_now();
     let day = Date::from_unix_seconds(secs);
     let rem = secs.rem_euclid(86_400);
     format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
@@ -707,7 +769,10 @@ struct RetentionReport {
 }
 
 fn retention_cmd(url: &str, a: RetentionArgs) -> Result<ExitCode> {
-    let pid = ProductId::parse(&a.product).map_err(|e| anyhow!("--product: {e}"))?;
+    let product = a.product.as_deref().ok_or_else(|| {
+        anyhow!("give --product P to see a product's retention periods, or run the retention job with `msadesk retention run --dry-run`")
+    })?;
+    let pid = ProductId::parse(product).map_err(|e| anyhow!("--product: {e}"))?;
     let mut store = db::open(url)?;
     let product = store.product(&pid)?.ok_or_else(|| msadesk_store::StoreError::UnknownProduct(pid.clone()))?;
     let default_role = store.identity()?.map_or(OurRole::Manufacturer, |i| i.default_role);
@@ -864,7 +929,8 @@ fn status(url: &str, format: Option<Format>) -> Result<ExitCode> {
 fn audit_verify(url: &str, format: Option<Format>) -> Result<ExitCode> {
     let mut store = db::open(url)?;
     let entries = store.audit_entries()?;
-    let broken = msadesk_core::audit::verify(&entries);
+    // The chain, and the records each entry covers (events, tombstones) as they are now.
+    let broken = store.verify_audit()?;
     #[derive(Serialize)]
     struct Verify {
         entries: usize,

@@ -5,6 +5,7 @@
 
 mod cli;
 mod db;
+mod evidence;
 mod generate;
 mod output;
 mod serve;

@@ -468,3 +468,268 @@ fn serve_starts_answers_and_stops_on_sigterm() {
     let users = env.json(&["user", "list"]);
     assert_eq!(users.as_array().map(Vec::len), Some(1));
 }
+
+/// Runs a statement with the sqlite3 shell, as someone editing the database behind msadesk's back.
+fn sqlite3(db: &Path, sql: &str) {
+    let out = Command::new("sqlite3").arg(db).arg(sql).output().expect("sqlite3 shell");
+    assert!(out.status.success(), "sqlite3 {sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn retention_backup_restore_and_anchor_keep_a_verifiable_registry() {
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "2000"]);
+    let hold = env.json(&["hold", "add", "--product", "SH-CAM-200", "--reason", "MSA case DE-17"]);
+    assert_eq!(hold[0]["scope"], "product");
+    // A dry run lists what would go, with reasons, and changes nothing.
+    let dry = env.json(&["retention", "run", "--as-of", "2037-01-01", "--dry-run"]);
+    assert_eq!(dry["dry_run"], true);
+    for key in ["supply_events", "documents", "operators"] {
+        assert!(dry["deleted"][key].is_u64() && dry["held"][key].is_u64(), "{key}: {dry}");
+    }
+    let would = dry["deleted"]["supply_events"].as_u64().unwrap();
+    assert!(would > 0 && dry["held"]["supply_events"].as_u64().unwrap() > 0);
+    assert!(dry["items"].as_array().unwrap().iter().all(|i| i["reason"].as_str().is_some_and(|r| !r.is_empty())));
+    let before = env.json(&["status"]);
+    let run = env.json(&["retention", "run", "--as-of", "2037-01-01"]);
+    assert_eq!(run["deleted"], dry["deleted"]);
+    let after = env.json(&["status"]);
+    assert_eq!(after["supply_events"].as_u64().unwrap(), before["supply_events"].as_u64().unwrap() - would, "{after}");
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+    let log = env.json(&["audit", "log", "--entity", "retention"]);
+    assert_eq!(log.as_array().unwrap().len(), 1);
+
+    // Anchor, back up, restore elsewhere: the same registry, and the anchor holds there.
+    env.ok(&["audit", "anchor", "-o", "anchor.json"]);
+    assert!(env.path("t.db.signing-key").exists());
+    assert!(
+        !std::fs::read_to_string(env.path("anchor.json"))
+            .unwrap()
+            .contains(std::fs::read_to_string(env.path("t.db.signing-key")).unwrap().trim())
+    );
+    env.ok(&["backup", "backup.db"]);
+    let out = env.run(&["backup", "backup.db"]);
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    let restored = Env { dir: tempfile::tempdir().unwrap(), db: String::new() };
+    let restored = Env { db: format!("sqlite:{}", restored.dir.path().join("r.db").display()), ..restored };
+    let backup = env.path("backup.db");
+    restored.ok(&["restore", backup.to_str().unwrap()]);
+    for args in [&["audit", "log"][..], &["operators"], &["products"], &["hold", "list"]] {
+        assert_eq!(restored.json(args), env.json(args), "{args:?}");
+    }
+    let export = |e: &Env| e.ok(&["export", "supply", "--product", "SH-CAM-200"]);
+    assert_eq!(export(&restored), export(&env));
+    assert_eq!(restored.json(&["audit", "verify"])["ok"], true);
+    let key = env.path("t.db.signing-key");
+    let anchor = env.path("anchor.json");
+    let v = restored.json(&["audit", "verify-anchor", anchor.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert_eq!(v["ok"], true, "{v}");
+
+    // Restoring over a registry that holds records needs --force.
+    let out = env.run(&["restore", backup.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("--force"), "{}", stderr(&out));
+    env.ok(&["restore", "--force", backup.to_str().unwrap()]);
+
+    // A backup tampered with is refused; so is an anchor once the anchored entry is gone.
+    sqlite3(&backup, "DELETE FROM supply_events WHERE rowid = (SELECT max(rowid) FROM supply_events);");
+    let fresh = Env::sqlite();
+    let out = fresh.run(&["restore", backup.to_str().unwrap()]);
+    assert!(stderr(&out).contains("broken at entry 3"), "{}", stderr(&out));
+    sqlite3(&env.path("t.db"), "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log);");
+    let out = env.run(&["audit", "verify-anchor", anchor.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("anchor NOT valid"), "{}", stderr(&out));
+}
+
+#[test]
+fn audit_verify_names_the_entry_whose_records_were_edited_deleted_or_inserted() {
+    let cases = [
+        ("UPDATE supply_events SET quantity = quantity + 1 WHERE rowid = 1;", 2),
+        ("DELETE FROM supply_events WHERE rowid = 2;", 2),
+        (
+            "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+             SELECT randomblob(16), direction, event_date, product_version, 99, counterparty, role, 'X', retention_until, audit_seq FROM supply_events LIMIT 1;",
+            2,
+        ),
+        ("UPDATE operator_snapshots SET name = 'Someone else';", 2),
+    ];
+    for (sql, entry) in cases {
+        let env = Env::sqlite();
+        env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "distributor"]);
+        env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+        assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+        sqlite3(&env.path("t.db"), sql);
+        let out = env.run(&["audit", "verify"]);
+        assert!(!out.status.success(), "{sql}");
+        assert!(stderr(&out).contains(&format!("BROKEN at entry {entry}")), "{sql}: {}", stderr(&out));
+    }
+}
+
+fn wal_len(db: &Path) -> u64 {
+    let mut wal = db.as_os_str().to_os_string();
+    wal.push("-wal");
+    std::fs::metadata(PathBuf::from(wal)).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Starts `msadesk ARGS`, waits until the database's WAL holds more than `bytes` (the process is
+/// writing its transaction), then SIGKILLs it. Returns whether it was killed while still running.
+fn kill_while_writing(env: &Env, args: &[&str], bytes: u64) -> bool {
+    kill_when(env, args, || wal_len(&env.path("t.db")) > bytes)
+}
+
+/// Starts `msadesk ARGS`, polls `writing` until it says the process is inside its transaction, then
+/// SIGKILLs it. Returns whether it was killed while still running.
+fn kill_when(env: &Env, args: &[&str], writing: impl Fn() -> bool) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msadesk"))
+        .args(args)
+        .env("MSADESK_DATABASE", &env.db)
+        .current_dir(env.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start msadesk");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if writing() || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no destructor, no rollback by the process itself.
+    child.wait().unwrap();
+    true
+}
+
+/// Whether another connection holds the database's write lock (the sqlite3 shell waits 0 ms).
+fn sqlite_write_locked(db: &Path) -> bool {
+    let out = Command::new("sqlite3").arg(db).arg("BEGIN IMMEDIATE; ROLLBACK;").output().expect("sqlite3 shell");
+    !out.status.success()
+}
+
+fn events(env: &Env) -> u64 {
+    env.json(&["status"])["supply_events"].as_u64().unwrap()
+}
+
+#[test]
+fn a_killed_import_or_retention_run_commits_nothing_and_a_rerun_completes() {
+    let n: u64 = std::env::var("MSADESK_CRASH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(150_000);
+    let env = Env::sqlite();
+    env.ok(&["bench", "generate", "--events", &n.to_string(), "work"]);
+    env.ok(&["import", "products", "work/products.csv"]);
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+
+    assert!(
+        kill_while_writing(&env, &["import", "supply", "work/supply.csv"], 2 << 20),
+        "the import ended before it could be killed"
+    );
+    assert_eq!(events(&env), 0, "nothing of the killed import is committed");
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+
+    let first = env.json(&["import", "supply", "work/supply.csv"]);
+    let new = first["stats"]["new"].as_u64().or_else(|| first["new"].as_u64()).unwrap_or(0);
+    assert_eq!(events(&env), new);
+    assert!(new > 0 && new <= n);
+    let again = env.json(&["import", "supply", "work/supply.csv"]);
+    assert_eq!(events(&env), new, "no duplicates: {again}");
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+
+    // The same for the retention job: killed mid-run, it leaves everything as it was.
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+    // A retention run's changes may stay in the page cache until its commit, so the WAL is no
+    // signal here: the run is inside its transaction while it holds the write lock. Seen held in
+    // several polls in a row, it is not the brief lock of opening the database.
+    let held = std::cell::Cell::new(0);
+    let writing = || {
+        held.set(if sqlite_write_locked(&env.path("t.db")) { held.get() + 1 } else { 0 });
+        held.get() >= 3
+    };
+    assert!(
+        kill_when(&env, &["retention", "run", "--as-of", "2099-01-01"], writing),
+        "the retention run ended before it could be killed"
+    );
+    assert_eq!(events(&env), new);
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+    let run = env.json(&["retention", "run", "--as-of", "2099-01-01"]);
+    assert_eq!(run["deleted"]["supply_events"].as_u64(), Some(new));
+    assert_eq!(events(&env), 0);
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+}
+
+#[test]
+fn two_imports_at_once_both_succeed_or_one_is_told_the_database_is_busy() {
+    let env = Env::sqlite();
+    env.ok(&["bench", "generate", "--events", "30000", "--seed", "1", "a"]);
+    env.ok(&["bench", "generate", "--events", "30000", "--seed", "2", "b"]);
+    let spawn = |file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_msadesk"))
+            .args(["import", "supply", file, "--format", "json"])
+            .env("MSADESK_DATABASE", &env.db)
+            .current_dir(env.dir.path())
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn("a/supply.csv").unwrap());
+        let b = s.spawn(|| spawn("b/supply.csv").unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for out in [&a, &b] {
+        assert!(out.status.success() || stderr(out).contains("busy"), "{}", stderr(out));
+    }
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!(v["ok"], true);
+    let ok = [&a, &b].iter().filter(|o| o.status.success()).count() as u64;
+    assert_eq!(v["entries"].as_u64(), Some(ok));
+}
+
+/// Whether a PostgreSQL backend other than this query's is inside a transaction that has written
+/// something (it has a transaction id), its latest statement mentioning `text`.
+fn pg_running(base: &str, text: &str) -> bool {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE state IN ('active', 'idle in transaction')
+         AND backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND query ILIKE '%{text}%'"
+    );
+    let out = Command::new("psql").args([base, "-tAc", &sql]).output().expect("psql");
+    String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap_or(0) > 0
+}
+
+#[test]
+fn postgres_a_killed_import_or_retention_run_commits_nothing() {
+    let Some(base) = pg_base() else { return };
+    let schema = PgSchema::new(&base);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let env = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        db: format!("{base}{sep}options=-csearch_path%3D{}", schema.name),
+    };
+    env.ok(&["bench", "generate", "--events", "100000", "work"]);
+    env.ok(&["import", "products", "work/products.csv"]);
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+    // Killed while the rows stream into the staging table (or are being inserted).
+    assert!(
+        kill_when(&env, &["import", "supply", "work/supply.csv"], || pg_running(&base, "supply_staging")),
+        "the import ended before it could be killed"
+    );
+    assert_eq!(events(&env), 0, "nothing of the killed import is committed");
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+    let first = env.json(&["import", "supply", "work/supply.csv"]);
+    let new = first["new"].as_u64().unwrap();
+    assert!(new > 0);
+    env.json(&["import", "supply", "work/supply.csv"]);
+    assert_eq!(events(&env), new, "no duplicates");
+    let entries = env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+    assert!(
+        kill_when(&env, &["retention", "run", "--as-of", "2099-01-01"], || pg_running(&base, "supply_events")),
+        "the retention run ended before it could be killed"
+    );
+    assert_eq!(events(&env), new);
+    let v = env.json(&["audit", "verify"]);
+    assert_eq!((v["ok"].as_bool(), v["entries"].as_u64()), (Some(true), Some(entries)));
+    let run = env.json(&["retention", "run", "--as-of", "2099-01-01"]);
+    assert_eq!(run["deleted"]["supply_events"].as_u64(), Some(new));
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+}
