@@ -114,10 +114,16 @@ function check(cond, what) {
     await page.getByRole('heading', { name: 'API reference' }).waitFor();
     await shot('10-api-reference');
 
+    // The audit trail: the chain verifies and the imports made above are listed.
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    check((await page.content()).includes('The audit trail verifies'), 'the audit trail verifies');
+    await shot('11-audit');
+
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     check(errors.length === 0, 'no console errors (CSP violations included): ' + errors.join('; '));
-    console.log('browser walk passed: 10 screenshots');
+    console.log('browser walk passed: 11 screenshots');
   } catch (e) {
     await shot('failure').catch(() => {});
     console.error(e);

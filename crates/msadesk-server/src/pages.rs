@@ -42,6 +42,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/import", get(import_form).post(import_submit))
         .route("/tokens", get(tokens_page).post(tokens_create))
         .route("/tokens/{id}/revoke", post(tokens_revoke))
+        .route("/audit", get(audit_page))
         .route("/api", get(api_reference))
 }
 
@@ -322,6 +323,78 @@ async fn operators(State(st): State<AppState>, headers: HeaderMap) -> Response {
         .collect();
     let body = table(&[m.col_operator, m.col_name, m.col_address, m.col_country, m.col_email, m.col_phone], &rows);
     page(StatusCode::OK, m.operators_title, Some(&p), "/operators", &body)
+}
+
+// ---- Audit trail ----
+
+/// How many entries the audit page shows at most, newest first.
+const AUDIT_PAGE_LIMIT: usize = 200;
+
+/// The audit trail: whether the hash chain and the records it covers verify, then the latest
+/// entries, optionally of one entity. Officers and admins only: entries name users and tokens.
+async fn audit_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let m = msgs();
+    let p = match signed_in(&st, &headers, WRITE).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let entity = q.get("entity").map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    let result = st.pool().run(|s| Ok((s.verify_audit()?, s.audit_entries()?))).await;
+    let (broken, entries) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&p), &e),
+    };
+    let mut body = String::new();
+    match &broken {
+        None => {
+            let head = entries.last().map_or("(empty)", |e| e.hash.as_str());
+            let _ = write!(
+                body,
+                "<p class=\"msg ok\" role=\"status\">{} <code>{}</code></p>",
+                esc(&m.audit_intact.replace("{n}", &entries.len().to_string())),
+                esc(head)
+            );
+        }
+        Some(b) => {
+            let _ = write!(
+                body,
+                "<p class=\"msg bad\" role=\"alert\">{}</p>",
+                esc(&m.audit_broken.replace("{seq}", &b.seq.to_string()).replace("{reason}", &b.reason))
+            );
+        }
+    }
+    let _ = write!(
+        body,
+        "<form method=\"get\" action=\"/audit\"><label for=\"entity\">{}</label> \
+         <input id=\"entity\" name=\"entity\" value=\"{}\" placeholder=\"supply_events\"> \
+         <button type=\"submit\">{}</button></form>",
+        esc(m.audit_filter),
+        esc(entity.as_deref().unwrap_or("")),
+        esc(m.audit_show)
+    );
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .rev()
+        .filter(|e| entity.as_deref().is_none_or(|want| e.entity == want))
+        .take(AUDIT_PAGE_LIMIT)
+        .map(|e| {
+            vec![
+                e.seq.to_string(),
+                esc(&e.at),
+                esc(&e.actor),
+                esc(&e.entity),
+                esc(&e.action),
+                format!("<code>{}</code>", esc(&e.detail)),
+            ]
+        })
+        .collect();
+    body.push_str(&table(&[m.col_seq, m.col_when, m.col_who, m.col_entity, m.col_action, m.col_detail], &rows));
+    let _ = write!(body, "<p>{}</p>", esc(m.audit_hint));
+    page(StatusCode::OK, m.audit_title, Some(&p), "/audit", &body)
 }
 
 // ---- Trace ----

@@ -562,6 +562,14 @@ async fn pages_log_in_import_trace_and_download() {
     assert!(p.text.contains("D-2"));
     // An officer is no admin.
     assert_eq!(b.get("/tokens").await.status, StatusCode::FORBIDDEN);
+    // The audit trail page: the chain verifies, the imports are listed with their actor, and the
+    // entity filter keeps only what was asked for.
+    let p = b.get("/audit").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("The audit trail verifies"), "{}", p.text);
+    assert!(p.text.contains("<td>user:olga</td><td>supply_events</td><td>import</td>"), "{}", p.text);
+    let p = b.get("/audit?entity=products").await;
+    assert!(p.text.contains("<td>products</td>") && !p.text.contains("<td>supply_events</td>"), "{}", p.text);
 
     // Logging out needs the CSRF token and ends the session.
     let csrf = hidden(&b.get("/").await.text, "csrf");
@@ -584,6 +592,7 @@ async fn pages_log_in_import_trace_and_download() {
     assert!(!session.contains("Secure"), "plain HTTP without a proxy: no Secure flag");
     assert_eq!(v.get("/products").await.status, StatusCode::OK);
     assert_eq!(v.get("/import").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(v.get("/audit").await.status, StatusCode::FORBIDDEN);
 
     // An inspector signs in to an empty dashboard and sees none of the registry.
     h.with_store(|s| {
@@ -595,9 +604,15 @@ async fn pages_log_in_import_trace_and_download() {
     let p = i.get("/").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.text.contains("Nothing has been shared with you yet.") && !p.text.contains("Supply events"));
-    for uri in
-        ["/products", "/operators", "/trace?product=CAM-1", "/trace/download?product=CAM-1", "/import", "/tokens"]
-    {
+    for uri in [
+        "/products",
+        "/operators",
+        "/trace?product=CAM-1",
+        "/trace/download?product=CAM-1",
+        "/import",
+        "/tokens",
+        "/audit",
+    ] {
         assert_eq!(i.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
     }
 }
