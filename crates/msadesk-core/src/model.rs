@@ -108,6 +108,23 @@ pub const EU_MEMBER_STATES: [&str; 27] = [
 /// EEA states outside the EU, where the CRA also applies through the EEA Agreement.
 pub const EEA_NON_EU: [&str; 3] = ["IS", "LI", "NO"];
 
+/// Whether a two-letter code is in [`ISO_3166_ALPHA2`]: a binary search over the sorted list,
+/// because every imported row parses a country and a linear scan showed in profiles.
+fn is_assigned(code: &[u8]) -> bool {
+    let list = ISO_3166_ALPHA2.as_bytes();
+    let n = list.len().div_ceil(3);
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match list[mid * 3..mid * 3 + 2].cmp(code) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 impl Country {
     /// Parses an ISO 3166-1 alpha-2 code, case-insensitively; "EL" (the EU's code for Greece) is
     /// read as GR and "UK" as GB.
@@ -119,7 +136,7 @@ impl Country {
             _ => v,
         };
         let b = v.as_bytes();
-        if b.len() == 2 && ISO_3166_ALPHA2.split(' ').any(|c| c == v) {
+        if b.len() == 2 && is_assigned(b) {
             Ok(Country([b[0], b[1]]))
         } else {
             Err(ValueError::new(format!(
@@ -566,6 +583,19 @@ pub struct OwnIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_country_list_is_sorted_and_every_code_is_found() {
+        let codes: Vec<&str> = ISO_3166_ALPHA2.split(' ').collect();
+        assert_eq!(codes.len(), 250);
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "the list must stay sorted for the binary search");
+        for c in &codes {
+            assert!(is_assigned(c.as_bytes()), "{c}");
+        }
+        for c in ["AA", "ZZ", "QQ", "EL", "UK", "A1"] {
+            assert!(!is_assigned(c.as_bytes()), "{c}");
+        }
+    }
 
     #[test]
     fn countries_are_iso_codes() {
