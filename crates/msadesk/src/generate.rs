@@ -301,7 +301,8 @@ impl Dataset {
             };
             let man = manufacturers[i % manufacturers.len()].clone();
             for (k, v) in versions.iter().enumerate() {
-                let placed = day(2016 + ((i + 2 * k) % 10) as i16, 1 + (i % 12) as i8, 1 + (k * 7 % 28) as i8);
+                // Later versions are placed on the market later: two years apart, from 2016 to 2025.
+                let placed = day(2016 + (i % 4 + 2 * k).min(9) as i16, 1 + (i % 12) as i8, 1 + (k * 7 % 28) as i8);
                 products.push(ProductRecord {
                     product_id: ProductId::parse(&id).unwrap_or_else(|_| unreachable!("generated id is valid")),
                     name: name.clone(),
@@ -335,7 +336,10 @@ impl Iterator for Dataset {
         let (_, k) = self.versions[rng.skewed(self.versions.len() as u64) as usize];
         let p = &self.products[k];
         let received = rng.below(10) == 0;
-        let date = Date::from_unix_seconds(0).plus_days(self.start_day + rng.below(self.span_days) as i64);
+        // A version is supplied only once it is on the market.
+        let end = self.start_day + self.span_days as i64;
+        let from = p.placed_on_market.map_or(self.start_day, Date::days_since_epoch).clamp(self.start_day, end - 1);
+        let date = Date::from_unix_seconds(0).plus_days(from + rng.below((end - from) as u64) as i64);
         let (counterparty, role, reference, quantity) = if received {
             let man = if rng.below(4) == 0 {
                 &self.manufacturers[rng.below(self.manufacturers.len() as u64) as usize]
