@@ -1782,3 +1782,54 @@ mod tests {
         assert_eq!(parse_offset("+15:00"), None);
     }
 }
+
+/// The events of a read document as a [`RowSource`] for the store, with the same policy as the CSV
+/// importer: atomic by default (after an invalid event nothing more is passed on and the commit is
+/// refused), or skipping invalid events. Events that are deliberately not imported (not supply
+/// events) are kept as diagnostics but never block the import.
+pub struct EpcisSource {
+    items: std::vec::IntoIter<Result<Row<SupplyEvent>, Diagnostic>>,
+    skip_invalid: bool,
+    invalid: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl EpcisSource {
+    pub fn new(items: Vec<Result<Row<SupplyEvent>, Diagnostic>>, skip_invalid: bool) -> Self {
+        EpcisSource { items: items.into_iter(), skip_invalid, invalid: 0, diagnostics: Vec::new() }
+    }
+
+    /// Events that were invalid (not counting those deliberately not imported).
+    pub fn invalid(&self) -> u64 {
+        self.invalid
+    }
+
+    /// The first [`msadesk_store::MAX_MESSAGES`] diagnostics, warnings included.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+impl msadesk_store::RowSource<SupplyEvent> for EpcisSource {
+    fn next_row(&mut self) -> Option<Row<SupplyEvent>> {
+        for item in self.items.by_ref() {
+            match item {
+                Ok(row) if self.invalid == 0 || self.skip_invalid => return Some(row),
+                Ok(_) => {}
+                Err(d) => {
+                    if !d.skipped {
+                        self.invalid += 1;
+                    }
+                    if self.diagnostics.len() < msadesk_store::MAX_MESSAGES {
+                        self.diagnostics.push(d);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn commit_allowed(&self) -> bool {
+        self.invalid == 0 || self.skip_invalid
+    }
+}

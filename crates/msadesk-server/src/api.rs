@@ -373,36 +373,6 @@ fn csv_import<T: CsvRecord>(
     })
 }
 
-struct EpcisSource {
-    items: std::vec::IntoIter<Result<msadesk_store::Row<SupplyEvent>, Diagnostic>>,
-    skip_invalid: bool,
-    invalid: u64,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl RowSource<SupplyEvent> for EpcisSource {
-    fn next_row(&mut self) -> Option<msadesk_store::Row<SupplyEvent>> {
-        for item in self.items.by_ref() {
-            match item {
-                Ok(row) if self.invalid == 0 || self.skip_invalid => return Some(row),
-                Ok(_) => {}
-                Err(d) => {
-                    if !d.skipped {
-                        self.invalid += 1;
-                    }
-                    if self.diagnostics.len() < msadesk_store::MAX_MESSAGES {
-                        self.diagnostics.push(d);
-                    }
-                }
-            }
-        }
-        None
-    }
-    fn commit_allowed(&self) -> bool {
-        self.invalid == 0 || self.skip_invalid
-    }
-}
-
 fn epcis_import(
     store: &mut dyn Store,
     bytes: &[u8],
@@ -427,14 +397,14 @@ fn epcis_import(
             });
         }
     };
-    let mut src = EpcisSource { items: items.into_iter(), skip_invalid, invalid: 0, diagnostics: Vec::new() };
+    let mut src = msadesk_formats::epcis::EpcisSource::new(items, skip_invalid);
     let stats = store.import_supply(&mut src, meta)?;
     Ok(ImportReport {
         file: name.into(),
         committed: stats.committed,
         stats,
-        invalid_rows: src.invalid,
-        diagnostics: src.diagnostics,
+        invalid_rows: src.invalid(),
+        diagnostics: src.into_diagnostics(),
         rejected_csv: None,
     })
 }

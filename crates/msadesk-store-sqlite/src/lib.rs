@@ -152,31 +152,62 @@ fn event_coverage(conn: &Connection, only: Option<i64>) -> Result<BTreeMap<i64, 
     Ok(out)
 }
 
-/// The digest of an event row read with the columns of [`event_coverage`]. A row whose version or
-/// counterparty was removed reads as empty text there, which changes its digest.
-fn event_fields_digest(r: &rusqlite::Row<'_>) -> Result<[u8; 32]> {
-    let text = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default).map_err(backend);
-    let identity: Vec<u8> = r.get(0).map_err(backend)?;
-    let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
-    let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
-    let reference: Option<String> = r.get(11).map_err(backend)?;
-    let retention_until = text(12)?;
-    Ok(EventFields {
-        identity: &identity,
-        direction: &direction,
-        date: &date,
-        product_id: &product_id,
-        version: &version,
-        quantity: r.get(5).map_err(backend)?,
-        operator_id: &operator_id,
-        name: &name,
-        address: &address,
-        country: &country,
-        role: &role,
-        reference: reference.as_deref(),
-        retention_until: &retention_until,
+/// An event row read with the columns identity, direction, date, product id, version, quantity,
+/// operator id, name, address, country, role, reference, retention end (in this order, from 0). A
+/// row whose version or counterparty was removed reads as empty text there, which changes its digest.
+struct EventRow {
+    identity: Vec<u8>,
+    text: [String; 10],
+    quantity: i64,
+    reference: Option<String>,
+}
+
+impl EventRow {
+    fn read(r: &rusqlite::Row<'_>) -> Result<Self> {
+        let text = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default).map_err(backend);
+        Ok(EventRow {
+            identity: r.get(0).map_err(backend)?,
+            text: [
+                text(1)?,
+                text(2)?,
+                text(3)?,
+                text(4)?,
+                text(6)?,
+                text(7)?,
+                text(8)?,
+                text(9)?,
+                text(10)?,
+                text(12)?,
+            ],
+            quantity: r.get(5).map_err(backend)?,
+            reference: r.get(11).map_err(backend)?,
+        })
     }
-    .digest())
+
+    fn fields(&self) -> EventFields<'_> {
+        let [direction, date, product_id, version, operator_id, name, address, country, role, retention_until] =
+            &self.text;
+        EventFields {
+            identity: &self.identity,
+            direction,
+            date,
+            product_id,
+            version,
+            quantity: self.quantity,
+            operator_id,
+            name,
+            address,
+            country,
+            role,
+            reference: self.reference.as_deref(),
+            retention_until,
+        }
+    }
+}
+
+/// The digest of an event row read with the columns of [`event_coverage`].
+fn event_fields_digest(r: &rusqlite::Row<'_>) -> Result<[u8; 32]> {
+    Ok(EventRow::read(r)?.fields().digest())
 }
 
 fn tombstone_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tombstone> {
@@ -954,27 +985,8 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             let mut rows = stmt.query([as_of.to_string()]).map_err(backend)?;
             while let Some(r) = rows.next().map_err(backend)? {
-                let text = |i: usize| r.get::<_, String>(i).map_err(backend);
-                let identity: Vec<u8> = r.get(0).map_err(backend)?;
-                let (direction, date, product_id, version) = (text(1)?, text(2)?, text(3)?, text(4)?);
-                let (operator_id, name, address, country, role) = (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
-                let reference: Option<String> = r.get(11).map_err(backend)?;
-                let retention_until = text(12)?;
-                let fields = EventFields {
-                    identity: &identity,
-                    direction: &direction,
-                    date: &date,
-                    product_id: &product_id,
-                    version: &version,
-                    quantity: r.get(5).map_err(backend)?,
-                    operator_id: &operator_id,
-                    name: &name,
-                    address: &address,
-                    country: &country,
-                    role: &role,
-                    reference: reference.as_deref(),
-                    retention_until: &retention_until,
-                };
+                let row = EventRow::read(r)?;
+                let fields = row.fields();
                 let origin: i64 = r.get(13).map_err(backend)?;
                 if let Some(t) = run.event(&fields, origin)? {
                     tomb.execute(params![
@@ -988,7 +1000,7 @@ impl Store for SqliteStore {
                         t.deleted_seq
                     ])
                     .map_err(backend)?;
-                    doomed.push(identity);
+                    doomed.push(row.identity.clone());
                 }
             }
         }

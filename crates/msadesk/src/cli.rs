@@ -1066,40 +1066,10 @@ pub fn epcis_import(
         Ok(items) => items,
         Err(d) => return Ok((ImportStats::default(), vec![d], 1)),
     };
-    let mut src = EpcisSource { items: items.into_iter(), skip_invalid, invalid: 0, diagnostics: Vec::new() };
+    let mut src = msadesk_formats::epcis::EpcisSource::new(items, skip_invalid);
     let stats = store.import_supply(&mut src, meta)?;
-    Ok((stats, src.diagnostics, src.invalid))
-}
-
-struct EpcisSource {
-    items: std::vec::IntoIter<Result<msadesk_store::Row<SupplyEvent>, Diagnostic>>,
-    skip_invalid: bool,
-    invalid: u64,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl RowSource<SupplyEvent> for EpcisSource {
-    fn next_row(&mut self) -> Option<msadesk_store::Row<SupplyEvent>> {
-        for item in self.items.by_ref() {
-            match item {
-                Ok(row) if self.invalid == 0 || self.skip_invalid => return Some(row),
-                Ok(_) => {}
-                Err(d) => {
-                    if !d.skipped {
-                        self.invalid += 1;
-                    }
-                    if self.diagnostics.len() < msadesk_store::MAX_MESSAGES {
-                        self.diagnostics.push(d);
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    fn commit_allowed(&self) -> bool {
-        self.invalid == 0 || self.skip_invalid
-    }
+    let invalid = src.invalid();
+    Ok((stats, src.into_diagnostics(), invalid))
 }
 
 /// EPCIS export of the events a query covers.
