@@ -1744,45 +1744,6 @@ fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn epc_urns_become_gtin14_with_check_digit() {
-        // GS1's own example: company prefix 0614141, item reference 812345 → GTIN 80614141123458.
-        assert_eq!(gtin_from_epc("0614141", "812345").as_deref(), Some("80614141123458"));
-        assert_eq!(gtin_from_epc("4006381", "033393").as_deref(), Some("04006381333931"));
-        assert_eq!(gtin_from_epc("0614141", "81234"), None);
-        assert_eq!(gln_from_epc("0614141", "00001").as_deref(), Some("0614141000012"));
-        assert_eq!(gln_of("urn:epc:id:pgln:0614141.00001").as_deref(), Some("0614141000012"));
-        assert_eq!(gln_of("https://id.gs1.org/417/4012345000009").as_deref(), Some("4012345000009"));
-    }
-
-    #[test]
-    fn percent_encoding_round_trips_and_rejects_garbage() {
-        for s in ["a b", "Müller/ÄÖ%", "x:y#z?", "ok-._~"] {
-            assert_eq!(pct_decode(&pct_encode(s)).as_deref(), Some(s));
-        }
-        assert_eq!(pct_decode("%"), None);
-        assert_eq!(pct_decode("%G1"), None);
-        assert_eq!(pct_decode("%+1"), None);
-        assert_eq!(pct_decode("%FF"), None);
-    }
-
-    #[test]
-    fn timestamps_and_local_days() {
-        let (d, min, off) = parse_timestamp("2026-03-31T23:30:00.123Z").unwrap();
-        assert_eq!((d.to_string(), min, off), ("2026-03-31".into(), 23 * 60 + 30, 0));
-        assert!(parse_timestamp("2026-03-31T23:30:00").is_err());
-        assert!(parse_timestamp("2026-03-31T24:30:00Z").is_err());
-        assert!(parse_timestamp("2026-03-31Tää:30:00Z").is_err());
-        assert_eq!(parse_offset("-05:30"), Some(-330));
-        assert_eq!(parse_offset("+15:00"), None);
-    }
-}
-
 /// The events of a read document as a [`RowSource`] for the store, with the same policy as the CSV
 /// importer: atomic by default (after an invalid event nothing more is passed on and the commit is
 /// refused), or skipping invalid events. Events that are deliberately not imported (not supply
@@ -1831,5 +1792,44 @@ impl msadesk_store::RowSource<SupplyEvent> for EpcisSource {
 
     fn commit_allowed(&self) -> bool {
         self.invalid == 0 || self.skip_invalid
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epc_urns_become_gtin14_with_check_digit() {
+        // GS1's own example: company prefix 0614141, item reference 812345 → GTIN 80614141123458.
+        assert_eq!(gtin_from_epc("0614141", "812345").as_deref(), Some("80614141123458"));
+        assert_eq!(gtin_from_epc("4006381", "033393").as_deref(), Some("04006381333931"));
+        assert_eq!(gtin_from_epc("0614141", "81234"), None);
+        assert_eq!(gln_from_epc("0614141", "00001").as_deref(), Some("0614141000012"));
+        assert_eq!(gln_of("urn:epc:id:pgln:0614141.00001").as_deref(), Some("0614141000012"));
+        assert_eq!(gln_of("https://id.gs1.org/417/4012345000009").as_deref(), Some("4012345000009"));
+    }
+
+    #[test]
+    fn percent_encoding_round_trips_and_rejects_garbage() {
+        for s in ["a b", "Müller/ÄÖ%", "x:y#z?", "ok-._~"] {
+            assert_eq!(pct_decode(&pct_encode(s)).as_deref(), Some(s));
+        }
+        assert_eq!(pct_decode("%"), None);
+        assert_eq!(pct_decode("%G1"), None);
+        assert_eq!(pct_decode("%+1"), None);
+        assert_eq!(pct_decode("%FF"), None);
+    }
+
+    #[test]
+    fn timestamps_and_local_days() {
+        let (d, min, off) = parse_timestamp("2026-03-31T23:30:00.123Z").unwrap();
+        assert_eq!((d.to_string(), min, off), ("2026-03-31".into(), 23 * 60 + 30, 0));
+        assert!(parse_timestamp("2026-03-31T23:30:00").is_err());
+        assert!(parse_timestamp("2026-03-31T24:30:00Z").is_err());
+        assert!(parse_timestamp("2026-03-31Tää:30:00Z").is_err());
+        assert_eq!(parse_offset("-05:30"), Some(-330));
+        assert_eq!(parse_offset("+15:00"), None);
     }
 }
