@@ -651,9 +651,12 @@ pub fn to_body<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot encode a record: {e}")))
 }
 
+/// Three text columns of a seeded row.
+pub type SeedRow = (String, String, String);
+
 /// The rows the inbox migration seeds: authorities (id, country, body) and holidays (country,
 /// date, name), from the core's defaults.
-pub fn inbox_seed() -> Result<(Vec<(String, String, String)>, Vec<(String, String, String)>)> {
+pub fn inbox_seed() -> Result<(Vec<SeedRow>, Vec<SeedRow>)> {
     let authorities = msadesk_core::inbox::defaults::authorities()
         .iter()
         .map(|a| Ok((a.id.clone(), a.country.as_str().to_string(), to_body(a)?)))
