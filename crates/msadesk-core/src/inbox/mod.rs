@@ -152,6 +152,13 @@ pub fn ack_due(received: &Zoned, hours: i64) -> Zoned {
     received.checked_add(SignedDuration::from_hours(hours)).unwrap_or_else(|_| received.clone())
 }
 
+/// Parses an instant (RFC 3339, e.g. `2026-12-04T10:00:00Z`), the `now` the clocks are read at.
+pub fn parse_instant(input: &str) -> Result<Timestamp, ValueError> {
+    input.trim().parse().map_err(|_| {
+        err(format!("'{}' is not an RFC 3339 instant: expected for example 2026-12-04T10:00:00Z", input.trim()))
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------------
