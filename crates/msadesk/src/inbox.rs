@@ -328,8 +328,14 @@ pub fn request(url: &str, c: RequestCommand, meta: ChangeMeta) -> Result<ExitCod
             .map_err(|e| anyhow!("{e}"))?;
             let r = store.add_request(&new, &meta)?;
             eprintln!(
-                "registered request #{} from {} ({}): acknowledge by {}, answer by {}",
-                r.id, authority.name, r.new.reference, r.new.ack_due, r.new.due
+                "registered request #{} from {} ({}): acknowledge by {}, answer completely by {} ({}; incomplete or misleading answers: {})",
+                r.id,
+                authority.name,
+                r.new.reference,
+                r.new.ack_due,
+                r.new.due,
+                msadesk_core::legal::COOPERATION_ON_REQUEST.cite,
+                msadesk_core::legal::PENALTY_MISLEADING_INFORMATION.cite
             );
             print_requests(&[r], now_timestamp(None)?, a.format, true)?;
         }

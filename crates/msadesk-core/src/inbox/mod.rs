@@ -29,6 +29,9 @@ fn err(message: impl Into<String>) -> ValueError {
 /// number from the law; LEGAL.md: "Immediately" has no hour count).
 pub const DEFAULT_ACK_HOURS: i64 = 24;
 
+/// The longest deadline in days accepted when registering a request (longer ones are typos).
+pub const MAX_DEADLINE_DAYS: u32 = 3650;
+
 /// How many days before the deadline a request counts as "due soon" by default.
 pub const DEFAULT_DUE_SOON_DAYS: i64 = 3;
 
@@ -321,6 +324,13 @@ impl NewRequest {
     /// Computes the clocks of a request: receipt in the authority's time zone, acknowledgement due,
     /// response due (working days counted with `holidays` of the authority's Member State).
     pub fn build(input: RequestInput<'_>, holidays: &[Holiday]) -> Result<NewRequest, ValueError> {
+        if let DeadlineRule::Days(n) | DeadlineRule::WorkingDays(n) = input.deadline
+            && n > MAX_DEADLINE_DAYS
+        {
+            return Err(err(format!(
+                "a deadline of {n} days is not plausible (at most {MAX_DEADLINE_DAYS}): check --due-days or --due-working-days"
+            )));
+        }
         let zone = parse_time_zone(&input.authority.time_zone)?;
         let received = parse_received(input.received, &zone)?;
         let calendar = Calendar::for_country(input.authority.country.as_str(), holidays);

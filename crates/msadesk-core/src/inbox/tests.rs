@@ -274,3 +274,28 @@ fn authority_entries_are_checked() {
     a.email = Some("  ".into());
     assert_eq!(a.validate().unwrap().email, None);
 }
+
+#[test]
+fn implausible_deadlines_are_refused() {
+    let a = authority();
+    let build = |rule| {
+        NewRequest::build(
+            RequestInput {
+                authority: &a,
+                reference: "X",
+                received: "2026-03-27T10:00",
+                deadline: rule,
+                product: ProductId::parse("P").unwrap(),
+                version: None,
+                from: None,
+                to: None,
+                asks: vec![Ask::Trace],
+                ack_hours: 24,
+            },
+            &[],
+        )
+    };
+    assert!(build(DeadlineRule::WorkingDays(u32::MAX)).unwrap_err().message.contains("not plausible"));
+    assert!(build(DeadlineRule::Days(3651)).is_err());
+    assert_eq!(build(DeadlineRule::Days(3650)).unwrap().due.to_string(), "2036-03-24");
+}
