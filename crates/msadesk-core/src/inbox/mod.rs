@@ -101,7 +101,8 @@ pub fn parse_time_zone(name: &str) -> Result<TimeZone, ValueError> {
 /// Parses when a request was received. Accepted: a date-time with its zone
 /// (`2026-03-27T16:30:00+01:00[Europe/Berlin]`), with an offset (`2026-03-27T16:30:00+01:00`, then
 /// shown in `zone`), or without either (`2026-03-27T16:30`, read as a local time in `zone`, the
-/// authority's time zone; a time skipped by a DST change moves forward).
+/// authority's time zone; a time skipped by a DST change moves forward, a repeated one takes the
+/// earlier offset).
 pub fn parse_received(input: &str, zone: &TimeZone) -> Result<Zoned, ValueError> {
     let s = input.trim();
     if let Ok(z) = s.parse::<Zoned>() {
@@ -566,15 +567,6 @@ impl Authority {
         parse_time_zone(&self.time_zone)?;
         self.time_zone = self.time_zone.trim().to_string();
         Ok(self)
-    }
-}
-
-impl Date {
-    /// Wraps a `jiff` civil date.
-    pub fn from_civil(d: jiff::civil::Date) -> Date {
-        // Dates of received requests are within the range we parse; from_ymd cannot fail for a valid
-        // civil date.
-        Date::from_ymd(d.year(), d.month(), d.day()).unwrap_or_else(|| Date::from_unix_seconds(0))
     }
 }
 
