@@ -104,6 +104,14 @@ pub fn parse_time_zone(name: &str) -> Result<TimeZone, ValueError> {
 /// authority's time zone; a time skipped by a DST change moves forward, a repeated one takes the
 /// earlier offset).
 pub fn parse_received(input: &str, zone: &TimeZone) -> Result<Zoned, ValueError> {
+    let z = parse_any_received(input, zone)?;
+    if !(1900..=9999).contains(&z.date().year()) {
+        return Err(err(format!("'{}' is not a plausible date of receipt: expected a year from 1900", input.trim())));
+    }
+    Ok(z)
+}
+
+fn parse_any_received(input: &str, zone: &TimeZone) -> Result<Zoned, ValueError> {
     let s = input.trim();
     if let Ok(z) = s.parse::<Zoned>() {
         return Ok(z);
