@@ -80,6 +80,11 @@ impl Date {
         self.0
     }
 
+    /// Wraps a `jiff` civil date (the day of a zoned date-time, for the inbox's clocks).
+    pub fn from_civil(d: jiff::civil::Date) -> Date {
+        Date(d)
+    }
+
     /// The UTC calendar day of a Unix time in seconds (the caller reads the clock: the core does
     /// no I/O).
     pub fn from_unix_seconds(seconds: i64) -> Self {

@@ -81,6 +81,18 @@ pub const PENALTY_ART_23: LegalRef = LegalRef {
     summary: "Non-compliance with Arts 18 to 23 (among others): administrative fines of up to EUR 10 000 000 or 2 % of total worldwide annual turnover, whichever is higher.",
 };
 
+/// Cooperation on a reasoned request of a market surveillance authority (the MSA inbox).
+pub const COOPERATION_ON_REQUEST: LegalRef = LegalRef {
+    cite: "CRA Art 13(22), 18(3)(b)-(c), 19(7), 20(5), 24(2), 53; Regulation (EU) 2019/1020 Art 7",
+    summary: "On a reasoned request of a market surveillance authority, provide all information and documentation needed to show conformity, in a language the authority easily understands, and cooperate on measures to eliminate the risks.",
+};
+
+/// Penalty tier for incorrect, incomplete or misleading information to authorities.
+pub const PENALTY_MISLEADING_INFORMATION: LegalRef = LegalRef {
+    cite: "CRA Art 64(4)",
+    summary: "Supplying incorrect, incomplete or misleading information to market surveillance authorities or notified bodies: administrative fines of up to EUR 5 000 000 or 1 % of total worldwide annual turnover, whichever is higher.",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

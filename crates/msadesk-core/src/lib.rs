@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod date;
+pub mod inbox;
 pub mod legal;
 pub mod model;
 pub mod retention;

@@ -600,3 +600,93 @@ pub(crate) async fn healthz(State(st): State<AppState>) -> Response {
 pub(crate) async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], crate::openapi::document_text()).into_response()
 }
+
+// ---- The MSA inbox (read, acknowledge) ----
+
+/// The wire shape of an authority entry.
+fn authority_json(a: &msadesk_core::inbox::Authority) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id, "country": a.country.as_str(), "name": a.name, "postal_address": a.postal_address,
+        "email": a.email, "portal": a.portal, "languages": a.languages, "time_zone": a.time_zone,
+        "kind": a.kind.as_str(), "source": a.source, "confirmed": a.confirmed,
+    })
+}
+
+/// The wire shape of a request with its clocks at `now`.
+fn request_json(r: &msadesk_core::inbox::Request, now: &str) -> Result<serde_json::Value, ApiError> {
+    let now = msadesk_core::inbox::parse_instant(now).map_err(|e| ApiError::bad_request(format!("now: {e}")))?;
+    let st = r.standing(now, msadesk_core::inbox::DEFAULT_DUE_SOON_DAYS);
+    let timeline: Vec<serde_json::Value> = r
+        .timeline
+        .iter()
+        .map(|t| serde_json::json!({"step": t.step.name(), "at": t.at, "actor": t.actor, "note": t.note}))
+        .collect();
+    Ok(serde_json::json!({
+        "id": r.id, "authority": r.new.authority, "reference": r.new.reference, "received_at": r.new.received_at,
+        "ack_due": r.new.ack_due, "acknowledged_at": r.acknowledged_at, "due": r.new.due.to_string(),
+        "status": r.status.as_str(), "overdue": st.overdue, "due_soon": st.due_soon, "ack_overdue": st.ack_overdue,
+        "product": r.new.product.as_str(), "version": r.new.version.as_ref().map(|v| v.as_str()),
+        "from": r.new.from.map(|d| d.to_string()), "to": r.new.to.map(|d| d.to_string()),
+        "asks": r.new.asks.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "extension_pending": r.extension_pending, "timeline": timeline,
+    }))
+}
+
+fn request_id(s: &str) -> Result<i64, ApiError> {
+    s.trim().parse().map_err(|_| {
+        ApiError::bad_request(format!("'{s}' is not a request id: use the number `id` of GET /api/v1/requests"))
+    })
+}
+
+pub(crate) async fn authorities(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    caller(&st, &headers, READ).await?;
+    let list = st.pool().run(|s| Ok(s.authorities()?.iter().map(authority_json).collect::<Vec<_>>())).await?;
+    Ok(Json(list).into_response())
+}
+
+pub(crate) async fn requests(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let p = caller(&st, &headers, READ).await?;
+    let now = q.get("now").cloned().unwrap_or_else(|| p.meta(None).at);
+    let overdue_only = q.get("overdue").is_some_and(|v| v == "true" || v == "1");
+    let list = st.pool().run(|s| Ok(s.requests()?)).await?;
+    let mut out = Vec::new();
+    for r in &list {
+        let v = request_json(r, &now)?;
+        if !overdue_only || v["overdue"] == true {
+            out.push(v);
+        }
+    }
+    Ok(Json(out).into_response())
+}
+
+pub(crate) async fn request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let p = caller(&st, &headers, READ).await?;
+    let id = request_id(&id)?;
+    let now = q.get("now").cloned().unwrap_or_else(|| p.meta(None).at);
+    let r = st.pool().run(move |s| Ok(s.request(id)?)).await?;
+    let r = r.ok_or_else(|| ApiError::not_found(format!("no request #{id}: list them with GET /api/v1/requests")))?;
+    Ok(Json(request_json(&r, &now)?).into_response())
+}
+
+pub(crate) async fn ack_request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = caller(&st, &headers, WRITE).await?;
+    let id = request_id(&id)?;
+    let meta = p.meta(None);
+    let now = meta.at.clone();
+    let r =
+        st.pool().run(move |s| Ok(s.request_step(id, &msadesk_core::inbox::Step::Acknowledged, None, &meta)?)).await?;
+    Ok(Json(request_json(&r, &now)?).into_response())
+}

@@ -50,7 +50,7 @@ fn schemas() -> Value {
         }
     });
     let role = json!({"type": "string", "enum": ["admin", "officer", "viewer", "inspector"]});
-    json!({
+    let mut all = json!({
         "Health": {"type": "object", "properties": {"status": s()}},
         "Text": s(),
         "Problem": {
@@ -132,6 +132,45 @@ fn schemas() -> Value {
             "type": "object",
             "properties": {"id": s(), "name": s(), "role": role, "expires_at": nullable("string"), "token": {"type": "string", "description": "The secret, shown once"}}
         }
+    });
+    if let (Some(all), Value::Object(inbox)) = (all.as_object_mut(), inbox_schemas()) {
+        all.extend(inbox);
+    }
+    all
+}
+
+/// The schemas of the MSA inbox endpoints.
+fn inbox_schemas() -> Value {
+    let s = || json!({"type": "string"});
+    let date = || json!({"type": "string", "format": "date"});
+    json!({
+        "Authority": {
+            "type": "object",
+            "required": ["id", "country", "name", "time_zone", "kind", "source", "confirmed"],
+            "properties": {
+                "id": s(), "country": s(), "name": s(), "postal_address": nullable("string"), "email": nullable("string"),
+                "portal": nullable("string"), "languages": {"type": "array", "items": s()}, "time_zone": s(),
+                "kind": {"type": "string", "enum": ["msa", "csirt"]}, "source": s(), "confirmed": {"type": "boolean"}
+            }
+        },
+        "AuthorityList": {"type": "array", "items": {"$ref": "#/components/schemas/Authority"}},
+        "Request": {
+            "type": "object",
+            "required": ["id", "authority", "reference", "received_at", "ack_due", "acknowledged_at", "due", "status", "overdue"],
+            "properties": {
+                "id": {"type": "integer"}, "authority": s(), "reference": s(),
+                "received_at": {"type": "string", "description": "RFC 9557 date-time with the authority's zone"},
+                "ack_due": s(), "acknowledged_at": nullable("string"), "due": date(),
+                "status": {"type": "string", "enum": ["received", "acknowledged", "package_built", "sent", "closed"]},
+                "overdue": {"type": "boolean"}, "due_soon": {"type": "boolean"}, "ack_overdue": {"type": "boolean"},
+                "product": s(), "version": nullable("string"),
+                "from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"},
+                "asks": {"type": "array", "items": {"type": "string", "enum": ["trace", "documents", "sbom", "samples", "access"]}},
+                "extension_pending": {"type": "boolean"},
+                "timeline": {"type": "array", "items": {"type": "object", "properties": {"step": s(), "at": s(), "actor": s(), "note": nullable("string")}}}
+            }
+        },
+        "RequestList": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}}
     })
 }
 
@@ -241,6 +280,7 @@ pub fn document() -> Value {
         },
         "tags": [
             {"name": "registry", "description": "Products, operators, supply events and the Art 23 trace"},
+            {"name": "inbox", "description": "Requests from market surveillance authorities and the authority directory"},
             {"name": "auth", "description": "Who is calling; API tokens"},
             {"name": "operations", "description": "Health and metrics"}
         ],

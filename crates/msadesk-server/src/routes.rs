@@ -197,6 +197,56 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/v1/authorities",
+        roles: Some(READ),
+        operation_id: "listAuthorities",
+        tag: "inbox",
+        summary: "The authority directory (each entry with its source and whether it is confirmed)",
+        params: &[],
+        body: &[],
+        ok: (200, "AuthorityList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/requests",
+        roles: Some(READ),
+        operation_id: "listRequests",
+        tag: "inbox",
+        summary: "Requests from authorities with their clocks (overdue, due soon, acknowledgement late)",
+        params: &[
+            q("overdue", "boolean", "Only requests past their response deadline (default false)"),
+            q("now", "string", "Evaluate the clocks at this RFC 3339 instant (default: now)"),
+        ],
+        body: &[],
+        ok: (200, "RequestList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/requests/{id}",
+        roles: Some(READ),
+        operation_id: "getRequest",
+        tag: "inbox",
+        summary: "One request with its clocks and timeline",
+        params: &[
+            path("id", "Request id"),
+            q("now", "string", "Evaluate the clocks at this RFC 3339 instant (default: now)"),
+        ],
+        body: &[],
+        ok: (200, "Request"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests/{id}/ack",
+        roles: Some(WRITE),
+        operation_id: "acknowledgeRequest",
+        tag: "inbox",
+        summary: "Record that a request was acknowledged to the authority (audited, kept in its timeline)",
+        params: &[path("id", "Request id")],
+        body: &[],
+        ok: (200, "Request"),
+    },
+    Endpoint {
+        method: "get",
         path: "/api/v1/tokens",
         roles: Some(ADMIN),
         operation_id: "listTokens",
@@ -244,6 +294,10 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/supply-events", get(api::events).post(api::create_event))
         .route("/api/v1/imports/{kind}", post(api::import))
         .route("/api/v1/trace", get(api::trace))
+        .route("/api/v1/authorities", get(api::authorities))
+        .route("/api/v1/requests", get(api::requests))
+        .route("/api/v1/requests/{id}", get(api::request))
+        .route("/api/v1/requests/{id}/ack", post(api::ack_request))
         .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())

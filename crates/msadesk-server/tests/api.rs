@@ -157,7 +157,14 @@ async fn role_matrix(h: &Harness) {
     assert!(walked >= 4 * 12, "the matrix covers every authenticated endpoint and role");
     // Inspectors see nothing of the registry until something is shared with them.
     let inspector = &tokens[3].1;
-    for uri in ["/api/v1/products", "/api/v1/operators", "/api/v1/supply-events", "/api/v1/trace?product=CAM-1"] {
+    for uri in [
+        "/api/v1/products",
+        "/api/v1/operators",
+        "/api/v1/supply-events",
+        "/api/v1/trace?product=CAM-1",
+        "/api/v1/authorities",
+        "/api/v1/requests",
+    ] {
         assert_eq!(h.get(uri, inspector).await.0, StatusCode::FORBIDDEN, "{uri}");
     }
 }
@@ -673,4 +680,78 @@ async fn real_socket_serves_and_shuts_down() {
     assert!(answer.contains("{\"status\":\"ok\"}"));
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+// ---- The MSA inbox over the API ----
+
+async fn inbox_story(h: &Harness) {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, RequestInput};
+    let viewer = h.token(Role::Viewer);
+    let officer = h.token(Role::Officer);
+    let (s, dir) = h.get("/api/v1/authorities", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let bnetza = dir.as_array().unwrap().iter().find(|a| a["id"] == "de-bnetza").unwrap();
+    assert_eq!((bnetza["confirmed"].as_bool(), bnetza["time_zone"].as_str()), (Some(false), Some("Europe/Berlin")));
+
+    let id = h.with_store(|s| {
+        let authority = s.authorities().unwrap().into_iter().find(|a| a.id == "de-bnetza").unwrap();
+        let holidays = s.holidays().unwrap();
+        let new = NewRequest::build(
+            RequestInput {
+                authority: &authority,
+                reference: "BNetzA-2026-17",
+                received: "2026-12-23T09:30",
+                deadline: DeadlineRule::WorkingDays(3),
+                product: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+                version: None,
+                from: None,
+                to: None,
+                asks: vec![Ask::Trace],
+                ack_hours: 24,
+            },
+            &holidays,
+        )
+        .unwrap();
+        s.add_request(&new, &meta()).unwrap().id
+    });
+    let (s, list) = h.get("/api/v1/requests?overdue=true&now=2026-12-30T00:00:00Z", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let r = &list[0];
+    for key in ["id", "authority", "reference", "received_at", "ack_due", "acknowledged_at", "due", "status", "overdue"]
+    {
+        assert!(r.get(key).is_some(), "{key} missing in {r}");
+    }
+    assert_eq!((r["due"].as_str(), r["overdue"].as_bool()), (Some("2026-12-29"), Some(true)));
+    let (_, none) = h.get("/api/v1/requests?overdue=true&now=2026-12-28T00:00:00Z", &viewer).await;
+    assert_eq!(none, serde_json::json!([]));
+
+    let uri = format!("/api/v1/requests/{id}/ack");
+    let (s, _, _) = h.call("POST", &uri, Some(&viewer), "", "").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, acked, text) = h.call("POST", &uri, Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(acked["status"], "acknowledged");
+    let (s, _, text) = h.call("POST", &uri, Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::CONFLICT, "acknowledging twice: {text}");
+    assert!(text.contains("acknowledged again"), "{text}");
+    let (s, one) = h.get(&format!("/api/v1/requests/{id}"), &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let steps: Vec<&str> = one["timeline"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["received", "acknowledged"]);
+    assert!(one["timeline"][1]["actor"].as_str().unwrap().starts_with("token:"));
+    assert_eq!(h.get("/api/v1/requests/999", &viewer).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(h.get("/api/v1/requests/x", &viewer).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_over_the_api_sqlite() {
+    inbox_story(&sqlite()).await;
+}
+
+#[test]
+fn inbox_over_the_api_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(inbox_story(&h));
+    }
 }

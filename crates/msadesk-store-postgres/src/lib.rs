@@ -26,6 +26,7 @@ mod auth;
 mod copy;
 mod error;
 mod evidence;
+mod inbox;
 mod migrate;
 mod party;
 mod products;
@@ -304,6 +305,57 @@ impl Store for PostgresStore {
 
     fn holds(&mut self) -> Result<Vec<Hold>, StoreError> {
         evidence::holds(&mut self.client)
+    }
+
+    fn authorities(&mut self) -> Result<Vec<msadesk_core::inbox::Authority>, StoreError> {
+        inbox::authorities(&mut self.client)
+    }
+
+    fn put_authority(
+        &mut self,
+        authority: &msadesk_core::inbox::Authority,
+        meta: &ChangeMeta,
+    ) -> Result<bool, StoreError> {
+        inbox::put_authority(&mut self.client, authority, meta)
+    }
+
+    fn holidays(&mut self) -> Result<Vec<msadesk_core::inbox::Holiday>, StoreError> {
+        inbox::holidays(&mut self.client)
+    }
+
+    fn set_holidays(
+        &mut self,
+        country: &str,
+        holidays: &[msadesk_core::inbox::Holiday],
+        meta: &ChangeMeta,
+    ) -> Result<(), StoreError> {
+        inbox::set_holidays(&mut self.client, country, holidays, meta)
+    }
+
+    fn add_request(
+        &mut self,
+        request: &msadesk_core::inbox::NewRequest,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::inbox::Request, StoreError> {
+        inbox::add_request(&mut self.client, request, meta)
+    }
+
+    fn request(&mut self, id: i64) -> Result<Option<msadesk_core::inbox::Request>, StoreError> {
+        inbox::requests(&mut self.client, Some(id)).map(|mut v| v.pop())
+    }
+
+    fn requests(&mut self) -> Result<Vec<msadesk_core::inbox::Request>, StoreError> {
+        inbox::requests(&mut self.client, None)
+    }
+
+    fn request_step(
+        &mut self,
+        id: i64,
+        step: &msadesk_core::inbox::Step,
+        note: Option<&str>,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::inbox::Request, StoreError> {
+        inbox::request_step(&mut self.client, id, step, note, meta)
     }
 
     fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport, StoreError> {

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_registry.sql")),
     (2, include_str!("../migrations/0002_evidence.sql")),
     (3, include_str!("../migrations/0003_auth.sql")),
+    (4, include_str!("../migrations/0004_inbox.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key
@@ -54,6 +55,9 @@ pub(crate) fn migrate(client: &mut Client) -> Result<Vec<i32>, StoreError> {
             .during(&format!("recording migration {version}"))?;
         if *version == 2 {
             crate::evidence::adopt_legacy_events(&mut tx)?;
+        }
+        if *version == 4 {
+            crate::inbox::seed(&mut tx)?;
         }
         applied.push(*version);
     }

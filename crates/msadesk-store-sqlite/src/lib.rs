@@ -26,11 +26,14 @@ use msadesk_store::{
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod inbox;
+
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_registry.sql"),
     include_str!("../migrations/0002_evidence.sql"),
     include_str!("../migrations/0003_auth.sql"),
+    include_str!("../migrations/0004_inbox.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
@@ -98,6 +101,9 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i as i64 + 1).map_err(backend)?;
             if i + 1 == 2 {
                 adopt_legacy_events(&tx)?;
+            }
+            if i + 1 == 4 {
+                inbox::seed(&tx)?;
             }
         }
         tx.commit().map_err(backend)
@@ -956,6 +962,72 @@ impl Store for SqliteStore {
 
     fn holds(&mut self) -> Result<Vec<Hold>> {
         read_holds(&self.conn, None)
+    }
+
+    fn authorities(&mut self) -> Result<Vec<msadesk_core::inbox::Authority>> {
+        inbox::authorities(&self.conn)
+    }
+
+    fn put_authority(&mut self, authority: &msadesk_core::inbox::Authority, meta: &ChangeMeta) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let added = inbox::put_authority(&tx, authority)?;
+        let action = if added { "add" } else { "edit" };
+        append_audit(&tx, meta, "authorities", action, &msadesk_store::authority_detail(authority))?;
+        tx.commit().map_err(backend)?;
+        Ok(added)
+    }
+
+    fn holidays(&mut self) -> Result<Vec<msadesk_core::inbox::Holiday>> {
+        inbox::holidays(&self.conn)
+    }
+
+    fn set_holidays(
+        &mut self,
+        country: &str,
+        holidays: &[msadesk_core::inbox::Holiday],
+        meta: &ChangeMeta,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        inbox::set_holidays(&tx, country, holidays)?;
+        let detail = serde_json::json!({ "country": country, "holidays": holidays });
+        append_audit(&tx, meta, "holidays", "replace", &detail)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn add_request(
+        &mut self,
+        request: &msadesk_core::inbox::NewRequest,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::inbox::Request> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let r = inbox::add_request(&tx, request, meta)?;
+        append_audit(&tx, meta, "msa_requests", "received", &msadesk_store::request_detail(&r))?;
+        tx.commit().map_err(backend)?;
+        Ok(r)
+    }
+
+    fn request(&mut self, id: i64) -> Result<Option<msadesk_core::inbox::Request>> {
+        inbox::requests(&self.conn, Some(id)).map(|mut v| v.pop())
+    }
+
+    fn requests(&mut self) -> Result<Vec<msadesk_core::inbox::Request>> {
+        inbox::requests(&self.conn, None)
+    }
+
+    fn request_step(
+        &mut self,
+        id: i64,
+        step: &msadesk_core::inbox::Step,
+        note: Option<&str>,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::inbox::Request> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let mut r = inbox::requests(&tx, Some(id))?.pop().ok_or_else(|| msadesk_store::unknown_request(id))?;
+        msadesk_store::apply_step(&mut r, step, note, meta)?;
+        inbox::save_request(&tx, &r)?;
+        append_audit(&tx, meta, "msa_requests", step.name(), &msadesk_store::request_detail(&r))?;
+        tx.commit().map_err(backend)?;
+        Ok(r)
     }
 
     fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport> {

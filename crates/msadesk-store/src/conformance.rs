@@ -36,7 +36,10 @@ macro_rules! conformance_suite {
             supply_imports_record_a_digest_of_the_events_they_add,
             retention_removes_exactly_the_expired_unheld_events,
             legal_holds_are_audited_and_released_once,
-            erased_contact_data_comes_back_only_with_a_new_event
+            erased_contact_data_comes_back_only_with_a_new_event,
+            authority_directory_is_seeded_editable_and_audited,
+            holidays_are_seeded_and_replaced_per_country,
+            requests_keep_a_timeline_and_every_step_is_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -728,5 +731,129 @@ pub fn erased_contact_data_comes_back_only_with_a_new_event(store: &mut dyn Stor
     supply(store, vec![event(Direction::Supplied, "2029-06-01", "CAM", "1.0", 2, &old, Some("NEW"))]);
     let ops = store.operators().expect("operators");
     assert_eq!(ops[0].email, old.email);
+    assert_verifies(store);
+}
+
+pub fn authority_directory_is_seeded_editable_and_audited(store: &mut dyn Store) {
+    let seeded = store.authorities().expect("authorities");
+    let ids: Vec<&str> = seeded.iter().map(|a| a.id.as_str()).collect();
+    for id in
+        ["de-bnetza", "de-bsi", "fr-anssi", "fr-dgccrf", "nl-rdi", "at-rtr", "ie-nsai", "se-pts", "be-ccb", "es-incibe"]
+    {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(seeded.iter().all(|a| !a.confirmed), "seed entries are unconfirmed");
+    assert!(seeded.windows(2).all(|w| (w[0].country.as_str(), &w[0].id) <= (w[1].country.as_str(), &w[1].id)));
+    assert!(store.audit_entries().expect("audit").is_empty(), "seeding is part of the migration");
+
+    let mut bsi = seeded.iter().find(|a| a.id == "de-bsi").expect("bsi").clone();
+    bsi.confirmed = true;
+    bsi.email = Some("cra@bsi.example".into());
+    bsi.source = "Letter of 2026-11-02".into();
+    assert!(!store.put_authority(&bsi, &meta()).expect("edit"));
+    let mut pl = bsi.clone();
+    pl.id = "pl-uke".into();
+    pl.country = MemberState::parse("PL").expect("PL");
+    pl.name = "Urząd Komunikacji Elektronicznej".into();
+    pl.time_zone = "Europe/Warsaw".into();
+    assert!(store.put_authority(&pl, &meta()).expect("add"));
+    let now = store.authorities().expect("authorities");
+    assert_eq!(now.len(), seeded.len() + 1);
+    assert_eq!(now.iter().find(|a| a.id == "de-bsi"), Some(&bsi));
+    assert_eq!(now.iter().find(|a| a.id == "pl-uke"), Some(&pl));
+    let actions: Vec<(String, String)> =
+        store.audit_entries().expect("audit").into_iter().map(|e| (e.entity, e.action)).collect();
+    assert_eq!(actions, [("authorities".into(), "edit".into()), ("authorities".into(), "add".into())]);
+    assert_verifies(store);
+}
+
+pub fn holidays_are_seeded_and_replaced_per_country(store: &mut dyn Store) {
+    use msadesk_core::inbox::Holiday;
+    let all = store.holidays().expect("holidays");
+    assert_eq!(all, {
+        let mut v = msadesk_core::inbox::defaults::holidays();
+        v.sort_by(|a, b| (&a.country, a.date).cmp(&(&b.country, b.date)));
+        v
+    });
+    let de = vec![
+        Holiday { country: "DE".into(), date: d("2026-04-03"), name: "Karfreitag".into() },
+        Holiday { country: "DE".into(), date: d("2026-04-06"), name: "Ostermontag".into() },
+    ];
+    store.set_holidays("DE", &de, &meta()).expect("set");
+    let now = store.holidays().expect("holidays");
+    assert_eq!(now.iter().filter(|h| h.country == "DE").cloned().collect::<Vec<_>>(), de);
+    assert_eq!(now.iter().filter(|h| h.country == "FR").count(), all.iter().filter(|h| h.country == "FR").count());
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("holidays", "replace"));
+    assert!(last.detail.contains("Karfreitag"));
+}
+
+pub fn requests_keep_a_timeline_and_every_step_is_audited(store: &mut dyn Store) {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, RequestInput, Status, Step};
+    let authority = store.authorities().expect("authorities").into_iter().find(|a| a.id == "de-bnetza").expect("seed");
+    let holidays = store.holidays().expect("holidays");
+    let input = |reference: &'static str| RequestInput {
+        authority: &authority,
+        reference,
+        received: "2026-12-23T09:30",
+        deadline: DeadlineRule::WorkingDays(3),
+        product: ProductId::parse("SH-CAM-200").expect("product"),
+        version: Some(Version::parse("1.2.0").expect("version")),
+        from: Some(d("2026-01-01")),
+        to: Some(d("2026-06-30")),
+        asks: vec![Ask::Trace, Ask::Sbom],
+        ack_hours: 24,
+    };
+    let new = NewRequest::build(input("BNetzA-2026-17"), &holidays).expect("build");
+    assert_eq!(new.due, d("2026-12-29"), "24 Dec, then 25/26 Dec and the weekend are skipped");
+    assert_eq!(new.ack_due, "2026-12-24T09:30:00+01:00[Europe/Berlin]");
+    let r = store.add_request(&new, &meta()).expect("add");
+    assert_eq!((r.status, r.timeline.len(), r.acknowledged_at.as_deref()), (Status::Received, 1, None));
+    assert_eq!(store.request(r.id).expect("read"), Some(r.clone()));
+
+    let second = store.add_request(&NewRequest::build(input("BNetzA-2026-18"), &holidays).expect("build"), &meta());
+    let second = second.expect("add");
+    assert!(second.id > r.id);
+
+    let mut unknown = new.clone();
+    unknown.authority = "xx-nobody".into();
+    assert!(
+        matches!(store.add_request(&unknown, &meta()), Err(StoreError::Invalid(m)) if m.contains("authority list"))
+    );
+
+    let later = ChangeMeta { actor: "user:jana".into(), source: None, at: "2026-12-23T10:00:00Z".into() };
+    let acked = store.request_step(r.id, &Step::Acknowledged, Some("by e-mail"), &later).expect("ack");
+    assert_eq!((acked.status, acked.acknowledged_at.as_deref()), (Status::Acknowledged, Some("2026-12-23T10:00:00Z")));
+    // A refused step changes nothing and records nothing.
+    let before = store.audit_entries().expect("audit").len();
+    assert!(matches!(store.request_step(r.id, &Step::Sent, None, &later), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.request_step(9999, &Step::Closed, None, &later), Err(StoreError::Invalid(_))));
+    assert_eq!(store.audit_entries().expect("audit").len(), before);
+
+    store.request_step(r.id, &Step::ExtensionAsked, None, &later).expect("ask");
+    let ext = store.request_step(r.id, &Step::ExtensionGiven { due: d("2027-01-15") }, None, &later).expect("give");
+    assert_eq!(ext.new.due, d("2027-01-15"));
+    let closed = store.request_step(r.id, &Step::Closed, Some("withdrawn"), &later).expect("close");
+    let steps: Vec<(&str, &str)> = closed.timeline.iter().map(|t| (t.step.name(), t.actor.as_str())).collect();
+    assert_eq!(
+        steps,
+        [
+            ("received", "cli:conformance"),
+            ("acknowledged", "user:jana"),
+            ("extension_asked", "user:jana"),
+            ("extension_given", "user:jana"),
+            ("closed", "user:jana")
+        ]
+    );
+    assert_eq!(store.request(r.id).expect("read"), Some(closed.clone()));
+    assert_eq!(store.requests().expect("list"), vec![closed, second]);
+    let actions: Vec<String> = store
+        .audit_entries()
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.entity == "msa_requests")
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["received", "received", "acknowledged", "extension_asked", "extension_given", "closed"]);
     assert_verifies(store);
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod conformance;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
+use msadesk_core::inbox::{Authority, Holiday, NewRequest, Request, Step};
 use msadesk_core::retention::{ContactDecision, Decision, EventCandidate, Hold, HoldScope};
 use msadesk_core::trace::{Trace, TraceQuery};
 use msadesk_core::{
@@ -240,6 +241,28 @@ pub trait Store: Send {
     /// and erases the contact data of operators no retained record refers to. A dry run computes
     /// the same report and commits nothing.
     fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport>;
+
+    // The MSA cooperation inbox (see `msadesk_core::inbox`). The directory and the holiday list are
+    // seeded with the core's defaults by the migration that creates them; every change is audited.
+
+    /// The authority directory, ordered by country then id.
+    fn authorities(&mut self) -> Result<Vec<Authority>>;
+    /// Adds an authority, or replaces the entry with the same id (audited as `add` or `edit`).
+    /// Returns `true` when it was added.
+    fn put_authority(&mut self, authority: &Authority, meta: &ChangeMeta) -> Result<bool>;
+    /// The holiday list of every Member State, ordered by country then date.
+    fn holidays(&mut self) -> Result<Vec<Holiday>>;
+    /// Replaces the holiday list of one Member State (audited).
+    fn set_holidays(&mut self, country: &str, holidays: &[Holiday], meta: &ChangeMeta) -> Result<()>;
+    /// Registers a request (audited, first timeline entry `received`); [`StoreError::Invalid`] when
+    /// its authority is not in the directory.
+    fn add_request(&mut self, request: &NewRequest, meta: &ChangeMeta) -> Result<Request>;
+    fn request(&mut self, id: i64) -> Result<Option<Request>>;
+    /// Every request, by id.
+    fn requests(&mut self) -> Result<Vec<Request>>;
+    /// Takes a step on a request in one audited transaction (the core's status machine decides
+    /// whether it may); [`StoreError::Invalid`] for an unknown request or a refused step.
+    fn request_step(&mut self, id: i64, step: &Step, note: Option<&str>, meta: &ChangeMeta) -> Result<Request>;
 }
 
 /// The fields of a supply event its digest covers, in a fixed order: the event itself, its product
@@ -588,4 +611,59 @@ fn import_counts(stats: &ImportStats) -> serde_json::Value {
         "conflicts": stats.conflicts,
         "stub_versions": stats.stub_versions.len(),
     })
+}
+
+/// The message for an unknown request id.
+pub fn unknown_request(id: i64) -> StoreError {
+    StoreError::Invalid(format!("there is no request #{id}: list them with `msadesk request list`"))
+}
+
+/// The message for a request naming an authority that is not in the directory.
+pub fn unknown_authority(id: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "there is no authority '{id}' in the directory: list them with `msadesk authority list`, or add it with `msadesk authority add`"
+    ))
+}
+
+/// Applies a step to a stored request (the caller holds the write lock), mapping a refusal of the
+/// status machine to [`StoreError::Invalid`].
+pub fn apply_step(request: &mut Request, step: &Step, note: Option<&str>, meta: &ChangeMeta) -> Result<()> {
+    request.apply(step.clone(), &meta.at, &meta.actor, note).map_err(|e| StoreError::Invalid(e.message))
+}
+
+/// The audit detail of a request change: the request as it is after the change.
+pub fn request_detail(request: &Request) -> serde_json::Value {
+    serde_json::to_value(request).unwrap_or(serde_json::Value::Null)
+}
+
+/// The audit detail of an authority change.
+pub fn authority_detail(authority: &Authority) -> serde_json::Value {
+    serde_json::to_value(authority).unwrap_or(serde_json::Value::Null)
+}
+
+/// A stored JSON body (authority or request) read back.
+pub fn from_body<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A value as the JSON body it is stored as.
+pub fn to_body<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot encode a record: {e}")))
+}
+
+/// Three text columns of a seeded row.
+pub type SeedRow = (String, String, String);
+
+/// The rows the inbox migration seeds: authorities (id, country, body) and holidays (country,
+/// date, name), from the core's defaults.
+pub fn inbox_seed() -> Result<(Vec<SeedRow>, Vec<SeedRow>)> {
+    let authorities = msadesk_core::inbox::defaults::authorities()
+        .iter()
+        .map(|a| Ok((a.id.clone(), a.country.as_str().to_string(), to_body(a)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let holidays = msadesk_core::inbox::defaults::holidays()
+        .into_iter()
+        .map(|h| (h.country, h.date.to_string(), h.name))
+        .collect();
+    Ok((authorities, holidays))
 }

@@ -105,6 +105,24 @@ enum Command {
         after_help = "On a database without users, an administrator is created and its password printed once.\n\nExamples:\n  msadesk serve --demo\n  msadesk --database postgres://postgres@127.0.0.1:5432/msadesk serve --listen 0.0.0.0:8080\n  MSADESK_SECURE_COOKIES=1 msadesk serve   # behind a TLS proxy that does not send X-Forwarded-Proto"
     )]
     Serve(ServeArgs),
+    /// The MSA inbox's authority directory (seeded with unconfirmed entries to review).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk authority list --country DE\n  msadesk authority edit de-bsi --confirmed true --source 'BSI letter of 2026-11-02'\n  msadesk authority export authorities.csv"
+    )]
+    Authority(crate::inbox::AuthorityCommand),
+    /// Public holidays per Member State, skipped when deadlines are counted in working days.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk holiday list --country DE\n  msadesk holiday set --country DE de-holidays.csv"
+    )]
+    Holiday(crate::inbox::HolidayCommand),
+    /// Requests from market surveillance authorities: register, acknowledge, track deadlines, close.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk request add --authority de-bnetza --reference BNetzA-2026-0042 --received 2026-12-03T16:30 --due-working-days 10 --product SH-CAM-200 --asks trace,documents\n  msadesk request list --overdue\n  msadesk request ack 1\n  msadesk request close 1"
+    )]
+    Request(crate::inbox::RequestCommand),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -375,6 +393,9 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Retention(a) => retention_cmd(&cli.database, a),
         Command::Hold(c) => evidence::hold(&cli.database, c, meta(None)),
+        Command::Authority(c) => crate::inbox::authority(&cli.database, c, meta(None)),
+        Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
+        Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
         Command::Backup(a) => evidence::backup(&cli.database, a),
         Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),

@@ -7,6 +7,7 @@ mod cli;
 mod db;
 mod evidence;
 mod generate;
+mod inbox;
 mod output;
 mod serve;
 

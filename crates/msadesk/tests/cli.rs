@@ -733,3 +733,287 @@ fn postgres_a_killed_import_or_retention_run_commits_nothing() {
     assert_eq!(run["deleted"]["supply_events"].as_u64(), Some(new));
     assert_eq!(env.json(&["audit", "verify"])["ok"], true);
 }
+
+/// The MSA inbox on one engine: the seeded directory, a request's clocks and every step audited.
+fn inbox_story(env: &Env) -> Value {
+    let de = env.json(&["authority", "list", "--country", "DE"]);
+    let ids: Vec<&str> = de.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["de-bnetza", "de-bsi"]);
+    assert!(
+        de.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["confirmed"] == false && a["source"].as_str().unwrap().contains("review"))
+    );
+
+    // Received on Wednesday 23 December in Berlin; 3 working days skip Christmas and the weekend.
+    let r = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "BNetzA-2026-17",
+        "--received",
+        "2026-12-23T09:30",
+        "--due-working-days",
+        "3",
+        "--product",
+        "SH-CAM-200",
+        "--version",
+        "1.2.0",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--asks",
+        "trace,sbom",
+    ]);
+    for key in ["id", "authority", "reference", "received_at", "ack_due", "acknowledged_at", "due", "status", "overdue"]
+    {
+        assert!(r.get(key).is_some(), "{key} missing in {r}");
+    }
+    assert_eq!(r["received_at"], "2026-12-23T09:30:00+01:00[Europe/Berlin]");
+    assert_eq!(r["ack_due"], "2026-12-24T09:30:00+01:00[Europe/Berlin]");
+    assert_eq!((r["due"].as_str(), r["status"].as_str()), (Some("2026-12-29"), Some("received")));
+    assert_eq!(r["acknowledged_at"], Value::Null);
+    let id = r["id"].as_i64().unwrap().to_string();
+
+    // An offset receipt in UTC late on Friday is Saturday in Paris: 10 days run from Saturday.
+    let fr = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "fr-anssi",
+        "--reference",
+        "ANSSI/2026/3",
+        "--received",
+        "2026-03-27T23:30:00Z",
+        "--due-days",
+        "10",
+        "--product",
+        "SH-CAM-200",
+        "--asks",
+        "documents",
+    ]);
+    assert_eq!(
+        (fr["received_at"].as_str(), fr["due"].as_str()),
+        (Some("2026-03-28T00:30:00+01:00[Europe/Paris]"), Some("2026-04-07"))
+    );
+
+    let overdue = env.json(&["request", "list", "--overdue", "--now", "2026-12-30T00:00:00Z"]);
+    let overdue_ids: Vec<i64> = overdue.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(overdue_ids.len(), 2, "both are past their deadline: {overdue}");
+    let early = env.json(&["request", "list", "--overdue", "--now", "2026-12-23T12:00:00Z"]);
+    assert_eq!(early.as_array().unwrap().len(), 1, "only the April request is overdue in December");
+    let soon = env.json(&["request", "show", &id, "--now", "2026-12-28T12:00:00Z"]);
+    assert_eq!((soon["due_soon"].as_bool(), soon["ack_overdue"].as_bool()), (Some(true), Some(true)));
+
+    let acked = env.json(&["request", "ack", &id, "--note", "by e-mail"]);
+    assert_eq!(acked["status"], "acknowledged");
+    assert!(acked["acknowledged_at"].is_string());
+    let out = env.run(&["request", "sent", &id]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("build the package first"), "{}", stderr(&out));
+    env.ok(&["request", "extend", &id]);
+    let extended = env.json(&["request", "extend", &id, "--due", "2027-01-15"]);
+    assert_eq!(extended["due"], "2027-01-15");
+    let closed = env.json(&["request", "close", &id, "--note", "answered"]);
+    assert_eq!(closed["status"], "closed");
+    let steps: Vec<(&str, &str)> = closed["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["step"].as_str().unwrap(), t["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("received", "cli:tester"),
+            ("acknowledged", "cli:tester"),
+            ("extension_asked", "cli:tester"),
+            ("extension_given", "cli:tester"),
+            ("closed", "cli:tester")
+        ]
+    );
+    let out = env.run(&["request", "close", &id]);
+    assert!(stderr(&out).contains("is closed"), "{}", stderr(&out));
+    let out = env.run(&[
+        "request",
+        "add",
+        "--authority",
+        "xx-nobody",
+        "--reference",
+        "X",
+        "--received",
+        "2026-12-23T09:30",
+        "--due-days",
+        "3",
+        "--product",
+        "P",
+        "--asks",
+        "trace",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("msadesk authority list"), "{}", stderr(&out));
+    let out = env.run(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "X",
+        "--received",
+        "2026-12-23T09:30",
+        "--due-days",
+        "3",
+        "--product",
+        "P",
+        "--asks",
+        "trace,cake",
+    ]);
+    assert!(stderr(&out).contains("trace,documents,sbom,samples,access"), "{}", stderr(&out));
+
+    let log = env.json(&["audit", "log", "--entity", "msa_requests"]);
+    let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["received", "received", "acknowledged", "extension_asked", "extension_given", "closed"]);
+    assert_eq!(env.json(&["audit", "verify"])["ok"], true);
+    // What both engines must agree on: the requests without the times the steps were taken.
+    let mut list = env.json(&["request", "list", "--now", "2026-12-30T00:00:00Z"]);
+    for r in list.as_array_mut().unwrap() {
+        r["acknowledged_at"] = Value::Null;
+        for t in r["timeline"].as_array_mut().unwrap() {
+            t["at"] = Value::Null;
+        }
+    }
+    list
+}
+
+#[test]
+fn msa_inbox_requests_from_receipt_to_close_on_both_engines() {
+    let lite = Env::sqlite();
+    let a = inbox_story(&lite);
+    let Some(base) = pg_base() else { return };
+    let schema = PgSchema::new(&base);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let pg = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        db: format!("{base}{sep}options=-csearch_path%3D{}", schema.name),
+    };
+    assert_eq!(inbox_story(&pg), a, "engines differ on the inbox");
+}
+
+#[test]
+fn authority_directory_is_edited_exported_and_imported() {
+    let env = Env::sqlite();
+    env.ok(&[
+        "authority",
+        "edit",
+        "de-bsi",
+        "--confirmed",
+        "true",
+        "--email",
+        "cra@bsi.example",
+        "--source",
+        "BSI letter",
+    ]);
+    env.ok(&[
+        "authority",
+        "add",
+        "--id",
+        "pl-uke",
+        "--country",
+        "PL",
+        "--name",
+        "Urząd Komunikacji Elektronicznej",
+        "--time-zone",
+        "Europe/Warsaw",
+        "--languages",
+        "pl,en",
+        "--source",
+        "UKE letter",
+    ]);
+    let out = env.run(&[
+        "authority",
+        "add",
+        "--id",
+        "pl-uke",
+        "--country",
+        "PL",
+        "--name",
+        "x",
+        "--time-zone",
+        "Europe/Warsaw",
+        "--source",
+        "x",
+    ]);
+    assert!(stderr(&out).contains("authority edit pl-uke"), "{}", stderr(&out));
+    let out = env.run(&["authority", "edit", "de-bsi", "--time-zone", "Berlin"]);
+    assert!(stderr(&out).contains("Europe/Berlin"), "{}", stderr(&out));
+    let before = env.json(&["authority", "list"]);
+    let bsi = before.as_array().unwrap().iter().find(|a| a["id"] == "de-bsi").unwrap();
+    assert_eq!((bsi["confirmed"].as_bool(), bsi["email"].as_str()), (Some(true), Some("cra@bsi.example")));
+
+    // CSV and JSON exports import into a fresh registry as the same directory.
+    for file in ["dir.csv", "dir.json"] {
+        env.ok(&["authority", "export", file]);
+        let other = Env::sqlite();
+        std::fs::copy(env.path(file), other.path(file)).unwrap();
+        other.ok(&["authority", "import", file]);
+        assert_eq!(other.json(&["authority", "list"]), before, "{file}");
+    }
+    // A bad row names its line and changes nothing.
+    let bad = env.write(
+        "bad.csv",
+        "id,country,name,time_zone,kind,source,confirmed\nok-1,DE,A,Europe/Berlin,msa,s,false\nok-2,XX,B,Europe/Berlin,msa,s,false\n",
+    );
+    let out = env.run(&["authority", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad.csv:3: country"), "{}", stderr(&out));
+    assert_eq!(env.json(&["authority", "list"]), before);
+
+    // The holiday list of a Member State can be replaced; working days follow it.
+    let de = env.write("de.csv", "date,name\n2026-04-03,Karfreitag\n2026-04-06,Ostermontag\n");
+    env.ok(&["holiday", "set", "--country", "DE", de.to_str().unwrap()]);
+    let list = env.json(&["holiday", "list", "--country", "DE"]);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let r = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bsi",
+        "--reference",
+        "BSI-1",
+        "--received",
+        "2026-04-02T10:00",
+        "--due-working-days",
+        "1",
+        "--product",
+        "P",
+        "--asks",
+        "trace",
+    ]);
+    assert_eq!(r["due"], "2026-04-07", "Good Friday, the weekend and Easter Monday are skipped");
+}
+
+#[test]
+fn inbox_commands_have_help_with_examples() {
+    let env = Env::sqlite();
+    for cmd in [
+        &["authority", "list", "--help"][..],
+        &["authority", "add", "--help"],
+        &["authority", "edit", "--help"],
+        &["authority", "import", "--help"],
+        &["authority", "export", "--help"],
+        &["holiday", "set", "--help"],
+        &["request", "add", "--help"],
+        &["request", "list", "--help"],
+        &["request", "show", "--help"],
+        &["request", "ack", "--help"],
+        &["request", "close", "--help"],
+        &["request", "extend", "--help"],
+    ] {
+        let out = env.ok(cmd);
+        assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
+    }
+}
