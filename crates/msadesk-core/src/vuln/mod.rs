@@ -22,6 +22,7 @@
 pub mod cpe;
 pub mod cvss;
 pub mod ids;
+pub mod matching;
 pub mod osv;
 pub mod policy;
 pub mod purl;
