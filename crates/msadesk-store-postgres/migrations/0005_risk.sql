@@ -20,8 +20,10 @@ CREATE TABLE sbom_components (
     PRIMARY KEY (sbom_id, purl)
 );
 
+-- One record per id and feed: the same CVE from NVD and from a vendor's CSAF advisory are two
+-- records (each with its own date), unified by their aliases when assessed.
 CREATE TABLE vulnerabilities (
-    id         TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
     aliases    TEXT NOT NULL,
     format     TEXT NOT NULL,
     feed       TEXT NOT NULL,
@@ -29,7 +31,8 @@ CREATE TABLE vulnerabilities (
     file       TEXT NOT NULL,
     summary    TEXT,
     cvss       TEXT NOT NULL,
-    match_data TEXT NOT NULL
+    match_data TEXT NOT NULL,
+    PRIMARY KEY (id, feed)
 );
 
 CREATE TABLE known_exploited (

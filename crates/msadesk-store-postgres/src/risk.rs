@@ -136,8 +136,8 @@ pub(crate) fn import_vulns(client: &mut Client, vulns: &[StoredVuln], meta: &Cha
         let data = v.match_data.to_string();
         let old = tx
             .query_opt(
-                "SELECT aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities WHERE id = $1",
-                &[&v.id],
+                "SELECT aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities WHERE id = $1 AND feed = $2",
+                &[&v.id, &v.feed],
             )
             .during("reading a vulnerability")?;
         match old {
@@ -161,7 +161,7 @@ pub(crate) fn import_vulns(client: &mut Client, vulns: &[StoredVuln], meta: &Cha
         tx.execute(
             "INSERT INTO vulnerabilities (id, aliases, format, feed, feed_date, file, summary, cvss, match_data)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (id) DO UPDATE SET aliases = excluded.aliases, format = excluded.format, feed = excluded.feed,
+             ON CONFLICT (id, feed) DO UPDATE SET aliases = excluded.aliases, format = excluded.format,
                feed_date = excluded.feed_date, file = excluded.file, summary = excluded.summary, cvss = excluded.cvss,
                match_data = excluded.match_data",
             &[&v.id, &aliases, &v.format, &v.feed, &feed_date, &v.file, &v.summary, &cvss, &data],
@@ -178,7 +178,7 @@ pub(crate) fn import_vulns(client: &mut Client, vulns: &[StoredVuln], meta: &Cha
 pub(crate) fn vulns(client: &mut Client) -> Result<Vec<StoredVuln>> {
     let rows = client
         .query(
-            "SELECT id, aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities ORDER BY id",
+            "SELECT id, aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities ORDER BY id, feed",
             &[],
         )
         .during("reading vulnerabilities")?;

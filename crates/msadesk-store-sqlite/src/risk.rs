@@ -153,8 +153,8 @@ pub(crate) fn import_vulns(conn: &mut Connection, vulns: &[StoredVuln], meta: &C
         );
         let old: Option<(String, String, String, String, String, Option<String>, String, String)> = tx
             .query_row(
-                "SELECT aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities WHERE id = ?1",
-                [&v.id],
+                "SELECT aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities WHERE id = ?1 AND feed = ?2",
+                params![v.id, v.feed],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
             .optional()
@@ -181,7 +181,7 @@ pub(crate) fn import_vulns(conn: &mut Connection, vulns: &[StoredVuln], meta: &C
         tx.execute(
             "INSERT INTO vulnerabilities (id, aliases, format, feed, feed_date, file, summary, cvss, match_data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (id) DO UPDATE SET aliases = excluded.aliases, format = excluded.format, feed = excluded.feed,
+             ON CONFLICT (id, feed) DO UPDATE SET aliases = excluded.aliases, format = excluded.format,
                feed_date = excluded.feed_date, file = excluded.file, summary = excluded.summary, cvss = excluded.cvss,
                match_data = excluded.match_data",
             params![v.id, row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7],
@@ -199,7 +199,7 @@ type VulnRow = (String, String, String, String, String, String, Option<String>, 
 pub(crate) fn vulns(conn: &Connection) -> Result<Vec<StoredVuln>> {
     let mut stmt = conn
         .prepare(
-            "SELECT id, aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities ORDER BY id",
+            "SELECT id, aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities ORDER BY id, feed",
         )
         .map_err(backend)?;
     let rows: Vec<VulnRow> = stmt

@@ -808,7 +808,11 @@ pub fn vulnerability_data_round_trips_and_is_audited(store: &mut dyn Store) {
     let mut newer = vuln.clone();
     newer.feed_date = d("2026-12-03");
     assert_eq!(store.import_vulns(&[newer.clone()], &meta()).expect("newer").updated, 1);
-    assert_eq!(store.vulns().expect("vulns"), vec![newer]);
+    assert_eq!(store.vulns().expect("vulns"), vec![newer.clone()]);
+    // The same id from another feed is another record.
+    let other = crate::StoredVuln { feed: "GitHub".into(), format: "CSAF 2.0".into(), cvss: vec![], ..newer.clone() };
+    assert_eq!(store.import_vulns(std::slice::from_ref(&other), &meta()).expect("other feed").new, 1);
+    assert_eq!(store.vulns().expect("vulns"), vec![other, newer]);
 
     let kev = |id: &str, source: &str, ransomware| crate::KnownExploited {
         id: id.into(),
@@ -843,6 +847,7 @@ pub fn vulnerability_data_round_trips_and_is_audited(store: &mut dyn Store) {
     assert_eq!(
         entities,
         [
+            "vulnerabilities",
             "vulnerabilities",
             "vulnerabilities",
             "vulnerabilities",

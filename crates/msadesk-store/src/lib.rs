@@ -256,10 +256,10 @@ pub trait Store: Send {
     fn sboms(&mut self, product: Option<&ProductId>) -> Result<Vec<SbomInfo>>;
     /// The components of every current SBOM, ordered by product, version, purl.
     fn current_components(&mut self) -> Result<Vec<VersionComponent>>;
-    /// Adds or replaces vulnerability records by id (`updated` counts replaced records whose
-    /// content changed, `already_present` unchanged ones).
+    /// Adds or replaces vulnerability records by (id, feed) (`updated` counts replaced records
+    /// whose content changed, `already_present` unchanged ones).
     fn import_vulns(&mut self, vulns: &[StoredVuln], meta: &ChangeMeta) -> Result<ImportStats>;
-    /// Every vulnerability record, ordered by id.
+    /// Every vulnerability record, ordered by id then feed.
     fn vulns(&mut self) -> Result<Vec<StoredVuln>>;
     /// Adds or replaces known-exploited listings by (id, source).
     fn import_known_exploited(&mut self, entries: &[KnownExploited], meta: &ChangeMeta) -> Result<ImportStats>;

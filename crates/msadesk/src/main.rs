@@ -8,6 +8,7 @@ mod db;
 mod evidence;
 mod generate;
 mod output;
+mod risk;
 mod serve;
 
 use std::process::ExitCode;
