@@ -136,6 +136,13 @@ pub(crate) fn current_components(conn: &Connection) -> Result<Vec<VersionCompone
         .collect()
 }
 
+/// A stored vulnerability's columns after its id: aliases, format, feed, feed date, file, summary,
+/// CVSS vectors, match data.
+type StoredVulnFields = (String, String, String, String, String, Option<String>, String, String);
+
+/// id, source, date added, due date, ransomware.
+type KevRow = (String, String, String, Option<String>, Option<bool>);
+
 pub(crate) fn import_vulns(conn: &mut Connection, vulns: &[StoredVuln], meta: &ChangeMeta) -> Result<ImportStats> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
     let mut stats = ImportStats::default();
@@ -151,7 +158,7 @@ pub(crate) fn import_vulns(conn: &mut Connection, vulns: &[StoredVuln], meta: &C
             json_text(&v.cvss),
             v.match_data.to_string(),
         );
-        let old: Option<(String, String, String, String, String, Option<String>, String, String)> = tx
+        let old: Option<StoredVulnFields> = tx
             .query_row(
                 "SELECT aliases, format, feed, feed_date, file, summary, cvss, match_data FROM vulnerabilities WHERE id = ?1 AND feed = ?2",
                 params![v.id, v.feed],
@@ -270,7 +277,7 @@ pub(crate) fn known_exploited(conn: &Connection) -> Result<Vec<KnownExploited>> 
     let mut stmt = conn
         .prepare("SELECT id, source, date_added, due_date, ransomware FROM known_exploited ORDER BY id, source")
         .map_err(backend)?;
-    let rows: Vec<(String, String, String, Option<String>, Option<bool>)> = stmt
+    let rows: Vec<KevRow> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .map_err(backend)?
         .collect::<rusqlite::Result<_>>()
