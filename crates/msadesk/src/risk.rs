@@ -96,6 +96,9 @@ pub struct AssessArgs {
     /// Print the policy in force as JSON and stop.
     #[arg(long)]
     show_policy: bool,
+    /// Add English notice drafts for the obligations (JSON: `drafts`; table: printed after the table).
+    #[arg(long)]
+    drafts: bool,
     /// Do not record the decisions (by default a decision is recorded, audited, when it is new or differs from the last one recorded).
     #[arg(long)]
     dry_run: bool,
@@ -321,6 +324,8 @@ struct Assessment {
     deployed_instances: Option<u64>,
     obligations: Vec<Obligation>,
     evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    drafts: Vec<msadesk_core::vuln::notice::Draft>,
     /// The recorded decision this assessment is (or was) stored as.
     decision_id: Option<i64>,
     first_assessed_at: Option<String>,
@@ -392,10 +397,18 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
         vuln_filter.as_deref(),
         (!a.dry_run).then_some(&meta),
     )?;
+    let mut assessments = assessments;
+    if a.drafts {
+        add_drafts(&mut *store, &mut assessments)?;
+    }
     if output::resolve(a.format) == Format::Json {
         print_json(&assessments)?;
     } else {
         print_table(&assessments);
+        for d in assessments.iter().flat_map(|a| &a.drafts) {
+            let kind = if d.legal_duty { "legal duty" } else { "recommendation" };
+            println!("\n=== To {} ({}, {kind}, {}) ===\nSubject: {}\n\n{}", d.to, d.what, d.basis, d.subject, d.body);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -561,6 +574,7 @@ fn build(
                 member_states: ms.into_values().collect(),
                 deployed_instances: facts.deployed_instances,
                 obligations: Vec::new(),
+                drafts: Vec::new(),
                 evidence: members
                     .iter()
                     .map(|v| Evidence {
@@ -670,4 +684,31 @@ fn print_table(list: &[Assessment]) {
         ]);
     }
     println!("{t}");
+}
+
+/// Adds the English notice drafts of each assessment's obligations.
+fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
+    use msadesk_core::vuln::notice::{NoticeFacts, draft};
+    let sender = store.identity()?.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
+    let names: BTreeMap<ProductId, String> = store.products()?.into_iter().map(|p| (p.id, p.name)).collect();
+    for a in list.iter_mut() {
+        let states: Vec<(String, u64, u64)> =
+            a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
+        let facts = NoticeFacts {
+            sender: &sender,
+            product_id: a.product_id.as_str(),
+            product_name: names.get(&a.product_id).map(String::as_str),
+            version: a.version.as_str(),
+            vulnerability: &a.vulnerability,
+            aliases: &a.aliases,
+            summary: a.summary.as_deref(),
+            cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
+            fired: &a.fired,
+            significant: a.significant,
+            member_states: &states,
+            policy_version: &a.policy_version,
+        };
+        a.drafts = a.obligations.iter().map(|o| draft(o, &facts)).collect();
+    }
+    Ok(())
 }

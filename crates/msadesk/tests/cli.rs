@@ -826,6 +826,11 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     ]);
     let a = env.json(&["assess", "--product", "CAM-1", "--dry-run"]);
     assert_eq!(a, serde_json::json!([]));
+    let drafts = env.json(&["assess", "--vuln", "CVE-2026-11111", "--dry-run", "--drafts"]);
+    let d = &drafts[0]["drafts"];
+    assert_eq!((d[1]["to"].as_str(), d[1]["language"].as_str()), (Some("msa"), Some("en")));
+    // CAM-1 1.0 is fixed by now: only PLUG is left.
+    assert!(d[1]["body"].as_str().unwrap().contains("Smart plug (PLUG), version 1.0"), "{d:#}");
     assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
 }
