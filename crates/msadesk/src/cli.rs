@@ -65,6 +65,11 @@ enum Command {
         after_help = "Each (product version, vulnerability) shows the matched SBOM components, the indicators, every rule of the\npolicy with its reason, the Member States (registry and install base) and the obligations for our role.\nDecisions are recorded (audited) when new or changed; --dry-run records nothing.\n\nExamples:\n  msadesk assess\n  msadesk assess --vuln CVE-2021-44228 --format json\n  msadesk assess --product SH-CAM-200 --version 1.2.0 --policy policy.json\n  msadesk assess --show-policy > policy.json"
     )]
     Assess(crate::risk::AssessArgs),
+    /// Record an officer's decision on a (product version, vulnerability): significant or not, with a reason; it wins over the policy.
+    #[command(
+        after_help = "Examples:\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --significant false --reason 'JNDI lookups disabled in our build'\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln GHSA-jfh8-c2jp-5v3q --significant true --reason 'exploit seen at a customer'"
+    )]
+    Decide(crate::risk::DecideArgs),
     /// Show how long a product's records must be kept (`--product`), or run the retention job (`run`).
     #[command(
         after_help = "Examples:\n  msadesk retention --product SH-CAM-200\n  msadesk retention run --dry-run --as-of 2037-01-01\n  msadesk retention run --format json"
@@ -396,6 +401,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Import(ImportCommand::Kev(a)) => crate::risk::import_kev(&cli.database, a),
         Command::Import(ImportCommand::Deployments(a)) => crate::risk::import_deployments(&cli.database, a),
         Command::Assess(a) => crate::risk::assess(&cli.database, a),
+        Command::Decide(a) => crate::risk::decide(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),

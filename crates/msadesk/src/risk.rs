@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use msadesk_core::trace::TraceQuery;
 use msadesk_core::vuln::ids::normalize_id;
 use msadesk_core::vuln::matching::{ComponentRef, MatchData, MatchOutcome};
 use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
+use msadesk_core::vuln::policy::Override;
 use msadesk_core::vuln::{Cvss, Facts, Policy};
 use msadesk_core::{Date, OurRole, ProductId, Version};
 use msadesk_formats::Diagnostic;
@@ -105,6 +106,72 @@ pub struct AssessArgs {
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
+
+#[derive(Args)]
+pub struct DecideArgs {
+    /// Product id.
+    #[arg(long)]
+    product: String,
+    /// Product version.
+    #[arg(long)]
+    version: String,
+    /// The vulnerability (any of its ids).
+    #[arg(long)]
+    vuln: String,
+    /// The officer's decision: is it a significant cybersecurity risk?
+    #[arg(long, action = clap::ArgAction::Set)]
+    significant: bool,
+    /// Why (recorded and shown in every later assessment).
+    #[arg(long)]
+    reason: String,
+}
+
+/// `msadesk decide`: an officer's recorded decision, which wins over the policy's rules.
+pub fn decide(url: &str, a: DecideArgs) -> Result<ExitCode> {
+    let product_id = ProductId::parse(&a.product).map_err(|e| anyhow!("--product: {e}"))?;
+    let version = Version::parse(&a.version).map_err(|e| anyhow!("--version: {e}"))?;
+    let reason = a.reason.trim();
+    if reason.is_empty() {
+        bail!("--reason: say why, e.g. --reason 'the vulnerable function is not reachable in our build'");
+    }
+    let want = normalize_id(&a.vuln).unwrap_or_else(|| a.vuln.trim().to_string());
+    let mut store = db::open(url)?;
+    if store.product(&product_id)?.is_none() {
+        return Err(msadesk_store::StoreError::UnknownProduct(product_id).into());
+    }
+    let vulns = store.vulns()?;
+    let groups = msadesk_core::vuln::ids::unify(
+        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
+    );
+    let Some(ids) = groups.into_iter().find(|g| g.iter().any(|i| i.eq_ignore_ascii_case(&want))) else {
+        bail!("--vuln: no imported vulnerability record has the id {want}: import it with `msadesk import vulns`");
+    };
+    let primary = ids.iter().find(|i| i.starts_with("CVE-")).cloned().unwrap_or(want);
+    let m = meta(None);
+    let record = RiskDecisionRecord {
+        id: 0,
+        product_id,
+        version,
+        vulnerability: primary,
+        significant: a.significant,
+        policy_version: "officer".into(),
+        decided_at: m.at.clone(),
+        decided_by: m.actor.clone(),
+        assessment: serde_json::json!({OVERRIDE_KEY: {"significant": a.significant, "reason": reason}}),
+    };
+    let id = store.record_decision(&record, &m)?;
+    eprintln!(
+        "decision #{id} recorded: {} {} {} is {}a significant risk ({reason}); `msadesk assess` applies it from now on",
+        record.product_id,
+        record.version,
+        record.vulnerability,
+        if a.significant { "" } else { "not " }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The key of an officer's decision in a recorded assessment.
+const OVERRIDE_KEY: &str = "officer_override";
 
 fn today() -> Date {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
@@ -511,6 +578,19 @@ fn build(
                 exfiltration_marked: None,
                 officer_override: None,
             };
+            // The latest officer decision for the pair, if any, wins over the rules.
+            let officer = decisions
+                .iter()
+                .rev()
+                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
+                .find_map(|r| r.assessment.get(OVERRIDE_KEY))
+                .and_then(|o| {
+                    Some(Override {
+                        significant: o.get("significant")?.as_bool()?,
+                        reason: o.get("reason")?.as_str()?.to_string(),
+                    })
+                });
+            let facts = Facts { officer_override: officer, ..facts };
             let decision = policy.decide(&facts);
             // Where the version went: the registry's supplied events, plus the install base.
             let key = (pid.clone(), ver.clone());
@@ -545,7 +625,7 @@ fn build(
                 .iter()
                 .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
                 .collect();
-            let last = pair.last();
+            let last = pair.iter().rev().find(|r| r.assessment.get(OVERRIDE_KEY).is_none()).copied();
             let changed = last.is_none_or(|l| {
                 l.significant != decision.significant
                     || l.policy_version != decision.policy_version

@@ -813,6 +813,45 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     let log = env.json(&["audit", "log", "--limit", "1"]);
     assert_eq!(log[0]["entity"], "risk_decision");
 
+    // An officer's decision wins over the rules, is recorded with its reason, and leads to a new decision.
+    let out = env.run(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "NOPE-1",
+        "--significant",
+        "false",
+        "--reason",
+        "x",
+    ]);
+    assert!(!out.status.success() && stderr(&out).contains("no imported vulnerability record"), "{}", stderr(&out));
+    env.ok(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "GHSA-test-lodash",
+        "--significant",
+        "false",
+        "--reason",
+        "lodash is only used at build time",
+    ]);
+    let a = env.json(&["assess", "--product", "CAM-1"]);
+    assert_eq!(a[0]["significant"], false, "{a:#}");
+    let rules = a[0]["rules"].as_array().unwrap();
+    assert!(
+        rules.iter().any(|r| r["rule"] == "officer_override"
+            && r["explanation"].as_str().unwrap().contains("lodash is only used at build time")),
+        "{rules:#?}"
+    );
+    assert_ne!(a[0]["decision_id"], cam["decision_id"]);
+    assert_eq!(a[0]["obligations"].as_array().unwrap().len(), 1, "only the manufacturer is informed");
+
     // A new SBOM without the vulnerable component: nothing is affected any more.
     let fixed = SBOM.replace("4.17.20", "4.17.21");
     env.ok(&[
