@@ -265,7 +265,8 @@ pub fn import_sbom(url: &str, a: SbomArgs) -> Result<ExitCode> {
         product_id,
         version,
         source_file: name.clone(),
-        format: format!("{} {}", read.sbom.format.name(), read.sbom.spec_version),
+        // "CycloneDX 1.6", "SPDX 2.3" (SPDX spells its version "SPDX-2.3").
+        format: format!("{} {}", read.sbom.format.name(), read.sbom.spec_version.trim_start_matches("SPDX-")),
         digest: msadesk_core::audit::hex(&sha2::Sha256::digest(&bytes)),
         components,
     };

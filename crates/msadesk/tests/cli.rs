@@ -865,7 +865,23 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     ]);
     let a = env.json(&["assess", "--product", "CAM-1", "--dry-run"]);
     assert_eq!(a, serde_json::json!([]));
-    let drafts = env.json(&["assess", "--vuln", "CVE-2026-11111", "--dry-run", "--drafts"]);
+    let spdx = r#"{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "cam",
+      "documentNamespace": "https://example.com/cam-1.0", "creationInfo": {"created": "2026-11-01T00:00:00Z", "creators": ["Tool: t"]},
+      "packages": [{"SPDXID": "SPDXRef-lodash", "name": "lodash", "versionInfo": "4.17.20", "downloadLocation": "NOASSERTION",
+        "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/lodash@4.17.20"}]}]}"#;
+    let s = env.json(&[
+        "import",
+        "sbom",
+        "--product",
+        "CAM-1",
+        "--version",
+        "2.0",
+        env.write("cam.spdx.json", spdx).to_str().unwrap(),
+    ]);
+    assert_eq!(s["sbom"]["format"], "SPDX 2.3", "{s:#}");
+    let a = env.json(&["assess", "--product", "CAM-1", "--version", "2.0", "--dry-run"]);
+    assert_eq!(a[0]["matched"][0]["purl"], "pkg:npm/lodash@4.17.20");
+    let drafts = env.json(&["assess", "--vuln", "CVE-2026-11111", "--product", "PLUG", "--dry-run", "--drafts"]);
     let d = &drafts[0]["drafts"];
     assert_eq!((d[1]["to"].as_str(), d[1]["language"].as_str()), (Some("msa"), Some("en")));
     // CAM-1 1.0 is fixed by now: only PLUG is left.
