@@ -92,6 +92,49 @@ pub const PENALTY_MISLEADING_INFORMATION: LegalRef = LegalRef {
     cite: "CRA Art 64(4)",
     summary: "Supplying incorrect, incomplete or misleading information to market surveillance authorities or notified bodies: administrative fines of up to EUR 5 000 000 or 1 % of total worldwide annual turnover, whichever is higher.",
 };
+// When a vulnerability or a significant cybersecurity risk is found (LEGAL.md, table of that name).
+
+/// Importer: informs the manufacturer of a vulnerability it becomes aware of.
+pub const IMPORTER_INFORM_MANUFACTURER: LegalRef = LegalRef {
+    cite: "CRA Art 19(5)",
+    summary: "An importer that becomes aware of a vulnerability in the product informs the manufacturer without undue delay.",
+};
+/// Importer: informs the MSAs where it made a product with a significant risk available.
+pub const IMPORTER_INFORM_MSA: LegalRef = LegalRef {
+    cite: "CRA Art 19(5)",
+    summary: "Where the product presents a significant cybersecurity risk, the importer immediately informs the market surveillance authorities of the Member States in which it made the product available, giving details of the non-compliance and of any corrective measures taken.",
+};
+/// Distributor: informs the manufacturer of a vulnerability it becomes aware of.
+pub const DISTRIBUTOR_INFORM_MANUFACTURER: LegalRef = LegalRef {
+    cite: "CRA Art 20(4)",
+    summary: "A distributor that becomes aware of a vulnerability in the product informs the manufacturer without undue delay.",
+};
+/// Distributor: informs the MSAs where it made a product with a significant risk available.
+pub const DISTRIBUTOR_INFORM_MSA: LegalRef = LegalRef {
+    cite: "CRA Art 20(4)",
+    summary: "Where the product presents a significant cybersecurity risk, the distributor immediately informs the market surveillance authorities of the Member States in which it made the product available, giving details of the non-compliance and of any corrective measures taken.",
+};
+/// Manufacturer: staged reports of an actively exploited vulnerability.
+pub const MANUFACTURER_REPORT_EXPLOITED: LegalRef = LegalRef {
+    cite: "CRA Art 14(1)-(2)",
+    summary: "A manufacturer notifies an actively exploited vulnerability to the coordinator CSIRT and ENISA via the single reporting platform: early warning within 24 hours, notification within 72 hours, final report within 14 days after a corrective or mitigating measure is available.",
+};
+/// Manufacturer: informs impacted users.
+pub const MANUFACTURER_INFORM_USERS: LegalRef = LegalRef {
+    cite: "CRA Art 14(8)",
+    summary: "After becoming aware of an actively exploited vulnerability, the manufacturer informs the impacted users (where appropriate all users) and, where necessary, of risk mitigation and corrective measures, in a machine-readable format where appropriate.",
+};
+/// An authority may order end users to be alerted; a recommendation for importers and distributors.
+pub const ALERT_END_USERS: LegalRef = LegalRef {
+    cite: "Regulation (EU) 2019/1020 Art 16(3)(g)",
+    summary: "Importers and distributors have no CRA duty to notify end users; a market surveillance authority can order the end users at risk to be alerted. Recommended, not a legal duty.",
+};
+/// Hours of the manufacturer's early warning (Art 14(2)(a)).
+pub const EARLY_WARNING_HOURS: u32 = 24;
+/// Hours of the manufacturer's vulnerability notification (Art 14(2)(b)).
+pub const NOTIFICATION_HOURS: u32 = 72;
+/// Days after a fix is available for the final report (Art 14(2)(c)).
+pub const FINAL_REPORT_DAYS_AFTER_FIX: u32 = 14;
 
 #[cfg(test)]
 mod tests {
@@ -105,5 +148,8 @@ mod tests {
         assert_eq!(SUPPLY_RETENTION.cite, "CRA Art 23(2)");
         assert_eq!(IMPORTER_DOC_RETENTION.cite, "CRA Art 19(6)");
         assert!(!ROLE_IMPORTER.cite.contains("18"));
+        assert_eq!(IMPORTER_INFORM_MSA.cite, "CRA Art 19(5)");
+        assert_eq!(DISTRIBUTOR_INFORM_MSA.cite, "CRA Art 20(4)");
+        assert_eq!(MANUFACTURER_REPORT_EXPLOITED.cite, "CRA Art 14(1)-(2)");
     }
 }

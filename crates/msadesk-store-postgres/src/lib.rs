@@ -31,6 +31,7 @@ mod migrate;
 mod party;
 mod products;
 mod read;
+mod risk;
 mod supply;
 
 use msadesk_core::Date;
@@ -356,6 +357,60 @@ impl Store for PostgresStore {
         meta: &ChangeMeta,
     ) -> Result<msadesk_core::inbox::Request, StoreError> {
         inbox::request_step(&mut self.client, id, step, note, meta)
+    }
+
+    fn import_sbom(
+        &mut self,
+        sbom: &msadesk_store::NewSbom,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_store::SbomInfo, StoreError> {
+        risk::import_sbom(&mut self.client, sbom, meta)
+    }
+    fn sboms(&mut self, product: Option<&ProductId>) -> Result<Vec<msadesk_store::SbomInfo>, StoreError> {
+        risk::sboms(&mut self.client, product)
+    }
+    fn current_components(&mut self) -> Result<Vec<msadesk_store::VersionComponent>, StoreError> {
+        risk::current_components(&mut self.client)
+    }
+    fn import_vulns(
+        &mut self,
+        vulns: &[msadesk_store::StoredVuln],
+        meta: &ChangeMeta,
+    ) -> Result<ImportStats, StoreError> {
+        risk::import_vulns(&mut self.client, vulns, meta)
+    }
+    fn vulns(&mut self) -> Result<Vec<msadesk_store::StoredVuln>, StoreError> {
+        risk::vulns(&mut self.client)
+    }
+    fn import_known_exploited(
+        &mut self,
+        entries: &[msadesk_store::KnownExploited],
+        meta: &ChangeMeta,
+    ) -> Result<ImportStats, StoreError> {
+        risk::import_known_exploited(&mut self.client, entries, meta)
+    }
+    fn known_exploited(&mut self) -> Result<Vec<msadesk_store::KnownExploited>, StoreError> {
+        risk::known_exploited(&mut self.client)
+    }
+    fn import_deployments(
+        &mut self,
+        rows: &[msadesk_store::Deployment],
+        meta: &ChangeMeta,
+    ) -> Result<ImportStats, StoreError> {
+        risk::import_deployments(&mut self.client, rows, meta)
+    }
+    fn deployments(&mut self) -> Result<Vec<msadesk_store::Deployment>, StoreError> {
+        risk::deployments(&mut self.client)
+    }
+    fn record_decision(
+        &mut self,
+        decision: &msadesk_store::RiskDecisionRecord,
+        meta: &ChangeMeta,
+    ) -> Result<i64, StoreError> {
+        risk::record_decision(&mut self.client, decision, meta)
+    }
+    fn decisions(&mut self) -> Result<Vec<msadesk_store::RiskDecisionRecord>, StoreError> {
+        risk::decisions(&mut self.client)
     }
 
     fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport, StoreError> {

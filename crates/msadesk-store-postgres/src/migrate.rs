@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../migrations/0002_evidence.sql")),
     (3, include_str!("../migrations/0003_auth.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
+    (5, include_str!("../migrations/0005_risk.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod risk;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_evidence.sql"),
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
+    include_str!("../migrations/0005_risk.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
@@ -1028,6 +1030,44 @@ impl Store for SqliteStore {
         append_audit(&tx, meta, "msa_requests", step.name(), &msadesk_store::request_detail(&r))?;
         tx.commit().map_err(backend)?;
         Ok(r)
+    }
+
+    fn import_sbom(&mut self, sbom: &msadesk_store::NewSbom, meta: &ChangeMeta) -> Result<msadesk_store::SbomInfo> {
+        risk::import_sbom(&mut self.conn, sbom, meta)
+    }
+    fn sboms(&mut self, product: Option<&ProductId>) -> Result<Vec<msadesk_store::SbomInfo>> {
+        risk::sboms(&self.conn, product)
+    }
+    fn current_components(&mut self) -> Result<Vec<msadesk_store::VersionComponent>> {
+        risk::current_components(&self.conn)
+    }
+    fn import_vulns(&mut self, vulns: &[msadesk_store::StoredVuln], meta: &ChangeMeta) -> Result<ImportStats> {
+        risk::import_vulns(&mut self.conn, vulns, meta)
+    }
+    fn vulns(&mut self) -> Result<Vec<msadesk_store::StoredVuln>> {
+        risk::vulns(&self.conn)
+    }
+    fn import_known_exploited(
+        &mut self,
+        entries: &[msadesk_store::KnownExploited],
+        meta: &ChangeMeta,
+    ) -> Result<ImportStats> {
+        risk::import_known_exploited(&mut self.conn, entries, meta)
+    }
+    fn known_exploited(&mut self) -> Result<Vec<msadesk_store::KnownExploited>> {
+        risk::known_exploited(&self.conn)
+    }
+    fn import_deployments(&mut self, rows: &[msadesk_store::Deployment], meta: &ChangeMeta) -> Result<ImportStats> {
+        risk::import_deployments(&mut self.conn, rows, meta)
+    }
+    fn deployments(&mut self) -> Result<Vec<msadesk_store::Deployment>> {
+        risk::deployments(&self.conn)
+    }
+    fn record_decision(&mut self, decision: &msadesk_store::RiskDecisionRecord, meta: &ChangeMeta) -> Result<i64> {
+        risk::record_decision(&mut self.conn, decision, meta)
+    }
+    fn decisions(&mut self) -> Result<Vec<msadesk_store::RiskDecisionRecord>> {
+        risk::decisions(&self.conn)
     }
 
     fn run_retention(&mut self, as_of: Date, dry_run: bool, meta: &ChangeMeta) -> Result<RetentionReport> {

@@ -7,7 +7,7 @@
 use msadesk_core::trace::TraceQuery;
 use msadesk_core::*;
 
-use crate::{ChangeMeta, Row, RowSource, Store, StoreError, VecSource};
+use crate::{ChangeMeta, RiskDecisionRecord, Row, RowSource, Store, StoreError, VecSource};
 
 /// Generates one `#[test]` per conformance case for an engine. `$make` is an expression that
 /// evaluates to a fresh `Box<dyn Store>` (or any `Store`) each time it is evaluated.
@@ -39,7 +39,10 @@ macro_rules! conformance_suite {
             erased_contact_data_comes_back_only_with_a_new_event,
             authority_directory_is_seeded_editable_and_audited,
             holidays_are_seeded_and_replaced_per_country,
-            requests_keep_a_timeline_and_every_step_is_audited
+            requests_keep_a_timeline_and_every_step_is_audited,
+            sboms_replace_the_current_one_and_keep_history,
+            vulnerability_data_round_trips_and_is_audited,
+            risk_decisions_are_recorded_and_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -855,5 +858,159 @@ pub fn requests_keep_a_timeline_and_every_step_is_audited(store: &mut dyn Store)
         .map(|e| e.action)
         .collect();
     assert_eq!(actions, ["received", "received", "acknowledged", "extension_asked", "extension_given", "closed"]);
+}
+
+fn component(purl: &str, name: &str, version: &str, cpe: Option<&str>) -> crate::SbomComponent {
+    crate::SbomComponent {
+        purl: purl.into(),
+        name: name.into(),
+        version: Some(version.into()),
+        cpe: cpe.map(Into::into),
+    }
+}
+
+fn sbom(product: &str, version: &str, digest: &str, components: Vec<crate::SbomComponent>) -> crate::NewSbom {
+    crate::NewSbom {
+        product_id: ProductId::parse(product).expect("product"),
+        version: Version::parse(version).expect("version"),
+        source_file: format!("{product}-{version}.cdx.json"),
+        format: "CycloneDX 1.6".into(),
+        digest: digest.into(),
+        components,
+    }
+}
+
+pub fn sboms_replace_the_current_one_and_keep_history(store: &mut dyn Store) {
+    let unknown = sbom("NOPE", "1.0", "00", vec![]);
+    assert!(matches!(store.import_sbom(&unknown, &meta()), Err(StoreError::UnknownProduct(_))));
+    products(store, vec![product("CAM", "1.0", None, None), product("CAM", "2.0", None, None)]);
+    let lodash = component("pkg:npm/lodash@4.17.20", "lodash", "4.17.20", None);
+    let openssl = component(
+        "pkg:generic/openssl@3.0.1",
+        "openssl",
+        "3.0.1",
+        Some("cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"),
+    );
+    let first = store
+        .import_sbom(&sbom("CAM", "1.0", "aa", vec![lodash.clone(), lodash.clone(), openssl.clone()]), &meta())
+        .expect("sbom");
+    assert_eq!((first.components, first.current), (2, true), "duplicate purls are kept once");
+    store.import_sbom(&sbom("CAM", "2.0", "bb", vec![openssl.clone()]), &meta()).expect("sbom 2.0");
+    let fixed = component("pkg:npm/lodash@4.17.21", "lodash", "4.17.21", None);
+    let second = store.import_sbom(&sbom("CAM", "1.0", "cc", vec![fixed.clone()]), &meta()).expect("re-import");
+    assert!(second.id > first.id);
+    let history = store.sboms(Some(&ProductId::parse("CAM").expect("id"))).expect("sboms");
+    let summary: Vec<(&str, &str, bool, u64)> =
+        history.iter().map(|s| (s.version.as_str(), s.digest.as_str(), s.current, s.components)).collect();
+    assert_eq!(summary, vec![("1.0", "aa", false, 2), ("1.0", "cc", true, 1), ("2.0", "bb", true, 1)]);
+    assert_eq!(history[0].source_file, "CAM-1.0.cdx.json");
+    assert_eq!(history[0].imported_at, meta().at);
+    let current = store.current_components().expect("components");
+    let got: Vec<(&str, &crate::SbomComponent)> = current.iter().map(|c| (c.version.as_str(), &c.component)).collect();
+    assert_eq!(got, vec![("1.0", &fixed), ("2.0", &openssl)]);
+    let entries = store.audit_entries().expect("audit");
+    let last = entries.last().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("sbom", "import"));
+    assert!(last.detail.contains("\"replaced\":") && last.detail.contains("\"digest\":\"cc\""), "{}", last.detail);
+    assert_verifies(store);
+}
+
+pub fn vulnerability_data_round_trips_and_is_audited(store: &mut dyn Store) {
+    let vuln = crate::StoredVuln {
+        id: "GHSA-jf85-cpcp-j695".into(),
+        aliases: vec!["CVE-2019-10744".into(), "GHSA-jf85-cpcp-j695".into()],
+        format: "OSV".into(),
+        feed: "osv.dev".into(),
+        feed_date: d("2026-12-01"),
+        file: "osv.json".into(),
+        summary: Some("Prototype pollution in lodash — «quoted»".into()),
+        cvss: vec!["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H".into()],
+        match_data: serde_json::json!({"affected": [{"ecosystem": "npm", "name": "lodash"}]}),
+    };
+    let stats = store.import_vulns(std::slice::from_ref(&vuln), &meta()).expect("vulns");
+    assert_eq!((stats.rows, stats.new, stats.committed), (1, 1, true));
+    let again = store.import_vulns(std::slice::from_ref(&vuln), &meta()).expect("again");
+    assert_eq!((again.new, again.already_present, again.updated), (0, 1, 0));
+    let mut newer = vuln.clone();
+    newer.feed_date = d("2026-12-03");
+    assert_eq!(store.import_vulns(&[newer.clone()], &meta()).expect("newer").updated, 1);
+    assert_eq!(store.vulns().expect("vulns"), vec![newer.clone()]);
+    // The same id from another feed is another record.
+    let other = crate::StoredVuln { feed: "GitHub".into(), format: "CSAF 2.0".into(), cvss: vec![], ..newer.clone() };
+    assert_eq!(store.import_vulns(std::slice::from_ref(&other), &meta()).expect("other feed").new, 1);
+    assert_eq!(store.vulns().expect("vulns"), vec![other, newer]);
+
+    let kev = |id: &str, source: &str, ransomware| crate::KnownExploited {
+        id: id.into(),
+        source: source.into(),
+        date_added: d("2026-11-30"),
+        due_date: Some(d("2026-12-21")),
+        ransomware,
+    };
+    let listings = vec![kev("CVE-2019-10744", "CISA KEV", Some(true)), kev("CVE-2019-10744", "ACME list", None)];
+    let stats = store.import_known_exploited(&listings, &meta()).expect("kev");
+    assert_eq!(stats.new, 2);
+    assert_eq!(store.import_known_exploited(&listings, &meta()).expect("kev again").already_present, 2);
+    let mut sorted = listings.clone();
+    sorted.reverse();
+    assert_eq!(store.known_exploited().expect("kev"), sorted);
+
+    let dep = |ms: &str, instances, sector: Option<&str>| crate::Deployment {
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        member_state: MemberState::parse(ms).expect("ms"),
+        instances,
+        critical_sector: sector.map(Into::into),
+    };
+    let rows = vec![dep("DE", 12_000, None), dep("FR", 40, Some("energy")), dep("FR", 3, None)];
+    assert_eq!(store.import_deployments(&rows, &meta()).expect("deployments").new, 3);
+    let stats = store.import_deployments(&[dep("DE", 9_000, None)], &meta()).expect("update");
+    assert_eq!((stats.updated, stats.new), (1, 0));
+    let got = store.deployments().expect("deployments");
+    assert_eq!(got, vec![dep("DE", 9_000, None), dep("FR", 3, None), dep("FR", 40, Some("energy"))]);
+
+    let entities: Vec<String> = store.audit_entries().expect("audit").into_iter().map(|e| e.entity).collect();
+    assert_eq!(
+        entities,
+        [
+            "vulnerabilities",
+            "vulnerabilities",
+            "vulnerabilities",
+            "vulnerabilities",
+            "known_exploited",
+            "known_exploited",
+            "deployments",
+            "deployments"
+        ]
+    );
+    assert_verifies(store);
+}
+
+pub fn risk_decisions_are_recorded_and_audited(store: &mut dyn Store) {
+    let record = crate::RiskDecisionRecord {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "CVE-2019-10744".into(),
+        significant: true,
+        policy_version: "msadesk-default-1".into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment: serde_json::json!({"fired": ["actively_exploited"], "evidence": [{"source": "CISA KEV"}]}),
+    };
+    let first = store.record_decision(&record, &meta()).expect("record");
+    let second =
+        store.record_decision(&RiskDecisionRecord { significant: false, ..record.clone() }, &meta()).expect("2");
+    assert!(second > first);
+    let got = store.decisions().expect("decisions");
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[0],
+        crate::RiskDecisionRecord { id: first, decided_at: meta().at, decided_by: meta().actor, ..record }
+    );
+    assert!(!got[1].significant);
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("risk_decision", "record"));
+    assert!(last.detail.contains("CVE-2019-10744"));
     assert_verifies(store);
 }

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod conformance;
+pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
 use msadesk_core::inbox::{Authority, Holiday, NewRequest, Request, Step};
@@ -21,6 +22,9 @@ use msadesk_core::{
 use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
+pub use risk::{
+    Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
+};
 
 /// A parsed record and the line of the input it came from (for messages about it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,6 +267,35 @@ pub trait Store: Send {
     /// Takes a step on a request in one audited transaction (the core's status machine decides
     /// whether it may); [`StoreError::Invalid`] for an unknown request or a refused step.
     fn request_step(&mut self, id: i64, step: &Step, note: Option<&str>, meta: &ChangeMeta) -> Result<Request>;
+    // Vulnerability intake and risk decisions (issue 5, see [`risk`]). Every import is one audited
+    // transaction.
+
+    /// Stores an SBOM for a product version, replacing its current SBOM (the old one stays in the
+    /// history). [`StoreError::UnknownProduct`] when the product is not in the registry.
+    fn import_sbom(&mut self, sbom: &NewSbom, meta: &ChangeMeta) -> Result<SbomInfo>;
+    /// The SBOMs of a product (or of all products), current and replaced, ordered by product,
+    /// version, then id.
+    fn sboms(&mut self, product: Option<&ProductId>) -> Result<Vec<SbomInfo>>;
+    /// The components of every current SBOM, ordered by product, version, purl.
+    fn current_components(&mut self) -> Result<Vec<VersionComponent>>;
+    /// Adds or replaces vulnerability records by (id, feed) (`updated` counts replaced records
+    /// whose content changed, `already_present` unchanged ones).
+    fn import_vulns(&mut self, vulns: &[StoredVuln], meta: &ChangeMeta) -> Result<ImportStats>;
+    /// Every vulnerability record, ordered by id then feed.
+    fn vulns(&mut self) -> Result<Vec<StoredVuln>>;
+    /// Adds or replaces known-exploited listings by (id, source).
+    fn import_known_exploited(&mut self, entries: &[KnownExploited], meta: &ChangeMeta) -> Result<ImportStats>;
+    /// Every known-exploited listing, ordered by id then source.
+    fn known_exploited(&mut self) -> Result<Vec<KnownExploited>>;
+    /// Sets the install base: each row replaces the instances of its (product, version, Member
+    /// State, critical sector).
+    fn import_deployments(&mut self, rows: &[Deployment], meta: &ChangeMeta) -> Result<ImportStats>;
+    /// The install base, ordered by product, version, Member State, sector.
+    fn deployments(&mut self) -> Result<Vec<Deployment>>;
+    /// Records a risk decision (audited); returns its id. Decisions are only added, never changed.
+    fn record_decision(&mut self, decision: &RiskDecisionRecord, meta: &ChangeMeta) -> Result<i64>;
+    /// Every recorded decision, oldest first.
+    fn decisions(&mut self) -> Result<Vec<RiskDecisionRecord>>;
 }
 
 /// The fields of a supply event its digest covers, in a fixed order: the event itself, its product

@@ -49,7 +49,7 @@ enum Command {
     /// Create or upgrade the database schema (also done automatically on first use).
     #[command(after_help = "Example:\n  msadesk --database postgres://postgres@127.0.0.1:5432/msadesk migrate")]
     Migrate,
-    /// Import product master data or supply events.
+    /// Import product master data, supply events, SBOMs, vulnerability data, known-exploited lists or the install base.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Answer CRA Art 23 for a product: who supplied it to us, whom we supplied, in a period.
@@ -60,6 +60,16 @@ enum Command {
     /// Export supply events for an authority or a partner system.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Which product versions each vulnerability affects, whether it is a significant risk, and what we must do.
+    #[command(
+        after_help = "Each (product version, vulnerability) shows the matched SBOM components, the indicators, every rule of the\npolicy with its reason, the Member States (registry and install base) and the obligations for our role.\nDecisions are recorded (audited) when new or changed; --dry-run records nothing.\n\nExamples:\n  msadesk assess\n  msadesk assess --vuln CVE-2021-44228 --format json\n  msadesk assess --product SH-CAM-200 --version 1.2.0 --policy policy.json\n  msadesk assess --show-policy > policy.json"
+    )]
+    Assess(crate::risk::AssessArgs),
+    /// Record an officer's decision on a (product version, vulnerability): significant or not, with a reason; it wins over the policy.
+    #[command(
+        after_help = "Examples:\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --significant false --reason 'JNDI lookups disabled in our build'\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln GHSA-jfh8-c2jp-5v3q --significant true --reason 'exploit seen at a customer'"
+    )]
+    Decide(crate::risk::DecideArgs),
     /// Show how long a product's records must be kept (`--product`), or run the retention job (`run`).
     #[command(
         after_help = "Examples:\n  msadesk retention --product SH-CAM-200\n  msadesk retention run --dry-run --as-of 2037-01-01\n  msadesk retention run --format json"
@@ -232,6 +242,26 @@ enum ImportCommand {
         after_help = "CSV columns (any order, extra columns ignored): direction,date,product_id,version,quantity,counterparty_id,\n  counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n  optional: counterparty_phone,counterparty_gln,counterparty_vat\ndirection is received (an operator supplied us) or supplied (we supplied an operator).\n\nExamples:\n  msadesk import supply deliveries.csv\n  msadesk import supply --skip-invalid deliveries.csv   # rejected rows go to deliveries.csv.rejected.csv\n  msadesk import supply events.jsonld"
     )]
     Supply(ImportArgs),
+    /// Import a product version's SBOM (CycloneDX JSON 1.4–1.6, SPDX 2.3 JSON); replaces its current SBOM, keeps the history.
+    #[command(
+        after_help = "A malformed SBOM is rejected with its diagnostics and nothing is written.\n\nExample:\n  msadesk import sbom --product SH-CAM-200 --version 1.2.0 cam-1.2.0.cdx.json\n  msadesk import sbom --product SH-CAM-200 --version 1.2.0 cam.spdx.json --format json"
+    )]
+    Sbom(crate::risk::SbomArgs),
+    /// Import vulnerability data: OSV JSON, NVD CVE API 2.0 JSON or a CSAF 2.0 advisory (detected).
+    #[command(
+        after_help = "Records are replaced by id; each keeps its feed and the date the feed was taken.\n\nExamples:\n  msadesk import vulns osv-npm.json --feed-date 2026-12-01\n  msadesk import vulns nvd-2026-12.json --feed NVD --feed-date 2026-12-01\n  msadesk import vulns vendor-advisory.csaf.json --format json"
+    )]
+    Vulns(crate::risk::VulnsArgs),
+    /// Import a known-exploited catalogue (CISA KEV JSON, or another list of the same shape).
+    #[command(
+        after_help = "Examples:\n  msadesk import kev known_exploited_vulnerabilities.json --feed-date 2026-12-01\n  msadesk import kev other-list.json --source 'CERT-X exploited list'"
+    )]
+    Kev(crate::risk::KevArgs),
+    /// Import the install base from CSV: product_id,version,member_state,instances,critical_sector.
+    #[command(
+        after_help = "critical_sector is empty or a NIS2 Annex I/II sector (energy, transport, banking, health, drinking water, digital infrastructure, ...).\nEach row sets the instances of its (product, version, Member State, sector).\n\nExample:\n  msadesk import deployments deployments.csv"
+    )]
+    Deployments(crate::risk::DeploymentsArgs),
 }
 
 #[derive(Args)]
@@ -384,6 +414,12 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Import(ImportCommand::Products(a)) => import::<ProductRecord>(&cli.database, a, Kind::Products),
         Command::Import(ImportCommand::Supply(a)) => import::<SupplyEvent>(&cli.database, a, Kind::Supply),
+        Command::Import(ImportCommand::Sbom(a)) => crate::risk::import_sbom(&cli.database, a),
+        Command::Import(ImportCommand::Vulns(a)) => crate::risk::import_vulns(&cli.database, a),
+        Command::Import(ImportCommand::Kev(a)) => crate::risk::import_kev(&cli.database, a),
+        Command::Import(ImportCommand::Deployments(a)) => crate::risk::import_deployments(&cli.database, a),
+        Command::Assess(a) => crate::risk::assess(&cli.database, a),
+        Command::Decide(a) => crate::risk::decide(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),

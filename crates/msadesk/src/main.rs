@@ -9,6 +9,7 @@ mod evidence;
 mod generate;
 mod inbox;
 mod output;
+mod risk;
 mod serve;
 
 use std::process::ExitCode;

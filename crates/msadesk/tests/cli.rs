@@ -1017,3 +1017,158 @@ fn inbox_commands_have_help_with_examples() {
         assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
     }
 }
+const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "components": [
+    {"type": "library", "bom-ref": "a", "name": "lodash", "version": "4.17.20", "purl": "pkg:npm/lodash@4.17.20"},
+    {"type": "library", "bom-ref": "b", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}
+  ]}"#;
+
+const OSV: &str = r#"{"vulns": [{"schema_version": "1.6.0", "id": "GHSA-test-lodash", "modified": "2026-11-01T00:00:00Z",
+  "aliases": ["CVE-2026-11111"], "summary": "Prototype pollution in lodash",
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+  "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}]}]}"#;
+
+#[test]
+fn sbom_vulnerability_and_assessment_end_to_end() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    let entries = |env: &Env| env.json(&["audit", "verify"])["entries"].as_u64().unwrap();
+
+    // A malformed SBOM is rejected with its diagnostics, and nothing is written.
+    let before = entries(&env);
+    let bad = env.write("bad.json", r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": 3}]}"#);
+    let out = env.run(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nothing was imported") && stderr(&out).contains("/components/0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(&env), before);
+
+    let sbom = env.write("cam.cdx.json", SBOM);
+    let s = env.json(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", sbom.to_str().unwrap()]);
+    assert_eq!((s["committed"].as_bool(), s["sbom"]["components"].as_u64()), (Some(true), Some(2)));
+    assert_eq!(s["sbom"]["format"], "CycloneDX 1.6");
+    env.ok(&["import", "sbom", "--product", "PLUG", "--version", "1.0", sbom.to_str().unwrap()]);
+    let v = env.json(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    assert_eq!(v["new"].as_u64(), Some(1));
+    let deployments = "product_id,version,member_state,instances,critical_sector\nCAM-1,1.0,FR,3,energy\n";
+    env.ok(&["import", "deployments", env.write("d.csv", deployments).to_str().unwrap()]);
+
+    let a = env.json(&["assess", "--vuln", "CVE-2026-11111"]);
+    let list = a.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{a:#}");
+    let cam = &list[0];
+    assert_eq!((cam["product_id"].as_str(), cam["vulnerability"].as_str()), (Some("CAM-1"), Some("CVE-2026-11111")));
+    assert_eq!(cam["significant"], true);
+    assert_eq!(cam["fired"], serde_json::json!(["cvss_critical", "critical_infrastructure", "data_exfiltration"]));
+    assert_eq!(cam["indicators"]["actively_exploited"], Value::Null, "no known-exploited catalogue imported");
+    assert_eq!(cam["cvss"]["base_score"].as_f64(), Some(9.8));
+    assert_eq!(cam["evidence"][0]["taken_at"], "2026-12-01");
+    let obligations = cam["obligations"].as_array().unwrap();
+    let got: Vec<(&str, &str, bool)> = obligations
+        .iter()
+        .map(|o| (o["to"].as_str().unwrap(), o["basis"]["cite"].as_str().unwrap(), o["legal_duty"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("manufacturer", "CRA Art 19(5)", true),
+            ("msa", "CRA Art 19(5)", true),
+            ("end_users", "Regulation (EU) 2019/1020 Art 16(3)(g)", false)
+        ]
+    );
+    // The Member States where version 1.0 was made available: from the registry's supplied events.
+    assert_eq!(obligations[1]["member_states"], serde_json::json!(["DE", "PL"]));
+    assert!(obligations[1]["due"].as_str().is_some());
+    // PLUG is distributed, not imported: Art 20(4); no install base, so fewer indicators fire.
+    assert_eq!(list[1]["obligations"][0]["basis"]["cite"], "CRA Art 20(4)");
+
+    // Decisions are recorded once, audited, and not again while nothing changed.
+    let after = entries(&env);
+    let again = env.json(&["assess"]);
+    assert_eq!(again[0]["decision_id"], cam["decision_id"]);
+    assert_eq!(entries(&env), after);
+    let log = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(log[0]["entity"], "risk_decision");
+
+    // An officer's decision wins over the rules, is recorded with its reason, and leads to a new decision.
+    let out = env.run(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "NOPE-1",
+        "--significant",
+        "false",
+        "--reason",
+        "x",
+    ]);
+    assert!(!out.status.success() && stderr(&out).contains("no imported vulnerability record"), "{}", stderr(&out));
+    env.ok(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "GHSA-test-lodash",
+        "--significant",
+        "false",
+        "--reason",
+        "lodash is only used at build time",
+    ]);
+    let a = env.json(&["assess", "--product", "CAM-1"]);
+    assert_eq!(a[0]["significant"], false, "{a:#}");
+    let rules = a[0]["rules"].as_array().unwrap();
+    assert!(
+        rules.iter().any(|r| r["rule"] == "officer_override"
+            && r["explanation"].as_str().unwrap().contains("lodash is only used at build time")),
+        "{rules:#?}"
+    );
+    assert_ne!(a[0]["decision_id"], cam["decision_id"]);
+    assert_eq!(a[0]["obligations"].as_array().unwrap().len(), 1, "only the manufacturer is informed");
+
+    // A new SBOM without the vulnerable component: nothing is affected any more.
+    let fixed = SBOM.replace("4.17.20", "4.17.21");
+    env.ok(&[
+        "import",
+        "sbom",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        env.write("fixed.json", &fixed).to_str().unwrap(),
+    ]);
+    let a = env.json(&["assess", "--product", "CAM-1", "--dry-run"]);
+    assert_eq!(a, serde_json::json!([]));
+    let spdx = r#"{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "cam",
+      "documentNamespace": "https://example.com/cam-1.0", "creationInfo": {"created": "2026-11-01T00:00:00Z", "creators": ["Tool: t"]},
+      "packages": [{"SPDXID": "SPDXRef-lodash", "name": "lodash", "versionInfo": "4.17.20", "downloadLocation": "NOASSERTION",
+        "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/lodash@4.17.20"}]}]}"#;
+    let s = env.json(&[
+        "import",
+        "sbom",
+        "--product",
+        "CAM-1",
+        "--version",
+        "2.0",
+        env.write("cam.spdx.json", spdx).to_str().unwrap(),
+    ]);
+    assert_eq!(s["sbom"]["format"], "SPDX 2.3", "{s:#}");
+    let a = env.json(&["assess", "--product", "CAM-1", "--version", "2.0", "--dry-run"]);
+    assert_eq!(a[0]["matched"][0]["purl"], "pkg:npm/lodash@4.17.20");
+    let drafts = env.json(&["assess", "--vuln", "CVE-2026-11111", "--product", "PLUG", "--dry-run", "--drafts"]);
+    let d = &drafts[0]["drafts"];
+    assert_eq!((d[1]["to"].as_str(), d[1]["language"].as_str()), (Some("msa"), Some("en")));
+    // CAM-1 1.0 is fixed by now: only PLUG is left.
+    assert!(d[1]["body"].as_str().unwrap().contains("Smart plug (PLUG), version 1.0"), "{d:#}");
+    assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
+    assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
+}

@@ -22,6 +22,9 @@
 pub mod cpe;
 pub mod cvss;
 pub mod ids;
+pub mod matching;
+pub mod notice;
+pub mod obligations;
 pub mod osv;
 pub mod policy;
 pub mod purl;

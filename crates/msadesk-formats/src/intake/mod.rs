@@ -274,6 +274,55 @@ impl VulnRecord {
         }
     }
 
+    /// The record's affected data in the stored form the matcher reads
+    /// ([`msadesk_core::vuln::matching::MatchData`]). A fix counts as known when the feed says so
+    /// or an OSV package names a fixed version.
+    pub fn match_data(&self) -> msadesk_core::vuln::matching::MatchData {
+        use msadesk_core::vuln::matching::{CpeCriterion, CsafStatus, MatchData, PackageRange, range_data};
+        let packages: Vec<PackageRange> = self
+            .affected
+            .iter()
+            .map(|p| PackageRange {
+                ecosystem: p.ecosystem.osv_name().to_string(),
+                name: p.name.clone(),
+                ranges: p.affected.ranges.iter().map(range_data).collect(),
+                versions: p.affected.versions.clone(),
+            })
+            .collect();
+        let fixed_named = self.affected.iter().any(|p| !p.fixed.is_empty());
+        MatchData {
+            packages,
+            cpe: self
+                .cpe_matches
+                .iter()
+                .filter(|m| m.vulnerable)
+                .map(|m| CpeCriterion {
+                    criteria: m.criteria.clone(),
+                    start_including: m.version_start_including.clone(),
+                    start_excluding: m.version_start_excluding.clone(),
+                    end_including: m.version_end_including.clone(),
+                    end_excluding: m.version_end_excluding.clone(),
+                })
+                .collect(),
+            csaf: self
+                .products
+                .iter()
+                .map(|(status, p)| CsafStatus {
+                    status: ProductStatus::ALL
+                        .iter()
+                        .find(|(_, s)| s == status)
+                        .map_or("unknown", |(n, _)| n)
+                        .to_string(),
+                    affected: status.is_affected(),
+                    purl: p.purl.as_ref().map(purl_text),
+                    cpe: p.cpe.clone(),
+                })
+                .collect(),
+            fix_available: if fixed_named { Some(true) } else { self.fix_available },
+            exploited: self.exploited,
+        }
+    }
+
     pub(crate) fn add_alias(&mut self, id: &str) {
         if let Some(n) = normalize_id(id) {
             self.aliases.insert(n);
@@ -327,5 +376,13 @@ pub(crate) fn add_cvss(w: &mut json::Walk<'_>, rec: &mut VulnRecord, vector: &st
         // CVSS 2.0 vectors are common in older records and not an error: they are just not used.
         Err(_) if !vector.starts_with("CVSS:") && vector.contains("Au:") => {}
         Err(e) => w.problem(pointer, field, format!("{e}; the vector is ignored")),
+    }
+}
+
+/// A purl as text: package key, then `@version` when it has one (qualifiers and subpath left out).
+pub fn purl_text(p: &Purl) -> String {
+    match &p.version {
+        Some(v) => format!("{}@{v}", p.package_key()),
+        None => p.package_key(),
     }
 }
