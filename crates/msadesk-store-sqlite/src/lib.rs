@@ -605,99 +605,17 @@ impl Store for SqliteStore {
     }
 
     fn import_supply(&mut self, rows: &mut dyn RowSource<SupplyEvent>, meta: &ChangeMeta) -> Result<ImportStats> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
-        // The write lock is held from here: this import's audit entry will have this seq, and each
-        // event it adds records it, so `audit verify` can check the events against the entry.
-        let seq = next_seq(&tx)?;
-        let mut digest = RowsDigest::default();
-        let mut stats = ImportStats::default();
-        let mut snapshots = Snapshots::new();
-        let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (identity) DO NOTHING",
-                )
-                .map_err(backend)?;
-            let mut existing = tx
-                .prepare_cached("SELECT event_date, quantity, role FROM supply_events WHERE identity = ?1")
-                .map_err(backend)?;
-            while let Some(row) = rows.next_row() {
-                stats.rows += 1;
-                let e = row.record;
-                let key = (e.product_id.clone(), e.version.clone());
-                let pv = match versions.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        let id = version_or_stub(&tx, &e.product_id, &e.version, &mut stats)?;
-                        versions.insert(key, id);
-                        id
-                    }
-                };
-                let cp = snapshots.resolve(&tx, &e.counterparty, e.date)?;
-                let identity = e.identity();
-                let date = e.date.to_string();
-                let quantity =
-                    i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
-                let added = insert
-                    .execute(params![
-                        &identity[..],
-                        e.direction.as_str(),
-                        date,
-                        pv,
-                        quantity,
-                        cp,
-                        e.counterparty_role.as_str(),
-                        e.reference,
-                        e.retention_end().to_string(),
-                        seq
-                    ])
-                    .map_err(backend)?;
-                if added == 1 {
-                    stats.new += 1;
-                    // The digest of what this import adds, from the values just written (the same
-                    // fields `event_coverage` reads back for `audit verify`).
-                    let retention_until = e.retention_end().to_string();
-                    digest.add(
-                        &EventFields {
-                            identity: &identity,
-                            direction: e.direction.as_str(),
-                            date: &date,
-                            product_id: e.product_id.as_str(),
-                            version: e.version.as_str(),
-                            quantity,
-                            operator_id: e.counterparty.id.as_str(),
-                            name: &e.counterparty.name,
-                            address: &e.counterparty.address,
-                            country: e.counterparty.country.as_str(),
-                            role: e.counterparty_role.as_str(),
-                            reference: e.reference.as_deref(),
-                            retention_until: &retention_until,
-                        }
-                        .digest(),
-                    );
-                    continue;
-                }
-                let (d, q, role): (String, i64, String) =
-                    existing.query_row([&identity[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(backend)?;
-                if d == date && q == quantity && role == e.counterparty_role.as_str() {
-                    stats.already_present += 1;
-                } else {
-                    stats.conflict(row.line, conflict_message(&e, &d, q, &role));
-                }
-            }
-        }
-        if !rows.commit_allowed() {
-            return Ok(stats);
-        }
-        snapshots.flush(&tx)?;
-        append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats, Some(&digest)))?;
-        tx.commit().map_err(backend)?;
-        stats.committed = true;
+        // Every id an import writes (product version, counterparty snapshot) is one it resolved or
+        // created in its own transaction, so checking the foreign keys of each row again only doubles
+        // the B-tree descents of a large import. The pragma cannot change inside a transaction: it is
+        // switched off around this one, and back on whatever happens.
+        self.conn.pragma_update(None, "foreign_keys", "OFF").map_err(backend)?;
+        let result = self.import_supply_unchecked(rows, meta);
+        let restored = self.conn.pragma_update(None, "foreign_keys", "ON").map_err(backend);
+        let stats = result?;
+        restored?;
         Ok(stats)
     }
-
     fn product(&mut self, id: &ProductId) -> Result<Option<Product>> {
         Ok(self.query_products(Some(id))?.into_iter().next())
     }
@@ -1189,6 +1107,107 @@ fn erase_contact(tx: &rusqlite::Transaction<'_>, operator: i64, at: &str) -> Res
         .map_err(backend)?;
     }
     Ok(())
+}
+
+impl SqliteStore {
+    /// The supply import itself, with foreign-key checks switched off by the caller.
+    fn import_supply_unchecked(
+        &mut self,
+        rows: &mut dyn RowSource<SupplyEvent>,
+        meta: &ChangeMeta,
+    ) -> Result<ImportStats> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        // The write lock is held from here: this import's audit entry will have this seq, and each
+        // event it adds records it, so `audit verify` can check the events against the entry.
+        let seq = next_seq(&tx)?;
+        let mut digest = RowsDigest::default();
+        let mut stats = ImportStats::default();
+        let mut snapshots = Snapshots::new();
+        let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (identity) DO NOTHING",
+                )
+                .map_err(backend)?;
+            let mut existing = tx
+                .prepare_cached("SELECT event_date, quantity, role FROM supply_events WHERE identity = ?1")
+                .map_err(backend)?;
+            while let Some(row) = rows.next_row() {
+                stats.rows += 1;
+                let e = row.record;
+                let key = (e.product_id.clone(), e.version.clone());
+                let pv = match versions.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = version_or_stub(&tx, &e.product_id, &e.version, &mut stats)?;
+                        versions.insert(key, id);
+                        id
+                    }
+                };
+                let cp = snapshots.resolve(&tx, &e.counterparty, e.date)?;
+                let identity = e.identity();
+                let date = e.date.to_string();
+                let quantity =
+                    i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
+                let added = insert
+                    .execute(params![
+                        &identity[..],
+                        e.direction.as_str(),
+                        date,
+                        pv,
+                        quantity,
+                        cp,
+                        e.counterparty_role.as_str(),
+                        e.reference,
+                        e.retention_end().to_string(),
+                        seq
+                    ])
+                    .map_err(backend)?;
+                if added == 1 {
+                    stats.new += 1;
+                    // The digest of what this import adds, from the values just written (the same
+                    // fields `event_coverage` reads back for `audit verify`).
+                    let retention_until = e.retention_end().to_string();
+                    digest.add(
+                        &EventFields {
+                            identity: &identity,
+                            direction: e.direction.as_str(),
+                            date: &date,
+                            product_id: e.product_id.as_str(),
+                            version: e.version.as_str(),
+                            quantity,
+                            operator_id: e.counterparty.id.as_str(),
+                            name: &e.counterparty.name,
+                            address: &e.counterparty.address,
+                            country: e.counterparty.country.as_str(),
+                            role: e.counterparty_role.as_str(),
+                            reference: e.reference.as_deref(),
+                            retention_until: &retention_until,
+                        }
+                        .digest(),
+                    );
+                    continue;
+                }
+                let (d, q, role): (String, i64, String) =
+                    existing.query_row([&identity[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(backend)?;
+                if d == date && q == quantity && role == e.counterparty_role.as_str() {
+                    stats.already_present += 1;
+                } else {
+                    stats.conflict(row.line, conflict_message(&e, &d, q, &role));
+                }
+            }
+        }
+        if !rows.commit_allowed() {
+            return Ok(stats);
+        }
+        snapshots.flush(&tx)?;
+        append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats, Some(&digest)))?;
+        tx.commit().map_err(backend)?;
+        stats.committed = true;
+        Ok(stats)
+    }
 }
 
 impl SqliteStore {

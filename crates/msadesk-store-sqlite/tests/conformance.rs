@@ -119,3 +119,36 @@ fn rusqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
 fn serde_json_new(new: u64) -> serde_json::Value {
     serde_json::json!({ "rows": new, "new": new })
 }
+
+/// The supply import switches foreign-key checks off for its own transaction only: they are on
+/// again afterwards, whether the import committed or was refused.
+#[test]
+fn foreign_keys_are_checked_again_after_an_import() {
+    use msadesk_store::conformance::{event, party};
+    use msadesk_store::{RowSource, VecSource};
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let fk = |s: &SqliteStore| -> i64 { s.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap() };
+    let p = party("D-1", "Alpha", "FR");
+    let e = event(msadesk_core::Direction::Supplied, "2026-01-02", "P", "1", 3, &p, Some("R"));
+    store.import_supply(&mut VecSource::new(vec![e.clone()]), &meta()).unwrap();
+    assert_eq!(fk(&store), 1);
+    struct Refuse(VecSource<msadesk_core::SupplyEvent>);
+    impl RowSource<msadesk_core::SupplyEvent> for Refuse {
+        fn next_row(&mut self) -> Option<msadesk_store::Row<msadesk_core::SupplyEvent>> {
+            self.0.next_row()
+        }
+        fn commit_allowed(&self) -> bool {
+            false
+        }
+    }
+    let stats = store.import_supply(&mut Refuse(VecSource::new(vec![e])), &meta()).unwrap();
+    assert!(!stats.committed);
+    assert_eq!(fk(&store), 1);
+    // And they bite: an event pointing at no product version is refused outside an import.
+    let orphan = store.connection().execute(
+        "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, retention_until)
+         VALUES (X'99', 'supplied', '2026-01-01', 999, 1, 999, 'other', '2036-01-01')",
+        [],
+    );
+    assert!(orphan.is_err(), "{orphan:?}");
+}
