@@ -138,22 +138,25 @@ fn product_id(s: &str) -> Result<ProductId, ApiError> {
     ProductId::parse(s).map_err(|e| ApiError::bad_request(format!("product: {e}")))
 }
 
+/// A product with its versions, or 404 when the registry does not know it.
+async fn load_product(st: &AppState, id: &str) -> Result<ProductJson, ApiError> {
+    let id = product_id(id)?;
+    st.pool()
+        .run(move |s| {
+            let p = s.product(&id)?.ok_or_else(|| msadesk_store::StoreError::UnknownProduct(id.clone()))?;
+            let v = s.versions(&id)?;
+            Ok(product_json(p, v))
+        })
+        .await
+}
+
 pub(crate) async fn product(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller(&st, &headers, READ).await?;
-    let id = product_id(&id)?;
-    let p = st
-        .pool()
-        .run(move |s| {
-            let p = s.product(&id)?.ok_or_else(|| msadesk_store::StoreError::UnknownProduct(id.clone()))?;
-            let v = s.versions(&id)?;
-            Ok(product_json(p, v))
-        })
-        .await?;
-    Ok(Json(p).into_response())
+    Ok(Json(load_product(&st, &id).await?).into_response())
 }
 
 pub(crate) async fn versions(
@@ -162,15 +165,7 @@ pub(crate) async fn versions(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller(&st, &headers, READ).await?;
-    let id = product_id(&id)?;
-    let p = st
-        .pool()
-        .run(move |s| {
-            let p = s.product(&id)?.ok_or_else(|| msadesk_store::StoreError::UnknownProduct(id.clone()))?;
-            Ok(product_json(p, s.versions(&id)?).versions)
-        })
-        .await?;
-    Ok(Json(p).into_response())
+    Ok(Json(load_product(&st, &id).await?.versions).into_response())
 }
 
 pub(crate) async fn operators(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
