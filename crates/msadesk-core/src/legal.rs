@@ -136,6 +136,41 @@ pub const NOTIFICATION_HOURS: u32 = 72;
 /// Days after a fix is available for the final report (Art 14(2)(c)).
 pub const FINAL_REPORT_DAYS_AFTER_FIX: u32 = 14;
 
+// Corrective actions (issue 8). Taken from LEGAL.md, "Corrective action procedures".
+
+/// National procedure for products presenting a significant cybersecurity risk.
+pub const CORRECTIVE_ART_54: LegalRef = LegalRef {
+    cite: "CRA Art 54",
+    summary: "The market surveillance authority requires the operator to bring the product into compliance, withdraw it or recall it within a reasonable period it sets; 2019/1020 Art 18 applies (stated grounds, right to be heard).",
+};
+/// The operator's corrective action covers every affected unit made available in the Union.
+pub const CORRECTIVE_SCOPE_ART_54_4: LegalRef = LegalRef {
+    cite: "CRA Art 54(4)",
+    summary: "The operator ensures that appropriate corrective action is taken for all products concerned that it has made available on the market throughout the Union.",
+};
+/// Compliant products that still present a significant cybersecurity risk.
+pub const CORRECTIVE_ART_57: LegalRef = LegalRef {
+    cite: "CRA Art 57",
+    summary: "A compliant product that still presents a significant cybersecurity risk: the operator takes the measures the authority requires within the timeline it sets.",
+};
+/// Formal non-compliance.
+pub const CORRECTIVE_ART_58: LegalRef = LegalRef {
+    cite: "CRA Art 58",
+    summary: "Formal non-compliance (CE marking, EU declaration of conformity, notified body number, technical documentation): the operator puts an end to it, or the product is restricted, withdrawn or recalled.",
+};
+/// The corrective options of the Market Surveillance Regulation.
+pub const CORRECTIVE_MSR_16_3: LegalRef = LegalRef {
+    cite: "Regulation (EU) 2019/1020 Art 16(3)",
+    summary: "Corrective action: bring into compliance, stop making available, withdraw or recall and alert the public, destroy or render inoperable, affix warnings, set prior conditions, alert end users at risk.",
+};
+/// The right to be heard before a measure.
+pub const RIGHT_TO_BE_HEARD: LegalRef = LegalRef {
+    cite: "Regulation (EU) 2019/1020 Art 18",
+    summary: "Before a measure is adopted the operator is given an opportunity to be heard within a period of not less than 10 working days, unless urgent action is needed.",
+};
+/// Minimum working days of the right-to-be-heard window (unless urgent).
+pub const HEARING_MIN_WORKING_DAYS: u32 = 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod audit;
 pub mod date;
 pub mod inbox;

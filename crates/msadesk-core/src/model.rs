@@ -203,6 +203,13 @@ impl MemberState {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for MemberState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        MemberState::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for MemberState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
