@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod action;
 mod auth;
 mod risk;
 
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
+    include_str!("../migrations/0007_action.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
@@ -1312,5 +1314,78 @@ impl SqliteStore {
         let to = to.to_str().ok_or_else(|| StoreError::Backend(format!("{} is not a UTF-8 path", to.display())))?;
         self.conn.execute("VACUUM INTO ?1", [to]).map_err(backend)?;
         Ok(())
+    }
+}
+
+impl msadesk_store::ActionStore for SqliteStore {
+    fn add_action(
+        &mut self,
+        a: &msadesk_core::action::NewAction,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::action::Action> {
+        action::add_action(&mut self.conn, a, meta)
+    }
+    fn action(&mut self, id: i64) -> Result<Option<msadesk_core::action::Action>> {
+        action::action(&self.conn, id)
+    }
+    fn actions(&mut self) -> Result<Vec<msadesk_core::action::Action>> {
+        action::actions(&self.conn)
+    }
+    fn action_step(
+        &mut self,
+        id: i64,
+        to: msadesk_core::action::Status,
+        note: Option<&str>,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::action::Action> {
+        action::action_step(&mut self.conn, id, to, note, meta)
+    }
+    fn recipients(&mut self, action_id: i64) -> Result<Vec<msadesk_store::Recipient>> {
+        action::recipients(&self.conn, action_id)
+    }
+    fn notify(
+        &mut self,
+        action_id: i64,
+        notices: &[msadesk_store::Notice],
+        reminder: bool,
+        meta: &ChangeMeta,
+    ) -> Result<(msadesk_core::action::Action, u64)> {
+        action::notify(&mut self.conn, action_id, notices, reminder, meta)
+    }
+    fn queue_messages(&mut self, messages: &[msadesk_store::NewMessage], meta: &ChangeMeta) -> Result<u64> {
+        action::queue_messages(&mut self.conn, messages, meta)
+    }
+    fn outbox(
+        &mut self,
+        state: Option<msadesk_core::action::DeliveryState>,
+        action_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<msadesk_store::OutboxMessage>> {
+        action::outbox(&self.conn, state, action_id, limit)
+    }
+    fn outbox_counts(&mut self, action_id: Option<i64>) -> Result<msadesk_store::OutboxCounts> {
+        action::outbox_counts(&self.conn, action_id)
+    }
+    fn claim_messages(
+        &mut self,
+        now: &str,
+        lease_until: &str,
+        limit: u32,
+    ) -> Result<Vec<msadesk_store::OutboxMessage>> {
+        action::claim_messages(&mut self.conn, now, lease_until, limit)
+    }
+    fn finish_message(&mut self, id: i64, outcome: &msadesk_store::DeliveryOutcome, meta: &ChangeMeta) -> Result<()> {
+        action::finish_message(&mut self.conn, id, outcome, meta)
+    }
+    fn ack_token(&mut self, token_sha256: &str) -> Result<Option<msadesk_store::AckToken>> {
+        action::ack_token(&self.conn, token_sha256)
+    }
+    fn acknowledge(
+        &mut self,
+        token_sha256: &str,
+        report: &msadesk_core::action::AckReport,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_store::Recipient> {
+        action::acknowledge(&mut self.conn, token_sha256, report, meta)
     }
 }

@@ -42,7 +42,10 @@ macro_rules! conformance_suite {
             requests_keep_a_timeline_and_every_step_is_audited,
             sboms_replace_the_current_one_and_keep_history,
             vulnerability_data_round_trips_and_is_audited,
-            risk_decisions_are_recorded_and_audited
+            risk_decisions_are_recorded_and_audited,
+            actions_derive_recipients_and_refuse_invalid_steps,
+            notices_go_to_the_outbox_with_tokens_and_acknowledgements_count,
+            outbox_claims_lease_and_record_outcomes
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1012,5 +1015,239 @@ pub fn risk_decisions_are_recorded_and_audited(store: &mut dyn Store) {
     let last = store.audit_entries().expect("audit").pop().expect("entry");
     assert_eq!((last.entity.as_str(), last.action.as_str()), ("risk_decision", "record"));
     assert!(last.detail.contains("CVE-2019-10744"));
+    assert_verifies(store);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corrective actions and the outbox (issue 8)
+// ---------------------------------------------------------------------------------------------
+
+fn action_registry(store: &mut dyn Store) {
+    let a = party("D-DE-1", "Alpha GmbH", "DE");
+    let b = party("D-FR-1", "Beta SARL", "FR");
+    let c = party("D-NL-1", "Gamma BV", "NL");
+    let m = party("MAN-1", "Maker AG", "DE");
+    products(store, vec![product("CAM", "1.0", None, None), product("CAM", "2.0", None, None)]);
+    supply(
+        store,
+        vec![
+            event(Direction::Received, "2026-01-02", "CAM", "1.0", 500, &m, Some("R1")),
+            event(Direction::Supplied, "2026-02-01", "CAM", "1.0", 10, &a, Some("S1")),
+            event(Direction::Supplied, "2026-03-01", "CAM", "1.0", 5, &a, Some("S2")),
+            event(Direction::Supplied, "2026-03-02", "CAM", "1.0", 7, &b, Some("S3")),
+            event(Direction::Supplied, "2026-03-03", "CAM", "2.0", 3, &c, Some("S4")),
+        ],
+    );
+}
+
+fn new_action(
+    versions: &[&str],
+    scope: &[&str],
+    source: msadesk_core::action::Source,
+) -> msadesk_core::action::NewAction {
+    use msadesk_core::action::*;
+    NewAction {
+        action_type: ActionType::Recall,
+        source,
+        product_id: ProductId::parse("CAM").expect("id"),
+        versions: versions.iter().map(|v| Version::parse(v).expect("v")).collect(),
+        scope: scope.iter().map(|m| MemberState::parse(m).expect("ms")).collect(),
+        received: d("2026-12-04"),
+        due: d("2027-01-31"),
+        hearing_until: None,
+        urgent: false,
+        level: Level::C,
+        summary: "Remote code execution".into(),
+    }
+}
+
+pub fn actions_derive_recipients_and_refuse_invalid_steps(store: &mut dyn Store) {
+    use msadesk_core::action::{Basis, Source, Status};
+    action_registry(store);
+    // (versions, scope, expected recipients (operator, units))
+    let table: [(&[&str], &[&str], &[(&str, u64)]); 4] = [
+        (&[], &[], &[("D-DE-1", 15), ("D-FR-1", 7), ("D-NL-1", 3)]),
+        (&["1.0"], &[], &[("D-DE-1", 15), ("D-FR-1", 7)]),
+        (&["1.0"], &["FR"], &[("D-FR-1", 7)]),
+        (&["3.0"], &[], &[]),
+    ];
+    for (versions, scope, expected) in table {
+        let a = store.add_action(&new_action(versions, scope, Source::Voluntary), &meta()).expect("add");
+        let got: Vec<(String, u64)> = store
+            .recipients(a.id)
+            .expect("recipients")
+            .into_iter()
+            .map(|r| (r.operator_id.as_str().to_string(), r.quantity))
+            .collect();
+        let want: Vec<(String, u64)> = expected.iter().map(|(o, q)| (o.to_string(), *q)).collect();
+        assert_eq!(got, want, "{versions:?} {scope:?}");
+        assert_eq!(a.figures.recipients_total, expected.len() as u64);
+        assert_eq!(a.figures.units_total, expected.iter().map(|e| e.1).sum::<u64>());
+        assert_eq!(a.status, Status::Received);
+    }
+    let r = store.recipients(1).expect("r");
+    assert_eq!(r[0].email.as_deref(), Some("d-de-1@example.eu"));
+    assert_eq!(r[0].country, "DE");
+    // Unknown product, unknown authority.
+    let mut bad = new_action(&[], &[], Source::Voluntary);
+    bad.product_id = ProductId::parse("NOPE").expect("id");
+    assert!(matches!(store.add_action(&bad, &meta()), Err(StoreError::UnknownProduct(_))));
+    let ordered = Source::Ordered { authority: "XX-NONE".into(), reference: "1".into(), basis: Basis::CraArt54 };
+    assert!(matches!(store.add_action(&new_action(&[], &[], ordered), &meta()), Err(StoreError::Invalid(_))));
+    let authority = store.authorities().expect("dir")[0].id.clone();
+    let ordered = Source::Ordered { authority, reference: "AZ-7".into(), basis: Basis::CraArt54 };
+    let a = store.add_action(&new_action(&[], &[], ordered.clone()), &meta()).expect("ordered");
+    assert_eq!(store.action(a.id).expect("get").expect("some").new.source, ordered);
+    // Steps: refused ones change nothing, allowed ones are audited.
+    let before = store.audit_entries().expect("audit").len();
+    assert!(matches!(store.action_step(a.id, Status::Closed, None, &meta()), Err(StoreError::Invalid(_))));
+    assert_eq!(store.audit_entries().expect("audit").len(), before);
+    let a = store.action_step(a.id, Status::Acknowledged, Some("ok"), &meta()).expect("ack");
+    assert_eq!(a.timeline.len(), 2);
+    let a = store.action_step(a.id, Status::Heard, None, &meta()).expect("heard");
+    assert_eq!(store.action(a.id).expect("get").expect("some").status, Status::Heard);
+    assert!(matches!(store.action_step(999, Status::Heard, None, &meta()), Err(StoreError::Invalid(_))));
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("action", "heard"));
+    assert_eq!(store.actions().expect("list").len(), 5);
+    assert_verifies(store);
+}
+
+fn notice(action_id: i64, r: &crate::Recipient, token: &str, key: &str) -> crate::Notice {
+    crate::Notice {
+        recipient_id: r.id,
+        token_sha256: token.into(),
+        token_expires_at: "2027-02-01T00:00:00Z".into(),
+        message: crate::NewMessage {
+            idempotency_key: key.into(),
+            channel: "email".into(),
+            to: r.email.clone().unwrap_or_default(),
+            subject: "Recall".into(),
+            body: format!("Dear {}", r.name),
+            action_id: Some(action_id),
+            recipient_id: Some(r.id),
+        },
+    }
+}
+
+pub fn notices_go_to_the_outbox_with_tokens_and_acknowledgements_count(store: &mut dyn Store) {
+    use msadesk_core::action::{AckReport, DeliveryState, Source, Status};
+    action_registry(store);
+    let a = store.add_action(&new_action(&[], &[], Source::Voluntary), &meta()).expect("add");
+    let rs = store.recipients(a.id).expect("r");
+    let notices: Vec<crate::Notice> =
+        rs.iter().map(|r| notice(a.id, r, &format!("{:064x}", r.id), &format!("n-{}", r.id))).collect();
+    // Not yet acknowledged: refused, nothing queued.
+    assert!(matches!(store.notify(a.id, &notices, false, &meta()), Err(StoreError::Invalid(_))));
+    assert!(store.outbox(None, None, 100).expect("outbox").is_empty());
+    store.action_step(a.id, Status::Acknowledged, None, &meta()).expect("ack");
+    let (a2, queued) = store.notify(a.id, &notices, false, &meta()).expect("notify");
+    assert_eq!(queued, 3);
+    assert_eq!(a2.status, Status::RecipientsNotified);
+    assert_eq!(a2.figures.recipients_notified, 3);
+    assert_eq!(a2.figures.recipients_reached, 0);
+    // Same keys again: nothing new.
+    let (_, again) = store.notify(a.id, &notices, false, &meta()).expect("again");
+    assert_eq!(again, 0);
+    let out = store.outbox(Some(DeliveryState::Queued), Some(a.id), 100).expect("outbox");
+    assert_eq!(out.len(), 3);
+    assert_eq!(store.outbox_counts(Some(a.id)).expect("counts").queued, 3);
+    // Acknowledge through a token.
+    let hash = format!("{:064x}", rs[0].id);
+    let t = store.ack_token(&hash).expect("token").expect("some");
+    assert_eq!(t.recipient.operator_id, rs[0].operator_id);
+    assert!(t.used_at.is_none());
+    let report = AckReport {
+        units_on_hand: 0,
+        units_returned: 10,
+        units_updated: 2,
+        units_destroyed: 1,
+        sub_recipients_notified: 4,
+    };
+    let r = store.acknowledge(&hash, &report, &meta()).expect("acknowledge");
+    assert_eq!(r.report, Some(report));
+    // Used, unknown, expired: refused with a reason.
+    let e = store.acknowledge(&hash, &report, &meta()).unwrap_err().to_string();
+    assert!(e.contains("used already"), "{e}");
+    let e = store.acknowledge(&"f".repeat(64), &report, &meta()).unwrap_err().to_string();
+    assert!(e.contains("not known"), "{e}");
+    let late = ChangeMeta { at: "2027-03-01T00:00:00Z".into(), ..meta() };
+    let e = store.acknowledge(&format!("{:064x}", rs[1].id), &report, &late).unwrap_err().to_string();
+    assert!(e.contains("expired"), "{e}");
+    let a3 = store.action(a.id).expect("get").expect("some");
+    let f = a3.figures;
+    assert_eq!((f.recipients_acknowledged, f.recipients_resolved, f.recipients_reached), (1, 1, 1));
+    // 13 units resolved, capped at the 15 supplied.
+    assert_eq!((f.units_total, f.units_acknowledged, f.units_resolved, f.sub_recipients_notified), (25, 15, 13, 4));
+    // Reminders: a fresh token for a non-responder, no status change.
+    let reminder = notice(a.id, &rs[1], &"a".repeat(64), "reminder-1");
+    let (a4, q) = store.notify(a.id, &[reminder], true, &meta()).expect("remind");
+    assert_eq!((q, a4.status), (1, Status::RecipientsNotified));
+    assert_eq!(store.recipients(a.id).expect("r")[1].reminders, 1);
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("action", "remind"));
+    assert_verifies(store);
+}
+
+pub fn outbox_claims_lease_and_record_outcomes(store: &mut dyn Store) {
+    use msadesk_core::action::DeliveryState;
+    let msg = |k: &str| crate::NewMessage {
+        idempotency_key: k.into(),
+        channel: "email".into(),
+        to: "x@example.eu".into(),
+        subject: "s".into(),
+        body: "b".into(),
+        action_id: None,
+        recipient_id: None,
+    };
+    let bad = crate::NewMessage { channel: "fax".into(), ..msg("z") };
+    assert!(matches!(store.queue_messages(&[bad], &meta()), Err(StoreError::Invalid(_))));
+    assert_eq!(store.queue_messages(&[msg("a"), msg("b"), msg("c"), msg("a")], &meta()).expect("queue"), 3);
+    let now = "2026-12-04T10:00:00Z";
+    let first = store.claim_messages(now, "2026-12-04T10:05:00Z", 2).expect("claim");
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|m| m.state == DeliveryState::Sending && m.attempts == 1));
+    // A second worker gets only the third while the lease runs.
+    let second = store.claim_messages(now, "2026-12-04T10:05:00Z", 10).expect("claim");
+    assert_eq!(second.len(), 1);
+    assert!(store.claim_messages(now, "2026-12-04T10:05:00Z", 10).expect("claim").is_empty());
+    let at = |t: &str| ChangeMeta { at: t.into(), ..meta() };
+    store
+        .finish_message(first[0].id, &crate::DeliveryOutcome::Sent { receipt: "250 OK".into() }, &at(now))
+        .expect("sent");
+    store
+        .finish_message(
+            first[1].id,
+            &crate::DeliveryOutcome::Deferred {
+                next_attempt_at: "2026-12-04T10:01:00Z".into(),
+                error: "refused".into(),
+            },
+            &at(now),
+        )
+        .expect("deferred");
+    // Finishing twice is refused (not sending any more).
+    assert!(
+        store.finish_message(first[0].id, &crate::DeliveryOutcome::Sent { receipt: "x".into() }, &at(now)).is_err()
+    );
+    // Not yet due; then due.
+    assert!(store.claim_messages(now, "2026-12-04T10:05:00Z", 10).expect("claim").is_empty());
+    let retry = store.claim_messages("2026-12-04T10:01:00Z", "2026-12-04T10:06:00Z", 10).expect("claim");
+    assert_eq!(retry.len(), 1);
+    assert_eq!((retry[0].id, retry[0].attempts), (first[1].id, 2));
+    // The third's worker died: once its lease ends it is claimed again.
+    let taken_over = store.claim_messages("2026-12-04T10:05:00Z", "2026-12-04T10:10:00Z", 10).expect("claim");
+    assert_eq!(taken_over.iter().map(|m| m.id).collect::<Vec<_>>(), vec![second[0].id]);
+    store
+        .finish_message(retry[0].id, &crate::DeliveryOutcome::Bounced { error: "550 no such user".into() }, &at(now))
+        .expect("b");
+    let c = store.outbox_counts(None).expect("counts");
+    assert_eq!((c.sent, c.bounced, c.sending, c.queued, c.deferred), (1, 1, 1, 0, 0));
+    let sent = store.outbox(Some(DeliveryState::Sent), None, 10).expect("sent");
+    assert_eq!(sent[0].receipt.as_deref(), Some("250 OK"));
+    assert_eq!(sent[0].sent_at.as_deref(), Some(now));
+    let bounced = store.outbox(Some(DeliveryState::Bounced), None, 10).expect("b");
+    assert_eq!(bounced[0].last_error.as_deref(), Some("550 no such user"));
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("outbox", "bounced"));
     assert_verifies(store);
 }

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod auth;
 pub mod conformance;
 pub mod risk;
@@ -21,6 +22,7 @@ use msadesk_core::{
 };
 use serde::Serialize;
 
+pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
@@ -161,7 +163,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send {
+pub trait Store: Send + ActionStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 
