@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+mod action;
 mod audit;
 mod auth;
 mod copy;
@@ -425,4 +426,82 @@ fn identity_detail(identity: &OwnIdentity) -> serde_json::Value {
         "member_state": identity.member_state.as_str(),
         "default_role": identity.default_role.as_str(),
     })
+}
+
+impl msadesk_store::ActionStore for PostgresStore {
+    fn add_action(
+        &mut self,
+        a: &msadesk_core::action::NewAction,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::action::Action, StoreError> {
+        action::add_action(&mut self.client, a, meta)
+    }
+    fn action(&mut self, id: i64) -> Result<Option<msadesk_core::action::Action>, StoreError> {
+        action::action(&mut self.client, id)
+    }
+    fn actions(&mut self) -> Result<Vec<msadesk_core::action::Action>, StoreError> {
+        action::actions(&mut self.client)
+    }
+    fn action_step(
+        &mut self,
+        id: i64,
+        to: msadesk_core::action::Status,
+        note: Option<&str>,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_core::action::Action, StoreError> {
+        action::action_step(&mut self.client, id, to, note, meta)
+    }
+    fn recipients(&mut self, action_id: i64) -> Result<Vec<msadesk_store::Recipient>, StoreError> {
+        action::recipients(&mut self.client, action_id)
+    }
+    fn notify(
+        &mut self,
+        action_id: i64,
+        notices: &[msadesk_store::Notice],
+        reminder: bool,
+        meta: &ChangeMeta,
+    ) -> Result<(msadesk_core::action::Action, u64), StoreError> {
+        action::notify(&mut self.client, action_id, notices, reminder, meta)
+    }
+    fn queue_messages(&mut self, messages: &[msadesk_store::NewMessage], meta: &ChangeMeta) -> Result<u64, StoreError> {
+        action::queue_messages(&mut self.client, messages, meta)
+    }
+    fn outbox(
+        &mut self,
+        state: Option<msadesk_core::action::DeliveryState>,
+        action_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<msadesk_store::OutboxMessage>, StoreError> {
+        action::outbox(&mut self.client, state, action_id, limit)
+    }
+    fn outbox_counts(&mut self, action_id: Option<i64>) -> Result<msadesk_store::OutboxCounts, StoreError> {
+        action::outbox_counts(&mut self.client, action_id)
+    }
+    fn claim_messages(
+        &mut self,
+        now: &str,
+        lease_until: &str,
+        limit: u32,
+    ) -> Result<Vec<msadesk_store::OutboxMessage>, StoreError> {
+        action::claim_messages(&mut self.client, now, lease_until, limit)
+    }
+    fn finish_message(
+        &mut self,
+        id: i64,
+        outcome: &msadesk_store::DeliveryOutcome,
+        meta: &ChangeMeta,
+    ) -> Result<(), StoreError> {
+        action::finish_message(&mut self.client, id, outcome, meta)
+    }
+    fn ack_token(&mut self, token_sha256: &str) -> Result<Option<msadesk_store::AckToken>, StoreError> {
+        action::ack_token(&mut self.client, token_sha256)
+    }
+    fn acknowledge(
+        &mut self,
+        token_sha256: &str,
+        report: &msadesk_core::action::AckReport,
+        meta: &ChangeMeta,
+    ) -> Result<msadesk_store::Recipient, StoreError> {
+        action::acknowledge(&mut self.client, token_sha256, report, meta)
+    }
 }
