@@ -133,6 +133,18 @@ enum Command {
         after_help = "Examples:\n  msadesk request add --authority de-bnetza --reference BNetzA-2026-0042 --received 2026-12-03T16:30 --due-working-days 10 --product SH-CAM-200 --asks trace,documents\n  msadesk request list --overdue\n  msadesk request ack 1\n  msadesk request close 1"
     )]
     Request(crate::inbox::RequestCommand),
+    /// Corrective actions and recalls: record an order, notify every recipient, track acknowledgements and effectiveness.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk action add --type recall --product SH-CAM-200 --version 1.2.0 --authority de-bnetza --reference BNetzA-2026-0042 --due 2027-01-31 --format json\n  msadesk action advance 1 --to acknowledged\n  msadesk action notify 1\n  msadesk outbox deliver --once\n  msadesk action report 1"
+    )]
+    Action(crate::action::ActionCommand),
+    /// Messages waiting to be delivered (notices, reminders, webhooks) and the delivery worker.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk outbox list --state deferred\n  MSADESK_SMTP_HOST=127.0.0.1 MSADESK_SMTP_PORT=2525 MSADESK_SMTP_FROM=recalls@acme.example msadesk outbox deliver --once"
+    )]
+    Outbox(crate::action::OutboxCommand),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -432,6 +444,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Authority(c) => crate::inbox::authority(&cli.database, c, meta(None)),
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
+        Command::Action(c) => crate::action::action(&cli.database, c, meta(None)),
+        Command::Outbox(c) => crate::action::outbox(&cli.database, c),
         Command::Backup(a) => evidence::backup(&cli.database, a),
         Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),

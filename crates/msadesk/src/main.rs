@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod action;
 mod cli;
 mod db;
 mod evidence;
