@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+mod action_pages;
 mod api;
 pub mod auth;
 pub mod delivery;

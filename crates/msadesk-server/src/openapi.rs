@@ -170,7 +170,38 @@ fn inbox_schemas() -> Value {
                 "timeline": {"type": "array", "items": {"type": "object", "properties": {"step": s(), "at": s(), "actor": s(), "note": nullable("string")}}}
             }
         },
-        "RequestList": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}}
+        "RequestList": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},
+        "Action": {
+            "type": "object",
+            "required": ["id", "type", "status", "due", "product_id", "recipients_total", "recipients_acknowledged", "effectiveness"],
+            "properties": {
+                "id": {"type": "integer"},
+                "type": {"type": "string", "enum": ["update", "withdrawal", "recall", "alert-users", "stop"]},
+                "status": {"type": "string", "enum": ["received", "acknowledged", "heard", "recipients_notified", "in_progress", "completed", "reported", "closed"]},
+                "due": date(), "product_id": s(),
+                "level": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
+                "recipients_total": {"type": "integer"}, "recipients_acknowledged": {"type": "integer"},
+                "effectiveness": {"type": "object"}, "figures": {"type": "object"},
+                "timeline": {"type": "array", "items": {"type": "object"}},
+                "recipients": {"type": "array", "items": {"type": "object"}}
+            }
+        },
+        "ActionList": {"type": "array", "items": {"$ref": "#/components/schemas/Action"}},
+        "ActionReport": {
+            "type": "object",
+            "required": ["action", "recipients_notified", "recipients_responded", "quantities", "non_responders"],
+            "properties": {
+                "action": {"$ref": "#/components/schemas/Action"},
+                "recipients_notified": {"type": "integer"}, "recipients_responded": {"type": "integer"},
+                "quantities": {"type": "object"}, "delivery": {"type": "object"},
+                "non_responders": {"type": "array", "items": {"type": "object"}}, "complete": {"type": "boolean"}
+            }
+        },
+        "ReminderRound": {
+            "type": "object",
+            "required": ["queued", "without_address"],
+            "properties": {"queued": {"type": "integer"}, "without_address": {"type": "array", "items": s()}, "action": {"type": "object"}}
+        }
     })
 }
 

@@ -278,6 +278,50 @@ pub const ENDPOINTS: &[Endpoint] = &[
         body: &[],
         ok: (204, ""),
     },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/actions",
+        roles: Some(READ),
+        operation_id: "listActions",
+        tag: "actions",
+        summary: "Corrective actions and recalls with their figures and effectiveness",
+        params: &[],
+        body: &[],
+        ok: (200, "ActionList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/actions/{id}",
+        roles: Some(READ),
+        operation_id: "getAction",
+        tag: "actions",
+        summary: "One corrective action with its timeline and recipients",
+        params: &[path("id", "Action id")],
+        body: &[],
+        ok: (200, "Action"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/actions/{id}/report",
+        roles: Some(READ),
+        operation_id: "actionReport",
+        tag: "actions",
+        summary: "Status report for the authority: notified, responded, quantities, non-responders, effectiveness",
+        params: &[path("id", "Action id")],
+        body: &[],
+        ok: (200, "ActionReport"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/actions/{id}/remind",
+        roles: Some(WRITE),
+        operation_id: "remindRecipients",
+        tag: "actions",
+        summary: "Queue a reminder with a fresh link to every notified recipient that has not acknowledged",
+        params: &[path("id", "Action id")],
+        body: &[],
+        ok: (200, "ReminderRound"),
+    },
 ];
 
 /// The router: the API of [`ENDPOINTS`], the OpenAPI document and the pages.
@@ -301,6 +345,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())
+        .merge(crate::action_pages::router())
         .fallback(not_found)
 }
 

@@ -35,8 +35,15 @@ pub fn serve(url: &str, listen: String, demo: bool, secure_cookies: bool) -> Res
     let factory: StoreFactory = Arc::new(move || db::open(&owned).map_err(|e| StoreError::Backend(format!("{e:#}"))));
     let config = Config { secure_cookies, ..Config::default() };
     let state = AppState::new(factory, config);
+    let delivery = msadesk_server::delivery::DeliveryConfig::from_env().map_err(|e| anyhow!(e))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     rt.block_on(async move {
+        // The outbox worker delivers notices in the background; a message it was sending when the
+        // server stopped is taken up again once its lease ends.
+        if delivery.smtp.is_none() {
+            eprintln!("outbox: MSADESK_SMTP_HOST is not set: e-mails wait in the outbox until it is");
+        }
+        tokio::spawn(msadesk_server::delivery::run_worker(state.clone(), delivery, std::time::Duration::from_secs(5)));
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
             format!("cannot listen on {listen}: is another program using that port? Try --listen 127.0.0.1:0")
         })?;
