@@ -61,6 +61,8 @@ pub struct DeliveryConfig {
     pub batch: u32,
     /// First retry delay (doubled per attempt).
     pub base_backoff_secs: u64,
+    /// Messages sent at once.
+    pub concurrency: usize,
 }
 
 impl std::fmt::Debug for DeliveryConfig {
@@ -71,6 +73,7 @@ impl std::fmt::Debug for DeliveryConfig {
             .field("lease_secs", &self.lease_secs)
             .field("batch", &self.batch)
             .field("base_backoff_secs", &self.base_backoff_secs)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -81,7 +84,8 @@ fn env(name: &str) -> Option<String> {
 
 impl DeliveryConfig {
     /// Reads `MSADESK_SMTP_HOST`, `_PORT` (25), `_USER`, `_PASSWORD`, `_FROM`, `_TLS` (none),
-    /// `MSADESK_WEBHOOK_SECRET`, `MSADESK_OUTBOX_BACKOFF_SECS` (30) and `MSADESK_OUTBOX_LEASE_SECS` (120).
+    /// `MSADESK_WEBHOOK_SECRET`, `MSADESK_OUTBOX_BACKOFF_SECS` (30), `MSADESK_OUTBOX_LEASE_SECS` (120) and
+    /// `MSADESK_OUTBOX_CONCURRENCY` (8).
     pub fn from_env() -> Result<DeliveryConfig, String> {
         let smtp = match env("MSADESK_SMTP_HOST") {
             None => None,
@@ -119,8 +123,9 @@ impl DeliveryConfig {
             smtp,
             webhook_secret: env("MSADESK_WEBHOOK_SECRET"),
             lease_secs: i64::try_from(num("MSADESK_OUTBOX_LEASE_SECS", 120)?).unwrap_or(120),
-            batch: 50,
+            batch: 100,
             base_backoff_secs: num("MSADESK_OUTBOX_BACKOFF_SECS", BASE_BACKOFF_SECS)?.max(1),
+            concurrency: usize::try_from(num("MSADESK_OUTBOX_CONCURRENCY", 8)?).unwrap_or(8).clamp(1, 64),
         })
     }
 }
@@ -152,7 +157,17 @@ pub fn message_id(key: &str) -> String {
     format!("<{key}@msadesk.invalid>")
 }
 
-fn send_email(smtp: &SmtpConfig, m: &OutboxMessage) -> Attempt {
+/// A transport for a pass; it keeps its connections open (lettre's pool) between the messages of
+/// the pass, so a batch does not pay a TCP and SMTP handshake per message.
+fn transport(smtp: &SmtpConfig) -> SmtpTransport {
+    let mut builder = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port).timeout(Some(smtp.timeout));
+    if let (Some(u), Some(p)) = (&smtp.user, &smtp.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    builder.build()
+}
+
+fn send_email(smtp: &SmtpConfig, transport: &SmtpTransport, m: &OutboxMessage) -> Attempt {
     let from: Mailbox = match smtp.from.parse() {
         Ok(f) => f,
         Err(e) => return Attempt::Permanent(format!("sender address: {e}")),
@@ -172,11 +187,7 @@ fn send_email(smtp: &SmtpConfig, m: &OutboxMessage) -> Attempt {
         Ok(e) => e,
         Err(e) => return Attempt::Permanent(format!("cannot build the message: {e}")),
     };
-    let mut builder = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port).timeout(Some(smtp.timeout));
-    if let (Some(u), Some(p)) = (&smtp.user, &smtp.password) {
-        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
-    }
-    match builder.build().send(&email) {
+    match transport.send(&email) {
         Ok(resp) => Attempt::Sent(format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" "))),
         Err(e) if e.is_permanent() => Attempt::Permanent(e.to_string()),
         Err(e) => Attempt::Temporary(e.to_string()),
@@ -240,46 +251,85 @@ pub fn deliver_pass(store: &mut dyn Store, cfg: &DeliveryConfig) -> Result<PassS
     deliver_due_at(store, cfg, unix_now())
 }
 
-/// One pass over the messages due at `due` (the lease runs from the real time).
+/// One pass over the messages due at `due` (the lease runs from the real time). Up to
+/// `cfg.concurrency` threads send at once, each with its own connections; the outcome of each
+/// message is recorded as soon as it is known, so at most the messages in flight are sent again
+/// after a crash (with the same Message-ID).
 fn deliver_due_at(store: &mut dyn Store, cfg: &DeliveryConfig, due: i64) -> Result<PassStats, StoreError> {
     let now = unix_now();
     let claimed = store.claim_messages(&rfc3339_at(due), &rfc3339_at(now + cfg.lease_secs), cfg.batch)?;
     let mut stats = PassStats { claimed: claimed.len() as u64, ..PassStats::default() };
-    for m in claimed {
-        let attempt = match m.message.channel.as_str() {
-            "email" => match &cfg.smtp {
-                Some(smtp) => send_email(smtp, &m),
-                None => Attempt::Temporary("MSADESK_SMTP_HOST is not set: no mail server to send through".into()),
-            },
-            "webhook" => send_webhook(cfg.webhook_secret.as_deref(), &m),
-            other => Attempt::Permanent(format!("unknown channel {other}")),
-        };
-        let at = unix_now();
-        let outcome = match attempt {
-            Attempt::Sent(receipt) => DeliveryOutcome::Sent { receipt },
-            Attempt::Permanent(error) => DeliveryOutcome::Bounced { error },
-            Attempt::Temporary(error) => match after_failure(m.attempts, false, jitter(), cfg.base_backoff_secs) {
-                (_, Some(delay)) => DeliveryOutcome::Deferred {
-                    next_attempt_at: rfc3339_at(at + i64::try_from(delay).unwrap_or(3600)),
-                    error,
-                },
-                _ => DeliveryOutcome::Failed { error },
-            },
-        };
-        match &outcome {
-            DeliveryOutcome::Sent { .. } => stats.sent += 1,
-            DeliveryOutcome::Deferred { .. } => stats.deferred += 1,
-            DeliveryOutcome::Bounced { .. } => stats.bounced += 1,
-            DeliveryOutcome::Failed { .. } => stats.failed += 1,
-        }
-        match store.finish_message(m.id, &outcome, &worker_meta(rfc3339_at(at))) {
-            Ok(()) => {}
-            // Our lease ended and another worker took the message over: its outcome wins.
-            Err(StoreError::Invalid(_)) => {}
-            Err(e) => return Err(e),
-        }
+    if claimed.is_empty() {
+        return Ok(stats);
     }
+    let queue = std::sync::Mutex::new(claimed.into_iter().collect::<std::collections::VecDeque<_>>());
+    let (tx, rx) = std::sync::mpsc::channel::<(OutboxMessage, Attempt)>();
+    let threads = cfg.concurrency.clamp(1, 64);
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let queue = &queue;
+            scope.spawn(move || {
+                let smtp = cfg.smtp.as_ref().map(|c| (c, transport(c)));
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some(m) = next else { break };
+                    let attempt = match m.message.channel.as_str() {
+                        "email" => match &smtp {
+                            Some((c, t)) => send_email(c, t, &m),
+                            None => Attempt::Temporary(
+                                "MSADESK_SMTP_HOST is not set: no mail server to send through".into(),
+                            ),
+                        },
+                        "webhook" => send_webhook(cfg.webhook_secret.as_deref(), &m),
+                        other => Attempt::Permanent(format!("unknown channel {other}")),
+                    };
+                    if tx.send((m, attempt)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (m, attempt) in rx {
+            record(store, cfg, &m, attempt, &mut stats)?;
+        }
+        Ok(())
+    })?;
     Ok(stats)
+}
+
+fn record(
+    store: &mut dyn Store,
+    cfg: &DeliveryConfig,
+    m: &OutboxMessage,
+    attempt: Attempt,
+    stats: &mut PassStats,
+) -> Result<(), StoreError> {
+    let at = unix_now();
+    let outcome = match attempt {
+        Attempt::Sent(receipt) => DeliveryOutcome::Sent { receipt },
+        Attempt::Permanent(error) => DeliveryOutcome::Bounced { error },
+        Attempt::Temporary(error) => match after_failure(m.attempts, false, jitter(), cfg.base_backoff_secs) {
+            (_, Some(delay)) => DeliveryOutcome::Deferred {
+                next_attempt_at: rfc3339_at(at + i64::try_from(delay).unwrap_or(3600)),
+                error,
+            },
+            _ => DeliveryOutcome::Failed { error },
+        },
+    };
+    match &outcome {
+        DeliveryOutcome::Sent { .. } => stats.sent += 1,
+        DeliveryOutcome::Deferred { .. } => stats.deferred += 1,
+        DeliveryOutcome::Bounced { .. } => stats.bounced += 1,
+        DeliveryOutcome::Failed { .. } => stats.failed += 1,
+    }
+    match store.finish_message(m.id, &outcome, &worker_meta(rfc3339_at(at))) {
+        Ok(()) => Ok(()),
+        // Our lease ended and another worker took the message over: its outcome wins.
+        Err(StoreError::Invalid(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Runs passes until no message that was due when it started is left (for `msadesk outbox deliver
