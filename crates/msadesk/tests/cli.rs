@@ -1172,3 +1172,221 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Corrective actions and the outbox (issue 8)
+// ---------------------------------------------------------------------------------------------
+
+fn action_env() -> Env {
+    let env = Env::sqlite();
+    env.write("p.csv", PRODUCTS);
+    env.write("s.csv", SUPPLY);
+    env.ok(&["import", "products", "p.csv"]);
+    env.ok(&["import", "supply", "s.csv"]);
+    env
+}
+
+#[test]
+fn action_lifecycle_from_the_command_line() {
+    let env = action_env();
+    let a = env.json(&[
+        "action",
+        "add",
+        "--type",
+        "recall",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "AZ-7",
+        "--due",
+        "2027-01-31",
+        "--received",
+        "2026-12-04",
+        "--level",
+        "A",
+    ]);
+    assert_eq!(
+        (a["id"].as_i64(), a["type"].as_str(), a["status"].as_str()),
+        (Some(1), Some("recall"), Some("received"))
+    );
+    assert_eq!(a["due"], "2027-01-31");
+    assert_eq!(a["recipients_total"], 2, "{a}");
+    assert_eq!(a["recipients_acknowledged"], 0);
+    assert_eq!(a["units_total"], 90);
+    assert_eq!(a["hearing_until"], "2026-12-18");
+    assert_eq!(a["effectiveness"]["required_recipients"], 2);
+    assert_eq!(a["legal_basis"], "CRA Art 54");
+    // Refused steps exit non-zero and say what is next.
+    let out = env.run(&["action", "advance", "1", "--to", "completed"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("next step is acknowledged"), "{}", stderr(&out));
+    // Bad input is refused with what to do.
+    let out =
+        env.run(&["action", "add", "--type", "destroy", "--product", "CAM-1", "--voluntary", "--due", "2027-01-31"]);
+    assert!(!out.status.success() && stderr(&out).contains("--type"), "{}", stderr(&out));
+    let out = env.run(&["action", "add", "--type", "recall", "--product", "CAM-1", "--due", "2027-01-31"]);
+    assert!(!out.status.success() && stderr(&out).contains("--voluntary"), "{}", stderr(&out));
+    let out = env.run(&[
+        "action",
+        "add",
+        "--type",
+        "recall",
+        "--product",
+        "CAM-1",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "x",
+        "--due",
+        "2027-01-31",
+        "--hearing-days",
+        "3",
+    ]);
+    assert!(!out.status.success() && stderr(&out).contains("--urgent"), "{}", stderr(&out));
+    // Notifying before acknowledging is refused.
+    assert!(!env.run(&["action", "notify", "1"]).status.success());
+    assert_eq!(env.json(&["action", "advance", "1", "--to", "acknowledged"])["status"], "acknowledged");
+    let n = env.json(&["action", "notify", "1"]);
+    // D-2 has no e-mail address: it is on the escalation list, not in the outbox.
+    assert_eq!(n["queued"], 1, "{n}");
+    assert_eq!(n["without_address"], serde_json::json!(["D-2"]));
+    assert_eq!(n["action"]["status"], "recipients_notified");
+    let out = env.json(&["outbox", "list"]);
+    assert_eq!(out.as_array().unwrap().len(), 1);
+    assert_eq!(out[0]["state"], "queued");
+    assert_eq!(out[0]["to"], "biuro@elektro.example");
+    assert!(out[0].get("body").is_none(), "the list must not show the link's secret");
+    let shown = env.json(&["action", "show", "1", "--not-acknowledged"]);
+    assert_eq!(shown["recipients"].as_array().unwrap().len(), 2);
+    let report = env.json(&["action", "report", "1"]);
+    assert_eq!(report["recipients_notified"], 1);
+    assert_eq!(report["non_responders_total"], 2);
+    assert_eq!(report["delivery"]["queued"], 1);
+    assert_eq!(env.json(&["action", "list"]).as_array().unwrap().len(), 1);
+    // Without a mail server the message is deferred, not lost.
+    let d = env.json(&["outbox", "deliver", "--once"]);
+    assert_eq!((d["claimed"].as_u64(), d["deferred"].as_u64()), (Some(1), Some(1)), "{d}");
+    assert_eq!(env.json(&["outbox", "list", "--state", "deferred"]).as_array().unwrap().len(), 1);
+    assert!(env.ok(&["audit", "verify"]).contains("intact") || env.run(&["audit", "verify"]).status.success());
+}
+
+/// A free local port (bound and released; the sink binds it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Sink(std::process::Child);
+
+impl Sink {
+    fn start(port: u16, dir: &Path) -> Sink {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci/smtp_sink.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 ci/smtp_sink.py (pip install aiosmtpd)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Sink(child);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the SMTP sink did not start on port {port}");
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The Message-IDs of every message the sink received, one per file.
+fn received_ids(dir: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            text.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")).unwrap_or("").to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Real SMTP (PyPI aiosmtpd through ci/smtp_sink.py): server down → deferred; back → each message
+/// delivered exactly once. Runs when MSADESK_SMTP_TEST=1 (CI sets it; see ci/smtp-test.sh).
+#[test]
+fn smtp_delivery_survives_a_server_outage() {
+    if std::env::var("MSADESK_SMTP_TEST").ok().as_deref() != Some("1") {
+        eprintln!("skipped: set MSADESK_SMTP_TEST=1 (needs python3 with aiosmtpd)");
+        return;
+    }
+    let env = action_env();
+    // Give D-2 an address so both recipients are mailed.
+    env.write(
+        "s2.csv",
+        "direction,date,product_id,version,quantity,counterparty_id,counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\nsupplied,2026-03-01,CAM-1,1.0,5,D-2,Müller Handel GmbH,Hauptstraße 5,DE,einkauf@mueller.example,distributor,INV-9\n",
+    );
+    env.ok(&["import", "supply", "s2.csv"]);
+    env.ok(&["action", "add", "--type", "update", "--product", "CAM-1", "--voluntary", "--due", "2027-01-31"]);
+    env.ok(&["action", "advance", "1", "--to", "acknowledged"]);
+    assert_eq!(env.json(&["action", "notify", "1"])["queued"], 2);
+    let port = free_port();
+    let mail = env.path("mail");
+    let deliver = |env: &Env| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_msadesk"))
+            .args(["outbox", "deliver", "--once", "--format", "json"])
+            .env("MSADESK_DATABASE", &env.db)
+            .env("MSADESK_SMTP_HOST", "127.0.0.1")
+            .env("MSADESK_SMTP_PORT", port.to_string())
+            .env("MSADESK_SMTP_FROM", "recalls@operator.example")
+            .env("MSADESK_SMTP_PASSWORD", "do-not-print-me")
+            .env("MSADESK_OUTBOX_BACKOFF_SECS", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("do-not-print-me"));
+        assert!(!stderr(&out).contains("do-not-print-me"));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Server down: both deferred with an error and a later attempt.
+    let d = deliver(&env);
+    assert_eq!((d["sent"].as_u64(), d["deferred"].as_u64()), (Some(0), Some(2)), "{d}");
+    let deferred = env.json(&["outbox", "list", "--state", "deferred"]);
+    assert!(deferred[0]["last_error"].as_str().unwrap().len() > 3, "{deferred}");
+    assert_eq!(deferred[0]["attempts"], 1);
+    // Server back: delivered once each, after the backoff.
+    let _sink = Sink::start(port, &mail);
+    let mut sent = 0;
+    for _ in 0..30 {
+        sent += deliver(&env)["sent"].as_u64().unwrap();
+        if sent == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert_eq!(sent, 2);
+    // Nothing more to send: a further pass sends nothing again.
+    assert_eq!(deliver(&env)["claimed"], 0);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ids = received_ids(&mail);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique, ids, "a message was delivered twice");
+    assert!(ids.iter().any(|i| i.contains("action-1-r")), "{ids:?}");
+    let a = env.json(&["action", "show", "1"]);
+    assert_eq!(a["recipients_reached"], 2, "{a}");
+    assert!(a["recipients"].as_array().unwrap().iter().all(|r| r["delivery"] == "sent"));
+}

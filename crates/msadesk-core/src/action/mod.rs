@@ -568,13 +568,14 @@ pub const MAX_BACKOFF_SECS: u64 = 3600;
 /// Seconds to wait before attempt `attempts + 1`, after `attempts` failed ones: exponential backoff
 /// (30 s, 60 s, 120 s … capped at an hour) with "equal jitter": half the delay fixed, half scaled by
 /// `jitter` in [0, 1), which the caller draws at random so that many deferred messages do not all
-/// come back at once.
+/// come back at once. Never less than one second.
 pub fn backoff_secs(attempts: u32, jitter: f64, base: u64) -> u64 {
     let exp = base.saturating_mul(1u64 << attempts.saturating_sub(1).min(20));
     let delay = exp.min(MAX_BACKOFF_SECS.max(base));
     let half = delay / 2;
     let j = jitter.clamp(0.0, 0.999_999);
-    half + ((delay - half) as f64 * j) as u64
+    // At least a second: times are kept to the second, and a retry must not be due at once.
+    (half + ((delay - half) as f64 * j) as u64).max(1)
 }
 
 /// What happens to a message after a failed attempt: deferred (with the delay) or failed for good.
