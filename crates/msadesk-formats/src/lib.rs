@@ -9,6 +9,7 @@
 pub mod csv_export;
 pub mod csv_import;
 pub mod deployments;
+pub mod document;
 pub mod epcis;
 pub mod intake;
 pub mod trace_out;
