@@ -12,6 +12,7 @@ pub mod deployments;
 pub mod document;
 pub mod epcis;
 pub mod intake;
+pub mod letters;
 pub mod trace_out;
 
 use std::fmt;
