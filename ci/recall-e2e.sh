@@ -4,7 +4,7 @@
 # aiosmtpd) that stops after half of them; delivery defers the rest; the sink comes back and every
 # notice is delivered exactly once (counted by Message-ID). 1 000 recipients then acknowledge through
 # their personal links on the running server, the effectiveness figures are checked, a used link is
-# refused, and the audit trail verifies.
+# refused, the completion package is built and verifies, and the audit trail verifies.
 #
 # Usage: ci/recall-e2e.sh [RECIPIENTS]   (default 5000; engines: sqlite, and postgres when reachable)
 set -euo pipefail
@@ -125,7 +125,7 @@ for f in files:
     msg = email.message_from_bytes(open(os.path.join(d, f), "rb").read())
     body = msg.get_payload(decode=True).decode("utf-8")
     link = re.search(r"http://\S+/ack/([A-Za-z0-9_-]+)", body).group(1)
-    units = int(re.search(r"supplied you (\d+) unit", body).group(1))
+    units = int(re.search(r"units supplied to you: (\d+)", body).group(1))
     total += units
     form = urllib.parse.urlencode({"units_on_hand": 0, "units_returned": units, "units_updated": 0,
                                    "units_destroyed": 0, "sub_recipients_notified": 1}).encode()
@@ -157,7 +157,12 @@ assert r['delivery']['sent']==n and r['delivery']['deferred']==0, r['delivery']
 assert r['non_responders_total']==n-min(1000,n)
 e=a['effectiveness']; assert e['check_met']==(min(1000,n)>=e['required_recipients']), e
 print('report ok: reached', a['recipients_reached'], 'acknowledged', a['recipients_acknowledged'], 'effectiveness', e['recipients_acknowledged_pct'], '%', 'check met', e['check_met'])"
-  for s in in_progress completed reported closed; do "$BIN" action advance "$id" --to "$s" >/dev/null; done
+  for s in in_progress completed reported; do "$BIN" action advance "$id" --to "$s" >/dev/null; done
+  # The completion package: signed, every file listed with its SHA-256, verifiable.
+  "$BIN" action package "$id" --out "$WORK/completion-$engine.zip" --key "$WORK/signing-key-$engine" 2>/dev/null
+  "$BIN" verify "$WORK/completion-$engine.zip" > "$WORK/verify-$engine.txt"
+  head -n 1 "$WORK/verify-$engine.txt"
+  "$BIN" action advance "$id" --to closed >/dev/null
   "$BIN" audit verify >/dev/null
   unset MSADESK_SMTP_HOST MSADESK_SMTP_PORT MSADESK_SMTP_FROM MSADESK_OUTBOX_BACKOFF_SECS
   echo "=== $engine: ok"

@@ -305,7 +305,7 @@ async fn ack_form(State(st): State<AppState>, Path(secret): Path<String>) -> Res
         body,
         "<p>Corrective action #{} (<strong>{}</strong>) concerns product <code>{}</code>{}. {}</p>\
          <p>{}</p><p>Our records show that we supplied <strong>{}</strong> {} unit(s). Please answer by <strong>{}</strong>.</p>\
-         <p><em>{}</em></p>\
+         <p><em>This link is personal and works once.</em></p>\
          <form method=\"post\" action=\"/ack/{}\" class=\"stack\">\
          <label>Units you still hold <input type=\"number\" name=\"units_on_hand\" min=\"0\" value=\"0\" required></label>\
          <label>Units returned <input type=\"number\" name=\"units_returned\" min=\"0\" value=\"0\" required></label>\
@@ -326,7 +326,6 @@ async fn ack_form(State(st): State<AppState>, Path(secret): Path<String>) -> Res
         esc(&r.name),
         r.quantity,
         esc(&a.new.due.to_string()),
-        "This link is personal and works once.",
         esc(&secret),
     );
     public_page(StatusCode::OK, "Acknowledge a corrective action", &body)

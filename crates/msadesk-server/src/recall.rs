@@ -48,8 +48,8 @@ fn token_expiry(action: &Action, now: i64) -> String {
     rfc3339_at(due_end.max(now + MIN_TOKEN_DAYS * 86_400))
 }
 
-/// The notice text for one recipient (English).
-pub fn notice_text(action: &Action, r: &Recipient, link: &str, reminder: bool) -> (String, String) {
+/// Our own English notice, used when the letter templates cannot render (a missing argument).
+fn fallback_text(action: &Action, r: &Recipient, link: &str, reminder: bool) -> (String, String) {
     let what = match &action.new.source {
         Source::Ordered { authority, reference, basis } => {
             format!("ordered by {authority} (reference {reference}) under {}", basis.legal().cite)
@@ -100,6 +100,110 @@ pub fn notice_text(action: &Action, r: &Recipient, link: &str, reminder: bool) -
     (subject, body)
 }
 
+/// The language of a recipient's country that the letter templates have, if any besides English.
+pub fn country_language(country: &str) -> Option<&'static str> {
+    let lang = match country.to_ascii_uppercase().as_str() {
+        "DE" | "AT" | "LI" => "de",
+        "FR" | "LU" | "BE" => "fr",
+        "NL" => "nl",
+        "ES" => "es",
+        "IT" => "it",
+        "SE" => "sv",
+        "PL" => "pl",
+        _ => return None,
+    };
+    msadesk_formats::letters::LANGUAGES.contains(&lang).then_some(lang)
+}
+
+/// Who sends the notices (our identity, `msadesk init`), for the letter's sender and contact lines.
+#[derive(Debug, Clone, Default)]
+pub struct Sender {
+    pub name: String,
+    pub address: Option<String>,
+    pub contact_name: String,
+    pub contact_email: String,
+}
+
+impl Sender {
+    pub fn from_identity(id: Option<&msadesk_core::OwnIdentity>) -> Sender {
+        match id {
+            Some(i) => Sender {
+                name: i.name.clone(),
+                address: Some(i.address.clone()),
+                contact_name: i.contact_person.clone().unwrap_or_else(|| i.name.clone()),
+                contact_email: i.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_else(|| "-".into()),
+            },
+            None => Sender {
+                name: "The operator".into(),
+                address: None,
+                contact_name: "Compliance".into(),
+                contact_email: "-".into(),
+            },
+        }
+    }
+}
+
+/// The notice for one recipient: the RecallNotice letter in English and, where the templates have
+/// it, in the language of the recipient's country, followed by a short English reference block.
+pub fn notice_text(action: &Action, r: &Recipient, link: &str, reminder: bool, sender: &Sender) -> (String, String) {
+    let (subject, fallback) = fallback_text(action, r, link, reminder);
+    let mut args = msadesk_formats::letters::LetterArgs::new();
+    let versions = if action.new.versions.is_empty() {
+        "all versions".to_string()
+    } else {
+        action.new.versions.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let reference = match &action.new.source {
+        Source::Ordered { authority, reference, basis } => {
+            format!("action #{} ({authority} {reference}, {})", action.id, basis.legal().cite)
+        }
+        Source::Voluntary => format!("action #{} (voluntary)", action.id),
+    };
+    let today = crate::util::now_rfc3339();
+    for (k, v) in [
+        ("sender_name", sender.name.clone()),
+        ("recipient_name", r.name.clone()),
+        ("letter_date", today.get(..10).unwrap_or("").to_string()),
+        ("contact_name", sender.contact_name.clone()),
+        ("contact_email", sender.contact_email.clone()),
+        ("product", action.new.product_id.to_string()),
+        ("versions", versions),
+        ("recall_reference", reference),
+        (
+            "reason",
+            if action.new.summary.is_empty() { action.new.action_type.to_string() } else { action.new.summary.clone() },
+        ),
+        ("what_to_do", action.new.action_type.instruction().to_string()),
+        ("deadline_date", action.new.due.to_string()),
+        ("ack_link", link.to_string()),
+        ("units", r.quantity.to_string()),
+    ] {
+        args.insert(k.to_string(), v);
+    }
+    if let Some(a) = &sender.address {
+        args.insert("sender_address".into(), a.clone());
+    }
+    let render = |lang: &str| {
+        msadesk_formats::letters::render(msadesk_formats::letters::LetterKind::RecallNotice, lang, &args, None)
+            .map(|d| d.plain_text())
+    };
+    let Ok(english) = render("en") else {
+        return (subject, fallback);
+    };
+    let mut body = english;
+    if let Some(lang) = country_language(&r.country)
+        && let Ok(local) = render(lang)
+    {
+        body.push_str("\n----------------------------------------------------------------\n\n");
+        body.push_str(&local);
+    }
+    body.push_str(&format!(
+        "\n--\nReference: action #{} · units supplied to you: {} · personal acknowledgement link: {link}\n",
+        action.id, r.quantity
+    ));
+    (subject, body)
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -118,6 +222,7 @@ pub fn notify_round(
 ) -> Result<RoundResult, StoreError> {
     let action = store.action(action_id)?.ok_or_else(|| msadesk_store::action::unknown_action(action_id))?;
     let recipients = store.recipients(action_id)?;
+    let sender = Sender::from_identity(store.identity()?.as_ref());
     let now = unix_now();
     let expires = token_expiry(&action, now);
     let mut notices = Vec::new();
@@ -136,7 +241,7 @@ pub fn notify_round(
         };
         let secret = random_secret();
         let link = format!("{base_url}/ack/{secret}");
-        let (subject, body) = notice_text(&action, r, &link, round == Round::Reminder);
+        let (subject, body) = notice_text(&action, r, &link, round == Round::Reminder, &sender);
         let key = match round {
             Round::First => format!("action-{action_id}-r{}-notice", r.id),
             Round::Reminder => format!("action-{action_id}-r{}-reminder-{}", r.id, r.reminders + 1),

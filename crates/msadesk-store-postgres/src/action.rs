@@ -430,7 +430,10 @@ pub(crate) fn finish_message(client: &mut Client, id: i64, outcome: &DeliveryOut
     tx.commit().during("committing the delivery")
 }
 
-fn token_row(c: &mut impl GenericClient, hash: &str) -> Result<Option<(i64, String, String, Option<String>)>> {
+/// A token's recipient, purpose, expiry and use.
+type TokenRow = (i64, String, String, Option<String>);
+
+fn token_row(c: &mut impl GenericClient, hash: &str) -> Result<Option<TokenRow>> {
     c.query_opt("SELECT recipient_id, purpose, expires_at, used_at FROM ack_tokens WHERE secret_sha256 = $1", &[&hash])
         .during("reading a token")?
         .map(|r| Ok((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?, col(&r, 3)?)))

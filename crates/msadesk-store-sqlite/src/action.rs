@@ -468,7 +468,10 @@ pub(crate) fn finish_message(
     tx.commit().map_err(backend)
 }
 
-fn token_row(conn: &Connection, hash: &str) -> Result<Option<(i64, String, String, Option<String>)>> {
+/// A token's recipient, purpose, expiry and use.
+type TokenRow = (i64, String, String, Option<String>);
+
+fn token_row(conn: &Connection, hash: &str) -> Result<Option<TokenRow>> {
     conn.query_row(
         "SELECT recipient_id, purpose, expires_at, used_at FROM ack_tokens WHERE secret_sha256 = ?1",
         [hash],

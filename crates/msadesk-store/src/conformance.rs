@@ -1065,7 +1065,8 @@ pub fn actions_derive_recipients_and_refuse_invalid_steps(store: &mut dyn Store)
     use msadesk_core::action::{Basis, Source, Status};
     action_registry(store);
     // (versions, scope, expected recipients (operator, units))
-    let table: [(&[&str], &[&str], &[(&str, u64)]); 4] = [
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [(&'a str, u64)]);
+    let table: [Case<'_>; 4] = [
         (&[], &[], &[("D-DE-1", 15), ("D-FR-1", 7), ("D-NL-1", 3)]),
         (&["1.0"], &[], &[("D-DE-1", 15), ("D-FR-1", 7)]),
         (&["1.0"], &["FR"], &[("D-FR-1", 7)]),
@@ -1167,12 +1168,12 @@ pub fn notices_go_to_the_outbox_with_tokens_and_acknowledgements_count(store: &m
     let r = store.acknowledge(&hash, &report, &meta()).expect("acknowledge");
     assert_eq!(r.report, Some(report));
     // Used, unknown, expired: refused with a reason.
-    let e = store.acknowledge(&hash, &report, &meta()).unwrap_err().to_string();
+    let e = store.acknowledge(&hash, &report, &meta()).expect_err("used").to_string();
     assert!(e.contains("used already"), "{e}");
-    let e = store.acknowledge(&"f".repeat(64), &report, &meta()).unwrap_err().to_string();
+    let e = store.acknowledge(&"f".repeat(64), &report, &meta()).expect_err("unknown").to_string();
     assert!(e.contains("not known"), "{e}");
     let late = ChangeMeta { at: "2027-03-01T00:00:00Z".into(), ..meta() };
-    let e = store.acknowledge(&format!("{:064x}", rs[1].id), &report, &late).unwrap_err().to_string();
+    let e = store.acknowledge(&format!("{:064x}", rs[1].id), &report, &late).expect_err("expired").to_string();
     assert!(e.contains("expired"), "{e}");
     let a3 = store.action(a.id).expect("get").expect("some");
     let f = a3.figures;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use msadesk_core::action::{ActionInput, ActionType, Basis, DeliveryState, Level, NewAction, Source, Status};
 use msadesk_core::inbox::Calendar;
@@ -24,7 +24,7 @@ pub enum ActionCommand {
     #[command(
         after_help = "Examples:\n  msadesk action add --type recall --product SH-CAM-200 --version 1.2.0 --authority de-bnetza --reference BNetzA-2026-0042 --due 2027-01-31 --level B --format json\n  msadesk action add --type update --product SH-CAM-200 --voluntary --due 2027-02-28 --summary 'Firmware 1.2.1 fixes CVE-2026-1234'"
     )]
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List actions with status, due date and effectiveness.
     #[command(after_help = "Example:\n  msadesk action list --format json")]
     List {
@@ -67,6 +67,18 @@ pub enum ActionCommand {
         id: i64,
         #[arg(long, value_enum)]
         format: Option<Format>,
+    },
+    /// Write the completion package: report (JSON, HTML, PDF), notice log, acknowledgements and delivery receipts, signed.
+    #[command(
+        after_help = "Every file is listed with its SHA-256 in manifest.json, signed with the operator's key (manifest.sig).\nCheck it with `msadesk verify FILE.zip`.\n\nExample:\n  msadesk action package 1 --out recall-1-completion.zip"
+    )]
+    Package {
+        id: i64,
+        /// The ZIP file to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        key: crate::keys::KeyArg,
     },
     /// Status report for the authority: figures, effectiveness, deliveries, non-responders.
     #[command(after_help = "Example:\n  msadesk action report 1 --format json > report.json")]
@@ -252,6 +264,17 @@ fn print_one(a: &msadesk_core::action::Action, format: Option<Format>) -> Result
 pub fn action(url: &str, c: ActionCommand, meta: ChangeMeta) -> Result<ExitCode> {
     let mut store = db::open(url)?;
     match c {
+        ActionCommand::Package { id, out, key } => {
+            let signing = crate::keys::load_or_create(url, &key)?;
+            let zip = completion_package(store.as_mut(), id, &signing, &meta.at)?;
+            std::fs::write(&out, &zip).with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!(
+                "wrote {} ({} bytes); check it with `msadesk verify {}`",
+                out.display(),
+                zip.len(),
+                out.display()
+            );
+        }
         ActionCommand::Add(a) => {
             let new = build(store.as_mut(), &a)?;
             let action = store.add_action(&new, &meta)?;
@@ -451,4 +474,204 @@ pub fn outbox(url: &str, c: OutboxCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.into_inner().map_err(|e| anyhow!("cannot write CSV: {e}"))
+}
+
+/// The completion package of an action: the completion report (JSON, HTML and PDF), the notice log,
+/// the acknowledgements and the delivery receipts, in a signed `msadesk_formats::package`.
+fn completion_package(store: &mut dyn Store, id: i64, key: &ed25519_dalek::SigningKey, at: &str) -> Result<Vec<u8>> {
+    use msadesk_formats::document::{Block, Document};
+    use msadesk_formats::package::{PackageFile, PackageMeta, build};
+    let report = status_report(store, id)?;
+    let action = store.action(id)?.ok_or_else(|| anyhow!(msadesk_store::action::unknown_action(id)))?;
+    let recipients = store.recipients(id)?;
+    let messages = store.outbox(None, Some(id), u32::MAX)?;
+    let e = action.effectiveness();
+    let f = action.figures;
+    let mut doc = Document::new(format!("Completion report: corrective action #{id}"), "en");
+    doc.push(Block::Heading {
+        level: 1,
+        text: format!("Corrective action #{id}: {} of {}", action.new.action_type, action.new.product_id),
+    });
+    doc.push(Block::KeyValues(vec![
+        (
+            "Source".into(),
+            match &action.new.source {
+                Source::Ordered { authority, reference, basis } => {
+                    format!("{authority}, reference {reference}, {}", basis.legal().cite)
+                }
+                Source::Voluntary => "voluntary".into(),
+            },
+        ),
+        (
+            "Versions".into(),
+            if action.new.versions.is_empty() {
+                "all".into()
+            } else {
+                action.new.versions.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            },
+        ),
+        ("Status".into(), action.status.to_string()),
+        ("Due".into(), action.new.due.to_string()),
+        ("Recipients".into(), format!("{} ({} units)", f.recipients_total, f.units_total)),
+        ("Notified".into(), f.recipients_notified.to_string()),
+        ("Reached".into(), format!("{} ({} %)", f.recipients_reached, e.recipients_reached_pct)),
+        ("Acknowledged".into(), format!("{} ({} %)", f.recipients_acknowledged, e.recipients_acknowledged_pct)),
+        ("Units resolved".into(), format!("{} ({} %)", f.units_resolved, e.units_resolved_pct)),
+        ("Sub-recipients notified".into(), f.sub_recipients_notified.to_string()),
+        (
+            "Effectiveness check".into(),
+            format!(
+                "level {}: {} of {} required answers, {}",
+                action.new.level.as_str(),
+                f.recipients_acknowledged,
+                e.required_recipients,
+                if e.check_met { "met" } else { "not met" }
+            ),
+        ),
+    ]));
+    doc.push(Block::BarChart {
+        title: "Effectiveness".into(),
+        unit: "%".into(),
+        bars: vec![
+            ("Recipients reached".into(), e.recipients_reached_pct),
+            ("Recipients acknowledged".into(), e.recipients_acknowledged_pct),
+            ("Recipients resolved".into(), e.recipients_resolved_pct),
+            ("Units resolved".into(), e.units_resolved_pct),
+        ],
+    });
+    doc.push(Block::Heading { level: 2, text: "Timeline".into() });
+    doc.push(Block::Table {
+        header: vec!["When".into(), "Status".into(), "Who".into(), "Note".into()],
+        rows: action
+            .timeline
+            .iter()
+            .map(|t| vec![t.at.clone(), t.status.to_string(), t.actor.clone(), t.note.clone().unwrap_or_default()])
+            .collect(),
+    });
+    let acks: Vec<Vec<String>> = recipients
+        .iter()
+        .map(|r| {
+            let rep = r.report.unwrap_or_default();
+            let n = |v: u64| if r.report.is_some() { v.to_string() } else { String::new() };
+            vec![
+                r.operator_id.to_string(),
+                r.name.clone(),
+                r.country.clone(),
+                r.quantity.to_string(),
+                r.notified_at.clone().unwrap_or_default(),
+                r.delivery.map(|d| d.as_str().to_string()).unwrap_or_default(),
+                r.acknowledged_at.clone().unwrap_or_default(),
+                n(rep.units_on_hand),
+                n(rep.units_returned),
+                n(rep.units_updated),
+                n(rep.units_destroyed),
+                n(rep.sub_recipients_notified),
+                r.reminders.to_string(),
+            ]
+        })
+        .collect();
+    let notices: Vec<Vec<String>> = messages
+        .iter()
+        .rev()
+        .map(|m| {
+            vec![
+                m.message.idempotency_key.clone(),
+                msadesk_server::delivery::message_id(&m.message.idempotency_key),
+                m.message.channel.clone(),
+                m.message.to.clone(),
+                m.message.subject.clone(),
+                m.created_at.clone(),
+                m.state.as_str().to_string(),
+                m.attempts.to_string(),
+                m.sent_at.clone().unwrap_or_default(),
+                m.last_error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    // Receipts: what the receiving server answered for each delivered message. Bodies are left out:
+    // they hold the recipients' personal links.
+    let receipts: Vec<serde_json::Value> = messages
+        .iter()
+        .rev()
+        .filter(|m| m.receipt.is_some())
+        .map(|m| serde_json::json!({
+            "idempotency_key": m.message.idempotency_key, "message_id": msadesk_server::delivery::message_id(&m.message.idempotency_key),
+            "to": m.message.to, "sent_at": m.sent_at, "receipt": m.receipt, "attempts": m.attempts,
+        }))
+        .collect();
+    let operator = store.identity()?.map(|i| i.name).unwrap_or_else(|| "msadesk operator".into());
+    let files = vec![
+        PackageFile {
+            path: "completion-report.json".into(),
+            media_type: "application/json".into(),
+            bytes: serde_json::to_vec_pretty(&report)?,
+        },
+        PackageFile {
+            path: "completion-report.html".into(),
+            media_type: "text/html".into(),
+            bytes: doc.to_html().into_bytes(),
+        },
+        PackageFile { path: "completion-report.pdf".into(), media_type: "application/pdf".into(), bytes: doc.to_pdf() },
+        PackageFile {
+            path: "notice-log.csv".into(),
+            media_type: "text/csv".into(),
+            bytes: csv_bytes(
+                &[
+                    "idempotency_key",
+                    "message_id",
+                    "channel",
+                    "to",
+                    "subject",
+                    "queued_at",
+                    "state",
+                    "attempts",
+                    "sent_at",
+                    "last_error",
+                ],
+                &notices,
+            )?,
+        },
+        PackageFile {
+            path: "acknowledgements.csv".into(),
+            media_type: "text/csv".into(),
+            bytes: csv_bytes(
+                &[
+                    "operator_id",
+                    "name",
+                    "country",
+                    "units_supplied",
+                    "notified_at",
+                    "delivery",
+                    "acknowledged_at",
+                    "units_on_hand",
+                    "units_returned",
+                    "units_updated",
+                    "units_destroyed",
+                    "sub_recipients_notified",
+                    "reminders",
+                ],
+                &acks,
+            )?,
+        },
+        PackageFile {
+            path: "delivery-receipts.json".into(),
+            media_type: "application/json".into(),
+            bytes: serde_json::to_vec_pretty(&receipts)?,
+        },
+    ];
+    let meta = PackageMeta {
+        title: format!("Completion package of corrective action #{id}"),
+        created_at: at.to_string(),
+        operator,
+    };
+    build(&files, &meta, key).map_err(|e| anyhow!("cannot build the package: {e}"))
 }

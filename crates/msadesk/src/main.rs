@@ -9,6 +9,7 @@ mod db;
 mod evidence;
 mod generate;
 mod inbox;
+mod keys;
 mod output;
 mod risk;
 mod serve;

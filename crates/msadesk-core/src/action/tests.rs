@@ -132,7 +132,8 @@ fn ordered() -> Source {
 fn hearing_window_is_ten_working_days_unless_urgent() {
     let cal = Calendar::weekends_only();
     // (source, days given, urgent, expected last day or error)
-    let table: [(Source, Option<u32>, bool, Result<Option<&str>, ()>); 6] = [
+    type Case = (Source, Option<u32>, bool, Result<Option<&'static str>, ()>);
+    let table: [Case; 6] = [
         // Friday 4 Dec 2026 + 10 working days = Friday 18 Dec.
         (ordered(), None, false, Ok(Some("2026-12-18"))),
         (ordered(), Some(15), false, Ok(Some("2026-12-25"))),
