@@ -755,3 +755,145 @@ fn inbox_over_the_api_postgres() {
         runtime().block_on(inbox_story(&h));
     }
 }
+
+// ---- Corrective actions: the acknowledgement link and the API (issue 8) ----
+
+/// A request to a public page (HTML answers, also for refusals).
+async fn public(h: &Harness, method: &str, uri: &str, form: &str) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if !form.is_empty() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let res = h.app.clone().oneshot(req.body(Body::from(form.to_string())).unwrap()).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn action_story(h: &Harness) {
+    use msadesk_core::action::*;
+    let officer = h.token(Role::Officer);
+    let viewer = h.token(Role::Viewer);
+    h.call("POST", "/api/v1/imports/products?name=products.csv", Some(&officer), "text/csv", PRODUCTS).await;
+    h.call("POST", "/api/v1/imports/supply?name=supply.csv", Some(&officer), "text/csv", SUPPLY).await;
+    let id = h.with_store(|s| {
+        let new = NewAction {
+            action_type: ActionType::Recall,
+            source: Source::Voluntary,
+            product_id: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+            versions: vec![msadesk_core::Version::parse("1.0").unwrap()],
+            scope: vec![],
+            received: msadesk_core::Date::parse("2026-12-04").unwrap(),
+            due: msadesk_core::Date::parse("2099-01-31").unwrap(),
+            hearing_until: None,
+            urgent: false,
+            level: Level::A,
+            summary: "Remote code execution".into(),
+        };
+        let a = s.add_action(&new, &meta()).unwrap();
+        s.action_step(a.id, Status::Acknowledged, None, &meta()).unwrap();
+        let r = msadesk_server::recall::notify_round(
+            s,
+            a.id,
+            msadesk_server::recall::Round::First,
+            "https://desk.example",
+            &meta(),
+        )
+        .unwrap();
+        // D-2 has no e-mail address: escalation list.
+        assert_eq!((r.queued, r.without_address.clone()), (1, vec!["D-2".to_string()]));
+        a.id
+    });
+    // The secret is only in the queued message.
+    let body = h.with_store(|s| s.outbox(None, Some(id), 10).unwrap()[0].message.body.clone());
+    assert!(body.contains("Units supplied to you: 50"), "{body}");
+    // D-1 is in Poland: the Polish letter follows the English one.
+    assert!(body.contains("Szanowni"), "{body}");
+    let at = body.find("https://desk.example/ack/").unwrap() + "https://desk.example/ack/".len();
+    let secret: String =
+        body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    assert!(secret.len() >= 40, "{secret}");
+    let hash = msadesk_core::audit::sha256_hex(secret.as_bytes());
+    assert!(h.with_store(|s| s.ack_token(&hash).unwrap()).is_some(), "only the hash is stored");
+
+    let (s, page) = public(h, "GET", &format!("/ack/{secret}"), "").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("units_returned") && page.contains("CAM-1"), "{page}");
+    let (s, page) = public(
+        h,
+        "POST",
+        &format!("/ack/{secret}"),
+        "units_on_hand=0&units_returned=40&units_updated=0&units_destroyed=10&sub_recipients_notified=2",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("recorded"), "{page}");
+    // Used, unknown, malformed: a page that says why.
+    let (s, page) = public(h, "POST", &format!("/ack/{secret}"), "units_on_hand=0").await;
+    assert_eq!(s, StatusCode::GONE, "{page}");
+    assert!(page.contains("used already"), "{page}");
+    let (s, page) = public(h, "GET", &format!("/ack/{secret}"), "").await;
+    assert_eq!(s, StatusCode::GONE, "{page}");
+    let (s, _) = public(h, "GET", "/ack/unknownsecretunknownsecretunknownsecret", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = public(h, "GET", "/ack/bad%20secret", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The API: figures, report, reminders with roles.
+    let (s, list) = h.get("/api/v1/actions", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let a = &list[0];
+    assert_eq!((a["recipients_total"].as_u64(), a["recipients_acknowledged"].as_u64()), (Some(2), Some(1)), "{a}");
+    assert_eq!(a["units_resolved"], 50);
+    assert_eq!(a["effectiveness"]["check_met"], false);
+    let (s, one) = h.get(&format!("/api/v1/actions/{id}"), &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(one["recipients"].as_array().unwrap().len(), 2);
+    let (s, report) = h.get(&format!("/api/v1/actions/{id}/report"), &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (report["quantities"]["returned"].as_u64(), report["non_responders_total"].as_u64()),
+        (Some(40), Some(1))
+    );
+    let uri = format!("/api/v1/actions/{id}/remind");
+    assert_eq!(h.call("POST", &uri, Some(&viewer), "", "").await.0, StatusCode::FORBIDDEN);
+    let (s, r, text) = h.call("POST", &uri, Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(r["queued"], 0, "the only notified recipient has acknowledged");
+    assert_eq!(h.get("/api/v1/actions/999", &viewer).await.0, StatusCode::NOT_FOUND);
+    // The acknowledgement is in the audit trail, which verifies.
+    h.with_store(|s| {
+        let entries = s.audit_entries().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.entity == "action_recipient" && e.action == "acknowledge" && e.actor == "ack-link")
+        );
+        assert!(s.verify_audit().unwrap().is_none());
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_and_acknowledgement_links_sqlite() {
+    action_story(&sqlite()).await;
+}
+
+#[test]
+fn actions_and_acknowledgement_links_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(action_story(&h));
+    }
+}
+
+#[test]
+fn webhook_signatures_are_hmac_sha256_over_timestamp_and_body() {
+    // The expected value computed independently with Python's hmac module:
+    // hmac.new(b'secret', b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+    let sig = msadesk_server::delivery::webhook_signature("secret", 1_700_000_000, "{\"a\":1}");
+    assert_eq!(sig, "t=1700000000,v1=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686");
+    // Same input, same signature; any change of secret, time or body changes it.
+    assert_eq!(sig, msadesk_server::delivery::webhook_signature("secret", 1_700_000_000, "{\"a\":1}"));
+    assert_ne!(sig, msadesk_server::delivery::webhook_signature("secret2", 1_700_000_000, "{\"a\":1}"));
+    assert_ne!(sig, msadesk_server::delivery::webhook_signature("secret", 1_700_000_001, "{\"a\":1}"));
+    assert_ne!(sig, msadesk_server::delivery::webhook_signature("secret", 1_700_000_000, "{\"a\":2}"));
+}
