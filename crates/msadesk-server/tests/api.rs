@@ -897,3 +897,73 @@ fn webhook_signatures_are_hmac_sha256_over_timestamp_and_body() {
     assert_ne!(sig, msadesk_server::delivery::webhook_signature("secret", 1_700_000_001, "{\"a\":1}"));
     assert_ne!(sig, msadesk_server::delivery::webhook_signature("secret", 1_700_000_000, "{\"a\":2}"));
 }
+
+/// Signed webhooks against a real local receiver: a 503 defers the message, the retry delivers it
+/// with the same idempotency key and a signature the receiver can check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_retried_and_carry_one_idempotency_key() {
+    use std::sync::Mutex;
+    type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let receiver = Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let recorded = recorded.clone();
+            async move {
+                let h = |n: &str| headers.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                let mut v = recorded.lock().unwrap();
+                v.push((h("idempotency-key"), h("x-msadesk-signature"), body));
+                if v.len() == 1 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let h = sqlite();
+    let cfg = msadesk_server::delivery::DeliveryConfig {
+        smtp: None,
+        webhook_secret: Some("s3cret".into()),
+        lease_secs: 60,
+        batch: 10,
+        base_backoff_secs: 1,
+        concurrency: 2,
+    };
+    assert!(!format!("{cfg:?}").contains("s3cret"), "the secret is redacted");
+    h.with_store(|s| {
+        let m = msadesk_store::NewMessage {
+            idempotency_key: "action-1-status-recipients_notified".into(),
+            channel: "webhook".into(),
+            to: format!("http://{addr}/hook"),
+            subject: "status".into(),
+            body: "{\"action\":1,\"status\":\"recipients_notified\"}".into(),
+            action_id: None,
+            recipient_id: None,
+        };
+        assert_eq!(s.queue_messages(&[m], &meta()).unwrap(), 1);
+    });
+    let pass = |h: &Harness| h.with_store(|s| msadesk_server::delivery::deliver_pass(s, &cfg).unwrap());
+    let first = pass(&h);
+    assert_eq!((first.claimed, first.deferred), (1, 1), "{first:?}");
+    let mut second = pass(&h);
+    for _ in 0..30 {
+        if second.sent == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        second = pass(&h);
+    }
+    assert_eq!(second.sent, 1, "{second:?}");
+    let v = seen.lock().unwrap().clone();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0].0, v[1].0, "the retry carries the same idempotency key");
+    assert_eq!(v[1].0, "action-1-status-recipients_notified");
+    // The receiver checks the signature from the timestamp it carries.
+    let sig = &v[1].1;
+    let t: i64 = sig.trim_start_matches("t=").split(',').next().unwrap().parse().unwrap();
+    assert_eq!(sig, &msadesk_server::delivery::webhook_signature("s3cret", t, &v[1].2));
+    let sent = h.with_store(|s| s.outbox(Some(msadesk_core::action::DeliveryState::Sent), None, 10).unwrap());
+    assert_eq!((sent[0].attempts, sent[0].receipt.as_deref()), (2, Some("HTTP 200")));
+}

@@ -49,6 +49,9 @@ pub enum ActionCommand {
         to: String,
         #[arg(long)]
         note: Option<String>,
+        /// Also queue a signed webhook (MSADESK_WEBHOOK_SECRET) with the action's new status to this URL.
+        #[arg(long)]
+        webhook: Option<String>,
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
@@ -336,9 +339,27 @@ pub fn action(url: &str, c: ActionCommand, meta: ChangeMeta) -> Result<ExitCode>
                 }
             }
         }
-        ActionCommand::Advance { id, to, note, format } => {
+        ActionCommand::Advance { id, to, note, webhook, format } => {
             let to = Status::parse(&to).map_err(|e| anyhow!("--to: {e}"))?;
+            if let Some(url) = &webhook
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                bail!("--webhook '{url}': give an http:// or https:// URL");
+            }
             let a = store.action_step(id, to, note.as_deref(), &meta)?;
+            if let Some(url) = webhook {
+                // Queued after the step is committed; its key names the step, so it is queued once.
+                let m = msadesk_store::NewMessage {
+                    idempotency_key: format!("action-{id}-status-{}", a.status.as_str()),
+                    channel: "webhook".into(),
+                    to: url,
+                    subject: format!("action #{id} is {}", a.status),
+                    body: serde_json::to_string(&action_json(&a))?,
+                    action_id: Some(id),
+                    recipient_id: None,
+                };
+                store.queue_messages(&[m], &meta)?;
+            }
             print_one(&a, format)?;
         }
         ActionCommand::Notify { id, format } => round(store.as_mut(), id, Round::First, format, &meta)?,

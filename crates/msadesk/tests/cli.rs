@@ -1271,7 +1271,14 @@ fn action_lifecycle_from_the_command_line() {
     let d = env.json(&["outbox", "deliver", "--once"]);
     assert_eq!((d["claimed"].as_u64(), d["deferred"].as_u64()), (Some(1), Some(1)), "{d}");
     assert_eq!(env.json(&["outbox", "list", "--state", "deferred"]).as_array().unwrap().len(), 1);
-    assert!(env.ok(&["audit", "verify"]).contains("intact") || env.run(&["audit", "verify"]).status.success());
+    // A status change can be announced by a signed webhook, queued once.
+    let bad = env.run(&["action", "advance", "1", "--to", "in_progress", "--webhook", "ftp://x"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("http://"), "{}", stderr(&bad));
+    env.ok(&["action", "advance", "1", "--to", "in_progress", "--webhook", "http://127.0.0.1:9/hook"]);
+    let queued = env.json(&["outbox", "list", "--state", "queued"]);
+    assert_eq!(queued[0]["channel"], "webhook", "{queued}");
+    assert_eq!(queued[0]["idempotency_key"], "action-1-status-in_progress");
+    assert!(env.run(&["audit", "verify"]).status.success());
 }
 
 /// A free local port (bound and released; the sink binds it right after).
