@@ -263,7 +263,9 @@ fn deliver_due_at(store: &mut dyn Store, cfg: &DeliveryConfig, due: i64) -> Resu
         return Ok(stats);
     }
     let queue = std::sync::Mutex::new(claimed.into_iter().collect::<std::collections::VecDeque<_>>());
-    let (tx, rx) = std::sync::mpsc::channel::<(OutboxMessage, Attempt)>();
+    // A rendezvous channel: a sender thread waits until its outcome is taken for recording, so at
+    // most `concurrency + 1` messages are ever sent but not yet recorded (what a crash could repeat).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(OutboxMessage, Attempt)>(0);
     let threads = cfg.concurrency.clamp(1, 64);
     std::thread::scope(|scope| -> Result<(), StoreError> {
         for _ in 0..threads {
