@@ -967,3 +967,68 @@ async fn webhooks_are_signed_retried_and_carry_one_idempotency_key() {
     let sent = h.with_store(|s| s.outbox(Some(msadesk_core::action::DeliveryState::Sent), None, 10).unwrap());
     assert_eq!((sent[0].attempts, sent[0].receipt.as_deref()), (2, Some("HTTP 200")));
 }
+
+/// The actions pages for signed-in users: list with effectiveness bars, the action's page with the
+/// "not yet acknowledged" filter, escaped names, the bulk reminder (officers only, CSRF-checked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_pages_show_effectiveness_recipients_and_remind() {
+    use msadesk_core::action::*;
+    let h = sqlite();
+    let officer = h.token(Role::Officer);
+    h.call("POST", "/api/v1/imports/products?name=products.csv", Some(&officer), "text/csv", PRODUCTS).await;
+    h.call("POST", "/api/v1/imports/supply?name=supply.csv", Some(&officer), "text/csv", SUPPLY).await;
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        let new = NewAction {
+            action_type: ActionType::Withdrawal,
+            source: Source::Voluntary,
+            product_id: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+            versions: vec![],
+            scope: vec![],
+            received: msadesk_core::Date::parse("2026-12-04").unwrap(),
+            due: msadesk_core::Date::parse("2099-01-31").unwrap(),
+            hearing_until: None,
+            urgent: false,
+            level: Level::C,
+            summary: String::new(),
+        };
+        let a = s.add_action(&new, &meta()).unwrap();
+        s.action_step(a.id, Status::Acknowledged, None, &meta()).unwrap();
+        msadesk_server::recall::notify_round(
+            s,
+            a.id,
+            msadesk_server::recall::Round::First,
+            "https://d.example",
+            &meta(),
+        )
+        .unwrap();
+    });
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+    let p = b.get("/actions").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "signed out: to the login page");
+    let p = b.get("/login").await;
+    let csrf = hidden(&p.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = b.get("/actions").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert!(p.text.contains("<progress") && p.text.contains("2099-01-31") && p.text.contains("href=\"/actions/1\""));
+    let p = b.get("/actions/1").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; Handel GmbH") && !p.text.contains("<script>"));
+    assert!(p.text.contains("?filter=not-acknowledged") && p.text.contains("recipients_notified"));
+    let p = b.get("/actions/1?filter=not-acknowledged").await;
+    assert!(p.text.contains("Show all"));
+    let csrf = hidden(&p.text, "csrf");
+    let p = b.post_form("/actions/1/remind", &[("csrf", "forged")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = b.post_form("/actions/1/remind", &[("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text);
+    // D-1 was notified and has not answered: one reminder with a fresh link.
+    let reminders = h.with_store(|s| s.outbox(None, Some(1), 10).unwrap());
+    assert_eq!(reminders.len(), 2);
+    assert!(
+        reminders[0].message.subject.starts_with("REMINDER")
+            || reminders[0].message.idempotency_key.contains("reminder")
+    );
+    assert_eq!(b.get("/actions/999").await.status, StatusCode::NOT_FOUND);
+}
