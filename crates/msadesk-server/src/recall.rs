@@ -287,6 +287,8 @@ pub fn action_json(a: &Action) -> serde_json::Value {
         "urgent": a.new.urgent,
         "level": a.new.level,
         "summary": a.new.summary,
+        "request_id": a.new.request_id,
+        "decision_id": a.new.decision_id,
         "recipients_total": a.figures.recipients_total,
         "recipients_notified": a.figures.recipients_notified,
         "recipients_reached": a.figures.recipients_reached,

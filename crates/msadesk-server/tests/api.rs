@@ -789,6 +789,8 @@ async fn action_story(h: &Harness) {
             urgent: false,
             level: Level::A,
             summary: "Remote code execution".into(),
+            request_id: None,
+            decision_id: None,
         };
         let a = s.add_action(&new, &meta()).unwrap();
         s.action_step(a.id, Status::Acknowledged, None, &meta()).unwrap();
@@ -991,6 +993,8 @@ async fn action_pages_show_effectiveness_recipients_and_remind() {
             urgent: false,
             level: Level::C,
             summary: String::new(),
+            request_id: None,
+            decision_id: None,
         };
         let a = s.add_action(&new, &meta()).unwrap();
         s.action_step(a.id, Status::Acknowledged, None, &meta()).unwrap();

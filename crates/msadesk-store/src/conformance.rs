@@ -1058,6 +1058,8 @@ fn new_action(
         urgent: false,
         level: Level::C,
         summary: "Remote code execution".into(),
+        request_id: None,
+        decision_id: Some(7),
     }
 }
 
@@ -1098,7 +1100,9 @@ pub fn actions_derive_recipients_and_refuse_invalid_steps(store: &mut dyn Store)
     let authority = store.authorities().expect("dir")[0].id.clone();
     let ordered = Source::Ordered { authority, reference: "AZ-7".into(), basis: Basis::CraArt54 };
     let a = store.add_action(&new_action(&[], &[], ordered.clone()), &meta()).expect("ordered");
-    assert_eq!(store.action(a.id).expect("get").expect("some").new.source, ordered);
+    let back = store.action(a.id).expect("get").expect("some");
+    assert_eq!(back.new.source, ordered);
+    assert_eq!(back.new.decision_id, Some(7), "the link to the risk decision is kept");
     // Steps: refused ones change nothing, allowed ones are audited.
     let before = store.audit_entries().expect("audit").len();
     assert!(matches!(store.action_step(a.id, Status::Closed, None, &meta()), Err(StoreError::Invalid(_))));

@@ -135,6 +135,12 @@ pub struct AddArgs {
     /// What and why, as recipients will read it.
     #[arg(long, default_value = "")]
     summary: String,
+    /// The MSA request (`msadesk request list`) the order came with.
+    #[arg(long)]
+    request: Option<i64>,
+    /// The recorded risk decision (`msadesk assess`, `msadesk decide`) that caused the action.
+    #[arg(long)]
+    risk_decision: Option<i64>,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -182,6 +188,18 @@ fn build(store: &mut dyn Store, a: &AddArgs) -> Result<NewAction> {
         (None, None, true) => Source::Voluntary,
         _ => bail!("say who decided the action: --authority ID --reference REF for an order, or --voluntary"),
     };
+    if let Some(r) = a.request
+        && store.request(r)?.is_none()
+    {
+        bail!("--request {r}: there is no such request; list them with `msadesk request list`");
+    }
+    if let Some(d) = a.risk_decision
+        && !store.decisions()?.iter().any(|x| x.id == d)
+    {
+        bail!(
+            "--risk-decision {d}: there is no such recorded decision; they are recorded by `msadesk assess` and `msadesk decide`"
+        );
+    }
     let calendar = match &source {
         Source::Ordered { authority, .. } => {
             let country = store
@@ -220,6 +238,8 @@ fn build(store: &mut dyn Store, a: &AddArgs) -> Result<NewAction> {
             urgent: a.urgent,
             level: Level::parse(&a.level).map_err(|e| anyhow!("--level: {e}"))?,
             summary: &a.summary,
+            request_id: a.request,
+            decision_id: a.risk_decision,
         },
         &calendar,
     )

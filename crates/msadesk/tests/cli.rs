@@ -1247,6 +1247,20 @@ fn action_lifecycle_from_the_command_line() {
         "3",
     ]);
     assert!(!out.status.success() && stderr(&out).contains("--urgent"), "{}", stderr(&out));
+    let out = env.run(&[
+        "action",
+        "add",
+        "--type",
+        "recall",
+        "--product",
+        "CAM-1",
+        "--voluntary",
+        "--due",
+        "2027-01-31",
+        "--request",
+        "9",
+    ]);
+    assert!(!out.status.success() && stderr(&out).contains("request list"), "{}", stderr(&out));
     // Notifying before acknowledging is refused.
     assert!(!env.run(&["action", "notify", "1"]).status.success());
     assert_eq!(env.json(&["action", "advance", "1", "--to", "acknowledged"])["status"], "acknowledged");

@@ -303,6 +303,12 @@ pub struct NewAction {
     pub level: Level,
     /// What and why, as the recipients read it.
     pub summary: String,
+    /// The MSA request (inbox) the order came with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<i64>,
+    /// The recorded risk decision that caused the action, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<i64>,
 }
 
 /// What [`NewAction::build`] reads.
@@ -320,6 +326,8 @@ pub struct ActionInput<'a> {
     pub urgent: bool,
     pub level: Level,
     pub summary: &'a str,
+    pub request_id: Option<i64>,
+    pub decision_id: Option<i64>,
 }
 
 impl NewAction {
@@ -360,6 +368,8 @@ impl NewAction {
             urgent: input.urgent,
             level: input.level,
             summary: summary.to_string(),
+            request_id: input.request_id,
+            decision_id: input.decision_id,
         })
     }
 }

@@ -121,6 +121,8 @@ fn input(source: Source, hearing_days: Option<u32>, urgent: bool) -> ActionInput
         urgent,
         level: Level::B,
         summary: " Remote code execution in the web interface. ",
+        request_id: Some(3),
+        decision_id: None,
     }
 }
 
@@ -171,6 +173,7 @@ fn build_normalises_and_refuses_bad_input() {
     let a = NewAction::build(input(Source::Voluntary, None, false), &cal).unwrap();
     assert_eq!(a.versions.iter().map(|v| v.as_str()).collect::<Vec<_>>(), ["1.0", "2.0"]);
     assert_eq!(a.summary, "Remote code execution in the web interface.");
+    assert_eq!(a.request_id, Some(3));
     let mut i = input(Source::Voluntary, None, false);
     i.due = d("2026-01-01");
     assert!(NewAction::build(i, &cal).unwrap_err().message.contains("before"));
