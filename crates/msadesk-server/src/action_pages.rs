@@ -218,12 +218,19 @@ async fn action_page(
 }
 
 fn source_text(a: &Action) -> String {
-    match &a.new.source {
+    let mut s = match &a.new.source {
         msadesk_core::action::Source::Ordered { authority, reference, basis } => {
             format!("ordered by {authority}, reference {reference}, {}", basis.legal().cite)
         }
         msadesk_core::action::Source::Voluntary => "voluntary".into(),
+    };
+    if let Some(r) = a.new.request_id {
+        s.push_str(&format!("; MSA request #{r}"));
     }
+    if let Some(d) = a.new.decision_id {
+        s.push_str(&format!("; risk decision #{d}"));
+    }
+    s
 }
 
 async fn remind_submit(
