@@ -42,7 +42,8 @@ macro_rules! conformance_suite {
             requests_keep_a_timeline_and_every_step_is_audited,
             sboms_replace_the_current_one_and_keep_history,
             vulnerability_data_round_trips_and_is_audited,
-            risk_decisions_are_recorded_and_audited
+            risk_decisions_are_recorded_and_audited,
+            letter_templates_are_set_replaced_removed_and_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1012,5 +1013,34 @@ pub fn risk_decisions_are_recorded_and_audited(store: &mut dyn Store) {
     let last = store.audit_entries().expect("audit").pop().expect("entry");
     assert_eq!((last.entity.as_str(), last.action.as_str()), ("risk_decision", "record"));
     assert!(last.detail.contains("CVE-2019-10744"));
+    assert_verifies(store);
+}
+
+pub fn letter_templates_are_set_replaced_removed_and_audited(store: &mut dyn Store) {
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), None);
+    let text = "request-ack-subject = Eingang Ihres Schreibens { $their_reference } – Größe ✓\n";
+    let set = store.set_letter_template("request-ack", "de", text, &meta()).expect("set");
+    assert_eq!(set.text, text);
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), Some(set.clone()));
+    let other = store.set_letter_template("user-notice", "pl", "user-notice-subject = x\n", &meta()).expect("set");
+    let replaced = store.set_letter_template("request-ack", "de", "closing = Hochachtungsvoll\n", &meta()).expect("2");
+    assert_eq!(store.letter_templates().expect("list"), vec![replaced, other]);
+    assert!(store.set_letter_template("Request Ack", "de", "a = b", &meta()).is_err(), "kind names are checked");
+    assert!(store.set_letter_template("request-ack", "deu", "a = b", &meta()).is_err(), "languages are checked");
+    let big = "a = b\n".repeat(crate::letters::MAX_TEMPLATE_BYTES / 6 + 1);
+    assert!(store.set_letter_template("request-ack", "de", &big, &meta()).is_err(), "size is limited");
+    assert!(store.remove_letter_template("request-ack", "de", &meta()).expect("remove"));
+    assert!(!store.remove_letter_template("request-ack", "de", &meta()).expect("again"));
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), None);
+    let trail: Vec<(String, String)> = store
+        .audit_entries()
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.entity == "letter_templates")
+        .map(|e| (e.action, e.detail))
+        .collect();
+    let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, ["set", "set", "set", "remove"]);
+    assert!(trail[0].1.contains(&msadesk_core::audit::sha256_hex(text.as_bytes())));
     assert_verifies(store);
 }
