@@ -133,6 +133,12 @@ enum Command {
         after_help = "Examples:\n  msadesk request add --authority de-bnetza --reference BNetzA-2026-0042 --received 2026-12-03T16:30 --due-working-days 10 --product SH-CAM-200 --asks trace,documents\n  msadesk request list --overdue\n  msadesk request ack 1\n  msadesk request close 1"
     )]
     Request(crate::inbox::RequestCommand),
+    /// Letters in English and the authorities' languages (PDF or HTML), and the operator's own template wording.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk letter kinds\n  msadesk letter render --kind user-notice --lang pl --args-json notice.json --out notice.pl.pdf\n  msadesk letter template export --lang de --out templates/\n  msadesk request letter 1 --kind ack --out ack.pdf"
+    )]
+    Letter(crate::letters::LetterCommand),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -432,6 +438,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Authority(c) => crate::inbox::authority(&cli.database, c, meta(None)),
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
+        Command::Letter(c) => crate::letters::letter(&cli.database, c, meta(None)),
         Command::Backup(a) => evidence::backup(&cli.database, a),
         Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),

@@ -473,6 +473,35 @@ fn given<'a>(args: &'a LetterArgs, name: &str) -> Option<&'a str> {
     args.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
+/// A shared phrase of the letters in `lang` (e.g. `ask-trace`, `period-range` with `from_date` and
+/// `to_date`), for callers that build list arguments in the letter's language. Dates are localized
+/// as in letters.
+pub fn phrase(lang: &str, id: &str, args: &[(&str, &str)]) -> Result<String, LetterError> {
+    let (lang, _) = effective_language(lang);
+    let (common, _) = builtin(LetterKind::RequestAck, lang).ok_or_else(|| LetterError::UnknownLanguage(lang.into()))?;
+    let langid: unic_langid::LanguageIdentifier =
+        lang.parse().map_err(|_| LetterError::UnknownLanguage(lang.to_string()))?;
+    let mut bundle = FluentBundle::new(vec![langid]);
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(parse(common)?)
+        .map_err(|e| LetterError::Format { id: id.to_string(), message: format!("{e:?}") })?;
+    let mut fargs = FluentArgs::new();
+    for (k, v) in args {
+        fargs.set(k.to_string(), FluentValue::from(localize_arg(lang, k, v)));
+    }
+    let pattern = bundle
+        .get_message(id)
+        .and_then(|m| m.value())
+        .ok_or_else(|| LetterError::Format { id: id.to_string(), message: "no such phrase".into() })?;
+    let mut errors = Vec::new();
+    let out = bundle.format_pattern(pattern, Some(&fargs), &mut errors).to_string();
+    match errors.first() {
+        Some(e) => Err(LetterError::Format { id: id.to_string(), message: e.to_string() }),
+        None => Ok(out),
+    }
+}
+
 /// Renders a letter. Unknown languages are written in English (see [`effective_language`]); a
 /// missing required argument is an error naming it. `overrides` is the operator's Fluent text for
 /// this (kind, language), laid over the built-in messages.

@@ -235,3 +235,13 @@ fn write_sample_letters_when_asked() {
         }
     }
 }
+
+#[test]
+fn phrases_are_localized() {
+    assert_eq!(
+        phrase("de", "period-range", &[("from_date", "2026-01-01"), ("to_date", "2026-06-30")]).expect("phrase"),
+        "vom 1. Januar 2026 bis zum 30. Juni 2026"
+    );
+    assert_eq!(phrase("pl", "ask-samples", &[]).expect("phrase"), "Próbki produktu");
+    assert!(phrase("de", "no-such-phrase", &[]).is_err());
+}
