@@ -26,7 +26,7 @@ pub enum LetterCommand {
     Template(TemplateCommand),
     /// Render a letter from named arguments to PDF or HTML (the file extension decides).
     #[command(
-        after_help = "Arguments named *_date take an ISO date (2026-12-04) and are written in the letter's language;\nlegal_basis takes cites such as 'CRA Art 19(5)'. Lists: one item per line.\n`msadesk letter kinds` lists each kind's arguments.\n\nExample:\n  msadesk letter render --kind request-ack --lang de --arg sender_name='ACME Import GmbH' --arg recipient_name=Bundesnetzagentur \\\n    --arg letter_date=2026-12-04 --arg contact_name='Jana Novák' --arg contact_email=compliance@acme.example \\\n    --arg their_reference=BNetzA-2026-0042 --arg received_date=2026-12-03 --arg asks='Lieferkette' --arg due_date=2026-12-17 --out ack.pdf"
+        after_help = "Our name, address, contact and today's date are filled in from `msadesk init` unless given.\nArguments named *_date take an ISO date (2026-12-04) and are written in the letter's language;\nlegal_basis takes cites such as 'CRA Art 19(5)'. Lists: one item per line.\n`msadesk letter kinds` lists each kind's arguments.\n\nExample:\n  msadesk letter render --kind request-ack --lang de --arg sender_name='ACME Import GmbH' --arg recipient_name=Bundesnetzagentur \\\n    --arg letter_date=2026-12-04 --arg contact_name='Jana Novák' --arg contact_email=compliance@acme.example \\\n    --arg their_reference=BNetzA-2026-0042 --arg received_date=2026-12-03 --arg asks='Lieferkette' --arg due_date=2026-12-17 --out ack.pdf"
     )]
     Render(RenderArgs),
     /// List the letter kinds with their required and optional arguments.
@@ -232,6 +232,13 @@ pub fn letter(url: &str, c: LetterCommand, meta: ChangeMeta) -> Result<ExitCode>
                 args.insert(k.trim().to_string(), v.replace("\\n", "\n"));
             }
             let mut store = db::open(url)?;
+            // Our own details and today's date come from `msadesk init` unless given.
+            if store.identity()?.is_some() {
+                let (ours, _) = sender_args(store.as_mut(), today())?;
+                for (k, v) in ours {
+                    args.entry(k).or_insert(v);
+                }
+            }
             let lang = write_letter(store.as_mut(), kind, &a.lang, &args, &a.out)?;
             eprintln!("wrote {} ({kind}, {lang})", a.out.display());
         }

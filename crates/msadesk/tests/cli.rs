@@ -1172,3 +1172,160 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
 }
+
+#[test]
+fn letters_request_letters_templates_and_notice_letters() {
+    let env = Env::sqlite();
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Import GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--contact-person",
+        "Jana Novák",
+        "--email",
+        "compliance@acme.example",
+    ]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+
+    // A request from the German authority: the acknowledgement in German, and in English beside it.
+    let r = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "BNetzA-2026-0042",
+        "--received",
+        "2026-12-03T16:30",
+        "--due-working-days",
+        "10",
+        "--product",
+        "CAM-1",
+        "--asks",
+        "trace,documents",
+    ]);
+    let id = r["id"].as_i64().unwrap().to_string();
+    let w = env.json(&["request", "letter", &id, "--kind", "ack", "--out", "ack.html", "--date", "2026-12-04"]);
+    assert_eq!(w[0]["lang"], "de");
+    assert_eq!(w[1]["lang"], "en");
+    let de = std::fs::read_to_string(env.path("ack.html")).unwrap();
+    assert!(de.contains("Eingangsbestätigung zu Ihrem Ersuchen BNetzA-2026-0042"), "{de}");
+    assert!(de.contains("am 3. Dezember 2026") && de.contains("EU-Konformitätserklärung"));
+    assert!(de.contains("Jana Novák"));
+    let en = std::fs::read_to_string(env.path("ack.en.html")).unwrap();
+    assert!(en.contains("Acknowledgement of receipt of your request BNetzA-2026-0042"));
+    env.ok(&["request", "letter", &id, "--kind", "cover", "--lang", "fr", "--out", "cover.pdf"]);
+    assert!(std::fs::read(env.path("cover.pdf")).unwrap().starts_with(b"%PDF-1.7"));
+    let out = env.run(&["request", "letter", &id, "--kind", "memo", "--out", "x.pdf"]);
+    assert!(!out.status.success() && stderr(&out).contains("use ack"), "{}", stderr(&out));
+    let out = env.run(&["request", "letter", &id, "--kind", "ack", "--out", "x.docx"]);
+    assert!(!out.status.success() && stderr(&out).contains(".pdf or .html"));
+
+    // Templates: export, edit, import (checked), and the letter uses the operator's wording.
+    env.ok(&["letter", "template", "export", "--lang", "de", "--out", "tpl"]);
+    let path = env.path("tpl/request-ack.de.ftl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("request-ack-subject = ") && text.contains("salutation = Sehr geehrte Damen und Herren,"));
+    std::fs::write(&path, text.replace("Sehr geehrte Damen und Herren,", "Sehr geehrte Frau Dr. Weber,")).unwrap();
+    let imported = env.json(&["letter", "template", "import", path.to_str().unwrap(), "--lang", "de"]);
+    assert_eq!(imported["kind"], "request-ack");
+    assert_eq!(imported["missing"], serde_json::json!([]));
+    env.ok(&["request", "letter", &id, "--kind", "ack", "--lang", "de", "--out", "ack2.html"]);
+    assert!(std::fs::read_to_string(env.path("ack2.html")).unwrap().contains("Sehr geehrte Frau Dr. Weber,"));
+    let list = env.json(&["letter", "template", "list"]);
+    assert_eq!(list[0]["kind"], "request-ack");
+    let log = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(log[0]["entity"], "letter_templates");
+    // A broken template is refused with its line, and nothing is stored.
+    let bad =
+        env.write("request-ack.pl.ftl", "salutation = Szanowni Państwo,\nrequest-ack-subject = { $their_reference\n");
+    let out = env.run(&["letter", "template", "import", bad.to_str().unwrap(), "--lang", "pl"]);
+    assert!(!out.status.success() && stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert_eq!(env.json(&["letter", "template", "list"]).as_array().unwrap().len(), 1);
+    env.ok(&["letter", "template", "remove", "--kind", "request-ack", "--lang", "de"]);
+
+    // Render any kind from arguments; a missing argument is named.
+    let out = env.run(&["letter", "render", "--kind", "recall-notice", "--lang", "pl", "--out", "r.pdf"]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the argument 'recipient_name'"), "{}", stderr(&out));
+    env.ok(&[
+        "letter",
+        "render",
+        "--kind",
+        "recall-notice",
+        "--lang",
+        "pl",
+        "--out",
+        "r.html",
+        "--arg",
+        "recipient_name=Łódź Elektro",
+        "--arg",
+        "product=Camera",
+        "--arg",
+        "versions=1.0",
+        "--arg",
+        "recall_reference=R-1",
+        "--arg",
+        "reason=CVE-2026-11111",
+        "--arg",
+        "what_to_do=Zwrot",
+        "--arg",
+        "deadline_date=2026-12-20",
+        "--arg",
+        "ack_link=https://acme.example/r/1",
+    ]);
+    let r = std::fs::read_to_string(env.path("r.html")).unwrap();
+    assert!(r.contains("do dnia 20 grudnia 2026 r.") && r.contains("ACME Import GmbH"), "{r}");
+    let kinds = env.json(&["letter", "kinds"]);
+    assert_eq!(kinds.as_array().unwrap().len(), 7);
+
+    // Notice letters for an assessment: English and the authorities' languages.
+    let sbom = env.write("cam.cdx.json", SBOM);
+    env.ok(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", sbom.to_str().unwrap()]);
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    let out = env.run(&["assess", "--vuln", "CVE-2026-11111", "--letters", "notices", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = env.path("notices/CAM-1-1.0-CVE-2026-11111");
+    for f in [
+        "manufacturer.en.pdf",
+        "msa-DE.en.pdf",
+        "msa-DE.de.pdf",
+        "msa-DE.de.html",
+        "end-users.en.html",
+        "end-users.de.html",
+    ] {
+        assert!(folder.join(f).exists(), "{f} missing in {}", folder.display());
+    }
+    let de = std::fs::read_to_string(folder.join("msa-DE.de.html")).unwrap();
+    assert!(
+        de.contains("Meldung eines erheblichen Cybersicherheitsrisikos") && de.contains("Marktüberwachungsbehörde")
+    );
+    assert!(de.contains("Artikel 19 Absatz 5 der Verordnung (EU) 2024/2847"), "{de}");
+    assert!(de.contains("PL: 50 Einheiten geliefert"), "{de}");
+    let users = std::fs::read_to_string(folder.join("end-users.de.html")).unwrap();
+    assert!(users.contains("empfohlene Vorsichtsmaßnahme"), "an importer's user notice is a recommendation");
+}
+
+#[test]
+fn letter_commands_have_help_with_examples() {
+    let env = Env::sqlite();
+    for cmd in [
+        &["letter", "--help"][..],
+        &["letter", "render", "--help"],
+        &["letter", "kinds", "--help"],
+        &["letter", "template", "export", "--help"],
+        &["letter", "template", "import", "--help"],
+        &["letter", "template", "list", "--help"],
+        &["letter", "template", "remove", "--help"],
+        &["request", "letter", "--help"],
+    ] {
+        let out = env.ok(cmd);
+        assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
+    }
+}

@@ -37,3 +37,7 @@ ask-samples = Produktmuster
 ask-access = Zugang zum Produkt und zu den zugehörigen Informationen
 period-all = Alle uns vorliegenden Lieferdatensätze
 period-range = vom { $from_date } bis zum { $to_date }
+quantity-line = { $member_state }: { $supplied } Einheiten geliefert, { $instances } Installationen im Einsatz
+measures-placeholder = [Ergriffene Korrekturmaßnahmen mit Datum beschreiben: Unterrichtung des Herstellers, Verkaufsstopp, Aktualisierung, Rücknahme oder Rückruf.]
+todo-placeholder = [Auf Version … aktualisieren oder folgende Abhilfe anwenden: …]
+risk-indicators = Risikoindikatoren

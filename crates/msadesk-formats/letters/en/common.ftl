@@ -37,3 +37,7 @@ ask-samples = Samples of the product
 ask-access = Access to the product and the related information
 period-all = All supply records we hold
 period-range = from { $from_date } to { $to_date }
+quantity-line = { $member_state }: { $supplied } units supplied, { $instances } instances deployed
+measures-placeholder = [Describe the corrective measures taken, with dates: information of the manufacturer, stop of sales, update, withdrawal or recall.]
+todo-placeholder = [Update to version … or apply this mitigation: …]
+risk-indicators = Risk indicators

@@ -37,3 +37,7 @@ ask-samples = Muestras del producto
 ask-access = Acceso al producto y a la información correspondiente
 period-all = Todos los registros de suministro que conservamos
 period-range = del { $from_date } al { $to_date }
+quantity-line = { $member_state }: { $supplied } unidades suministradas, { $instances } instalaciones en uso
+measures-placeholder = [Describa las medidas correctoras adoptadas, con fechas: información al fabricante, suspensión de la venta, actualización, retirada o recuperación.]
+todo-placeholder = [Actualizar a la versión … o aplicar la siguiente medida de mitigación: …]
+risk-indicators = Indicadores de riesgo

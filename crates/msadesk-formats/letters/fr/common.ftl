@@ -37,3 +37,7 @@ ask-samples = Échantillons du produit
 ask-access = Accès au produit et aux informations correspondantes
 period-all = Tous les enregistrements de livraison que nous détenons
 period-range = du { $from_date } au { $to_date }
+quantity-line = { $member_state } : { $supplied } unités fournies, { $instances } installations en service
+measures-placeholder = [Décrire les mesures correctives prises, avec leurs dates : information du fabricant, arrêt des ventes, mise à jour, retrait ou rappel.]
+todo-placeholder = [Mettre à jour vers la version … ou appliquer la mesure d'atténuation suivante : …]
+risk-indicators = Indicateurs de risque

@@ -37,3 +37,7 @@ ask-samples = Campioni del prodotto
 ask-access = Accesso al prodotto e alle relative informazioni
 period-all = Tutti i dati di fornitura in nostro possesso
 period-range = dal { $from_date } al { $to_date }
+quantity-line = { $member_state }: { $supplied } unità fornite, { $instances } installazioni in uso
+measures-placeholder = [Descrivere le misure correttive adottate, con le date: informazione del fabbricante, sospensione delle vendite, aggiornamento, ritiro o richiamo.]
+todo-placeholder = [Aggiornare alla versione … oppure applicare la seguente misura di mitigazione: …]
+risk-indicators = Indicatori di rischio

@@ -37,3 +37,7 @@ ask-samples = Monsters van het product
 ask-access = Toegang tot het product en de bijbehorende informatie
 period-all = Alle leveringsgegevens waarover wij beschikken
 period-range = van { $from_date } tot en met { $to_date }
+quantity-line = { $member_state }: { $supplied } eenheden geleverd, { $instances } installaties in gebruik
+measures-placeholder = [Beschrijf de genomen corrigerende maatregelen met data: informeren van de fabrikant, verkoopstop, update, uit de handel nemen of terugroepen.]
+todo-placeholder = [Bijwerken naar versie … of de volgende maatregel toepassen: …]
+risk-indicators = Risico-indicatoren

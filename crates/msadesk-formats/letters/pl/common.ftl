@@ -37,3 +37,7 @@ ask-samples = Próbki produktu
 ask-access = Dostęp do produktu i powiązanych informacji
 period-all = Wszystkie posiadane przez nas dane o dostawach
 period-range = od { $from_date } do { $to_date }
+quantity-line = { $member_state }: dostarczono { $supplied } szt., { $instances } instalacji w użyciu
+measures-placeholder = [Opisać podjęte działania naprawcze wraz z datami: poinformowanie producenta, wstrzymanie sprzedaży, aktualizacja, wycofanie z obrotu lub od użytkowników.]
+todo-placeholder = [Zaktualizować do wersji … lub zastosować następujące środki łagodzące: …]
+risk-indicators = Wskaźniki ryzyka

@@ -37,3 +37,7 @@ ask-samples = Produktprover
 ask-access = Tillgång till produkten och tillhörande information
 period-all = Alla leveransuppgifter som vi har
 period-range = från den { $from_date } till och med den { $to_date }
+quantity-line = { $member_state }: { $supplied } enheter levererade, { $instances } installationer i drift
+measures-placeholder = [Beskriv vidtagna korrigerande åtgärder med datum: information till tillverkaren, försäljningsstopp, uppdatering, tillbakadragande eller återkallelse.]
+todo-placeholder = [Uppdatera till version … eller tillämpa följande åtgärd: …]
+risk-indicators = Riskindikatorer
