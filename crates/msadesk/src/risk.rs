@@ -803,6 +803,10 @@ fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
     Ok(())
 }
 
+/// One notice letter to write: kind, file stem, languages, recipient name and address, the Member
+/// States it concerns.
+type NoticeJob = (msadesk_formats::letters::LetterKind, String, Vec<&'static str>, String, Option<String>, String);
+
 /// The languages of a Member State's market surveillance authorities that letters exist in.
 fn member_state_languages(authorities: &[msadesk_core::inbox::Authority], ms: &str) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -878,8 +882,7 @@ fn write_notice_letters(store: &mut dyn Store, list: &[Assessment], dir: &Path) 
             Ok(g)
         };
         for o in &a.obligations {
-            // (kind, file stem, languages, recipient name, recipient address, member states)
-            let mut jobs: Vec<(LetterKind, String, Vec<&'static str>, String, Option<String>, String)> = Vec::new();
+            let mut jobs: Vec<NoticeJob> = Vec::new();
             match o.to {
                 "manufacturer" => jobs.push((
                     LetterKind::VulnInfoManufacturer,
