@@ -13,6 +13,7 @@ pub mod document;
 pub mod epcis;
 pub mod intake;
 pub mod letters;
+pub mod package;
 pub mod trace_out;
 
 use std::fmt;
