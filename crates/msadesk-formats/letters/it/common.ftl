@@ -1,6 +1,6 @@
 # Testi comuni a tutte le lettere (italiano).
 date-label = Data
-your-reference = Vostro riferimento
+your-reference = Suo riferimento
 our-reference = Nostro riferimento
 salutation = Gentili Signore e Signori,
 closing = Distinti saluti,

@@ -608,7 +608,9 @@ pub fn render(
             }
         }
     }
-    doc.push(Block::Paragraph(msg("closing")?));
+    let closing_id = format!("{kind}-closing");
+    let closing = if bundle.has_message(&closing_id) { msg(&closing_id)? } else { msg("closing")? };
+    doc.push(Block::Paragraph(closing));
     let sign = format!("{}\n{}", args.get("sender_name").cloned().unwrap_or_default(), msg("contact-line")?);
     doc.push(Block::Paragraph(sign));
     Ok(doc)
