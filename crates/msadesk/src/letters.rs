@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use msadesk_core::inbox::{Ask, Authority, Request};
+use msadesk_core::inbox::Authority;
 use msadesk_core::{Date, OurRole};
 use msadesk_formats::letters::{self, LANGUAGES, LetterArgs, LetterKind};
 use msadesk_store::{ChangeMeta, Store};
@@ -372,91 +372,37 @@ pub(crate) fn sibling(out: &Path, lang: &str) -> PathBuf {
     out.with_file_name(format!("{stem}.{lang}.{ext}"))
 }
 
-/// The arguments shared by every letter we send: us, the recipient, the date, the contact.
+/// Our side of every letter, from `msadesk init`, and our default role.
 pub(crate) fn sender_args(store: &mut dyn Store, date: Date) -> Result<(LetterArgs, Option<OurRole>)> {
     let id =
         store.identity()?.ok_or_else(|| anyhow!("letters are signed with our identity: run `msadesk init` first"))?;
-    let mut a = LetterArgs::new();
-    a.insert("sender_name".into(), id.name.clone());
-    a.insert("sender_address".into(), id.address.clone());
-    a.insert("letter_date".into(), date.to_string());
-    a.insert(
-        "contact_name".into(),
-        id.contact_person.clone().unwrap_or_else(|| "[contact person: msadesk init --contact-person]".into()),
-    );
-    a.insert(
-        "contact_email".into(),
-        id.email.as_ref().map_or_else(|| "[e-mail: msadesk init --email]".into(), |e| e.as_str().to_string()),
-    );
-    Ok((a, Some(id.default_role)))
+    Ok((letters::sender_args(&id, date), Some(id.default_role)))
 }
 
-fn ask_phrase(ask: Ask) -> &'static str {
-    match ask {
-        Ask::Trace => "ask-trace",
-        Ask::Documents => "ask-documents",
-        Ask::Sbom => "ask-sbom",
-        Ask::Samples => "ask-samples",
-        Ask::Access => "ask-access",
-    }
-}
-
-/// The arguments of a request's acknowledgement or cover letter in `lang`.
-fn request_args(
+/// The acknowledgement or cover letter of request `id` in `lang` as a document, with the operator's
+/// override applied (for `request letter`, and for the response package's cover letter).
+pub(crate) fn request_letter_document(
     store: &mut dyn Store,
-    r: &Request,
-    authority: &Authority,
+    id: i64,
     kind: LetterKind,
     lang: &str,
     date: Date,
     enclosures: &[String],
-) -> Result<LetterArgs> {
-    let (mut a, default_role) = sender_args(store, date)?;
-    a.insert("recipient_name".into(), authority.name.clone());
-    if let Some(p) = &authority.postal_address {
-        a.insert("recipient_address".into(), p.clone());
-    }
-    a.insert("their_reference".into(), r.new.reference.clone());
-    a.insert("received_date".into(), r.new.received_at.clone());
-    a.insert("due_date".into(), r.new.due.to_string());
+) -> Result<msadesk_formats::document::Document> {
+    let r = store.request(id)?.ok_or_else(|| msadesk_store::unknown_request(id))?;
+    let authority = store
+        .authorities()?
+        .into_iter()
+        .find(|x| x.id == r.new.authority)
+        .ok_or_else(|| anyhow!(msadesk_store::unknown_authority(&r.new.authority)))?;
+    let identity =
+        store.identity()?.ok_or_else(|| anyhow!("letters are signed with our identity: run `msadesk init` first"))?;
     let product = store.product(&r.new.product)?;
-    let name = product.as_ref().map_or_else(|| r.new.product.to_string(), |p| format!("{} ({})", p.name, p.id));
-    let products = match &r.new.version {
-        Some(v) => format!("{name}, {v}"),
-        None => name,
-    };
-    a.insert("products".into(), products);
-    let asks: Vec<String> =
-        r.new.asks.iter().map(|x| letters::phrase(lang, ask_phrase(*x), &[])).collect::<Result<_, _>>()?;
-    a.insert("asks".into(), asks.iter().map(|s| format!("• {s}")).collect::<Vec<_>>().join("\n"));
-    let period = match (r.new.from, r.new.to) {
-        (None, None) => letters::phrase(lang, "period-all", &[])?,
-        (f, t) => letters::phrase(
-            lang,
-            "period-range",
-            &[
-                ("from_date", &f.map_or_else(|| "…".to_string(), |d| d.to_string())),
-                ("to_date", &t.map_or_else(|| date.to_string(), |d| d.to_string())),
-            ],
-        )?,
-    };
-    a.insert("period".into(), period);
-    let role = product.and_then(|p| p.our_role).or(default_role).unwrap_or(OurRole::Importer);
-    a.insert(
-        "legal_basis".into(),
-        format!("{}, {}", msadesk_core::legal::IDENTIFICATION.cite, msadesk_core::legal::cooperation_for(role)),
-    );
-    if kind == LetterKind::ResponseCover {
-        let list = if enclosures.is_empty() {
-            let mut l = asks.clone();
-            l.push("manifest.json, manifest.sig".into());
-            l
-        } else {
-            enclosures.to_vec()
-        };
-        a.insert("enclosures".into(), list.iter().map(|s| format!("• {s}")).collect::<Vec<_>>().join("\n"));
-    }
-    Ok(a)
+    let args = letters::request_letter_args(&identity, &authority, &r, product.as_ref(), kind, lang, date, enclosures)?;
+    let (lang, _) = letters::effective_language(lang);
+    let stored = store.letter_template(kind.as_str(), lang)?;
+    letters::render(kind, lang, &args, stored.as_ref().map(|t| t.text.as_str()))
+        .map_err(|e| anyhow!("{e} (template {kind}.{lang})"))
 }
 
 /// `msadesk request letter ID --kind ack|cover`.
@@ -498,9 +444,13 @@ pub fn request_letter(store: &mut dyn Store, a: RequestLetterArgs) -> Result<()>
     };
     let mut written = Vec::new();
     for (lang, out) in plan {
-        let args = request_args(store, &r, &authority, kind, lang, date, &a.enclosure)?;
-        let used = write_letter(store, kind, lang, &args, &out)?;
-        written.push(Written { kind: kind.as_str(), lang: used, file: out.display().to_string() });
+        let doc = request_letter_document(store, a.id, kind, lang, date, &a.enclosure)?;
+        let bytes = if output_kind(&out)? == "pdf" { doc.to_pdf() } else { doc.to_html().into_bytes() };
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+        written.push(Written { kind: kind.as_str(), lang, file: out.display().to_string() });
     }
     if output::resolve(a.format) == Format::Json {
         print_json(&written)?;

@@ -21,9 +21,11 @@ use crate::document::{Block, Document};
 
 mod dates;
 mod legal;
+mod request;
 
 pub use dates::format_date;
 pub use legal::localize_legal_basis;
+pub use request::{request_letter_args, sender_args};
 
 /// The letters we write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
