@@ -69,7 +69,7 @@ check() { # FILE NEEDLE...
         grep -qF -- "$needle" <<<"$t" || { echo "error: $file: pdftotext did not return: $needle" >&2; fail=1; }
     done
 }
-check risk-notice-msa.pl.pdf "Szanowni Państwo," "Zgłoszenie poważnego ryzyka w zakresie cyberbezpieczeństwa" "4 grudnia 2026 r." "Z poważaniem"
+check risk-notice-msa.pl.pdf "Szanowni Państwo," "Zgłoszenie znaczącego ryzyka w zakresie cyberbezpieczeństwa" "4 grudnia 2026 r." "Z poważaniem"
 check risk-notice-msa.de.pdf "Sehr geehrte Damen und Herren," "zuständige Marktüberwachungsbehörde" "4. Dezember 2026" "Mit freundlichen Grüßen"
 check request-ack.fr.pdf "Madame, Monsieur," "Accusé de réception" "4 décembre 2026"
 check user-notice.sv.pdf "Viktig säkerhetsinformation" "försiktighetsåtgärd"
