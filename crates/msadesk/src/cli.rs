@@ -70,6 +70,9 @@ enum Command {
         after_help = "Examples:\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --significant false --reason 'JNDI lookups disabled in our build'\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln GHSA-jfh8-c2jp-5v3q --significant true --reason 'exploit seen at a customer'"
     )]
     Decide(crate::risk::DecideArgs),
+    /// Publish what we know about a vulnerability: a CSAF 2.0 security advisory or VEX document for our product versions.
+    #[command(subcommand)]
+    Advisory(AdvisoryCommand),
     /// Show how long a product's records must be kept (`--product`), or run the retention job (`run`).
     #[command(
         after_help = "Examples:\n  msadesk retention --product SH-CAM-200\n  msadesk retention run --dry-run --as-of 2037-01-01\n  msadesk retention run --format json"
@@ -228,6 +231,16 @@ struct InitArgs {
     gln: Option<String>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum AdvisoryCommand {
+    /// A CSAF 2.0 document (csaf_security_advisory, or csaf_vex with --vex) for one assessed vulnerability: affected,
+    /// fixed, not affected and under-investigation versions, CVSS, exploitation, remediation; we are the publisher.
+    #[command(
+        after_help = "Versions come from the registry and the current SBOMs: affected as assessed, fixed when the SBOM holds the\nvulnerable package at an unaffected version, not affected when it does not hold it, under investigation without an SBOM.\n\nExamples:\n  msadesk advisory csaf --vuln CVE-2021-44228 --product SH-CAM-200 --out advisory.json\n  msadesk advisory csaf --vuln CVE-2021-44228 --vex --out vex.json\n  msadesk advisory csaf --vuln CVE-2021-44228 --update advisory.json --revision-summary 'Fix in 1.3.0' --out advisory.json"
+    )]
+    Csaf(crate::advisory::CsafArgs),
 }
 
 #[derive(Subcommand)]
@@ -420,6 +433,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Import(ImportCommand::Deployments(a)) => crate::risk::import_deployments(&cli.database, a),
         Command::Assess(a) => crate::risk::assess(&cli.database, a),
         Command::Decide(a) => crate::risk::decide(&cli.database, a),
+        Command::Advisory(AdvisoryCommand::Csaf(a)) => crate::advisory::csaf(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),

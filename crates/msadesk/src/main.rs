@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod advisory;
 mod cli;
 mod db;
 mod evidence;

@@ -370,68 +370,68 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
 
 /// One (product version, vulnerability) assessment, as `assess --format json` shows it.
 #[derive(Serialize)]
-struct Assessment {
-    product_id: ProductId,
-    version: Version,
-    vulnerability: String,
-    aliases: Vec<String>,
-    summary: Option<String>,
+pub(crate) struct Assessment {
+    pub(crate) product_id: ProductId,
+    pub(crate) version: Version,
+    pub(crate) vulnerability: String,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) summary: Option<String>,
     /// `true` when a component is affected; `null` when the data names a component whose version
     /// could not be compared (an officer must look).
-    affected: Option<bool>,
+    pub(crate) affected: Option<bool>,
     /// Why the version is affected: each matching SBOM component and the rule that matched.
-    matched: Vec<MatchedComponent>,
-    cvss: Option<CvssOut>,
-    indicators: BTreeMap<&'static str, Option<bool>>,
-    fired: Vec<&'static str>,
+    pub(crate) matched: Vec<MatchedComponent>,
+    pub(crate) cvss: Option<CvssOut>,
+    pub(crate) indicators: BTreeMap<&'static str, Option<bool>>,
+    pub(crate) fired: Vec<&'static str>,
     rules: Vec<msadesk_core::vuln::RuleOutcome>,
-    significant: bool,
-    policy_version: String,
-    role: Option<OurRole>,
-    member_states: Vec<MemberStateOut>,
+    pub(crate) significant: bool,
+    pub(crate) policy_version: String,
+    pub(crate) role: Option<OurRole>,
+    pub(crate) member_states: Vec<MemberStateOut>,
     deployed_instances: Option<u64>,
-    obligations: Vec<Obligation>,
-    evidence: Vec<Evidence>,
+    pub(crate) obligations: Vec<Obligation>,
+    pub(crate) evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     drafts: Vec<msadesk_core::vuln::notice::Draft>,
     /// The recorded decision this assessment is (or was) stored as.
-    decision_id: Option<i64>,
-    first_assessed_at: Option<String>,
-    first_significant_at: Option<String>,
+    pub(crate) decision_id: Option<i64>,
+    pub(crate) first_assessed_at: Option<String>,
+    pub(crate) first_significant_at: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
-struct MatchedComponent {
-    purl: String,
-    outcome: MatchOutcome,
+pub(crate) struct MatchedComponent {
+    pub(crate) purl: String,
+    pub(crate) outcome: MatchOutcome,
 }
 
 #[derive(Serialize)]
-struct CvssOut {
-    version: &'static str,
-    vector: String,
-    base_score: f64,
+pub(crate) struct CvssOut {
+    pub(crate) version: &'static str,
+    pub(crate) vector: String,
+    pub(crate) base_score: f64,
 }
 
 #[derive(Serialize, Default)]
-struct MemberStateOut {
-    member_state: String,
+pub(crate) struct MemberStateOut {
+    pub(crate) member_state: String,
     /// Quantity we supplied there (registry, supplied events).
-    supplied: u64,
+    pub(crate) supplied: u64,
     /// Deployed instances there (install base).
-    instances: u64,
+    pub(crate) instances: u64,
 }
 
 #[derive(Serialize)]
-struct Evidence {
-    source: String,
-    kind: &'static str,
-    taken_at: Date,
+pub(crate) struct Evidence {
+    pub(crate) source: String,
+    pub(crate) kind: &'static str,
+    pub(crate) taken_at: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<String>,
 }
 
-fn load_policy(path: Option<&Path>) -> Result<Policy> {
+pub(crate) fn load_policy(path: Option<&Path>) -> Result<Policy> {
     let Some(path) = path else { return Ok(Policy::default()) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let p: Policy = serde_json::from_str(&text).with_context(|| {
@@ -481,7 +481,7 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn build(
+pub(crate) fn build(
     store: &mut dyn Store,
     policy: &Policy,
     product: Option<&ProductId>,

@@ -1172,3 +1172,127 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
 }
+
+const OWN_PRODUCTS: &str = "product_id,product_name,version,manufacturer_id,manufacturer_name,manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support,gtin,our_role
+CAM-1,Camera,1.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2024-02-29,2027-06-30,4006381333931,
+CAM-1,Camera,2.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+CAM-1,Camera,3.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+CAM-1,Camera,4.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+";
+
+/// A manufacturer's CSAF 2.0 advisory and VEX: every version gets the status the SBOMs support,
+/// the ids are consistent, and a revision is added only when the content changed. With
+/// MSADESK_CSAF_OUT set, the documents are copied there for the outside validator
+/// (ci/csaf-validate.sh).
+#[test]
+fn csaf_advisory_and_vex() {
+    let env = Env::sqlite();
+    let out = env.run(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--out", "a.json"]);
+    assert!(!out.status.success() && stderr(&out).contains("msadesk init"), "{}", stderr(&out));
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Devices GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "manufacturer",
+        "--email",
+        "security@acme.example",
+    ]);
+    env.ok(&["import", "products", env.write("p.csv", OWN_PRODUCTS).to_str().unwrap()]);
+    let out = env.run(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--out", "a.json"]);
+    assert!(!out.status.success() && stderr(&out).contains("import vulns"), "{}", stderr(&out));
+    for (version, sbom) in [
+        ("1.0", SBOM.to_string()),
+        ("2.0", SBOM.replace("4.17.20", "4.17.21")),
+        ("3.0", SBOM.replace("pkg:npm/lodash@4.17.20", "pkg:npm/other@4.17.20")),
+    ] {
+        let f = env.write(&format!("sbom-{version}.json"), &sbom);
+        env.ok(&["import", "sbom", "--product", "CAM-1", "--version", version, f.to_str().unwrap()]);
+    }
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap(), "--feed-date", "2026-12-01"]);
+
+    env.ok(&["advisory", "csaf", "--vuln", "GHSA-test-lodash", "--out", "advisory.json"]);
+    env.ok(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--product", "CAM-1", "--vex", "--out", "vex.json"]);
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(env.path(name)).unwrap()).unwrap() };
+    let adv = read("advisory.json");
+    let vex = read("vex.json");
+    assert_eq!(adv["document"]["category"], "csaf_security_advisory");
+    assert_eq!(vex["document"]["category"], "csaf_vex");
+    for doc in [&adv, &vex] {
+        let d = &doc["document"];
+        assert_eq!(d["csaf_version"], "2.0");
+        assert_eq!(
+            (
+                d["publisher"]["name"].as_str(),
+                d["publisher"]["category"].as_str(),
+                d["publisher"]["namespace"].as_str()
+            ),
+            (Some("ACME Devices GmbH"), Some("vendor"), Some("https://acme.example"))
+        );
+        assert_eq!(d["tracking"]["version"], "1");
+        assert_eq!(d["tracking"]["revision_history"].as_array().unwrap().len(), 1);
+        let v = &doc["vulnerabilities"][0];
+        assert_eq!(v["cve"], "CVE-2026-11111");
+        assert_eq!(v["ids"][0]["text"], "GHSA-test-lodash");
+        assert_eq!(v["scores"][0]["cvss_v3"]["baseScore"].as_f64(), Some(9.8));
+        let s = &v["product_status"];
+        // Table: version -> status, as the SBOMs support it.
+        for (status, id) in [
+            ("known_affected", "CAM-1:1.0"),
+            ("fixed", "CAM-1:2.0"),
+            ("known_not_affected", "CAM-1:3.0"),
+            ("under_investigation", "CAM-1:4.0"),
+        ] {
+            assert!(s[status].as_array().unwrap().iter().any(|x| x == id), "{status} {id}: {s:#}");
+        }
+        assert_eq!(v["remediations"][0]["category"], "vendor_fix");
+        assert!(v["remediations"][0]["details"].as_str().unwrap().contains("Camera 2.0"), "{v:#}");
+        assert_eq!(v["flags"][0]["label"], "component_not_present");
+        // Every product id the vulnerability names is defined in the product tree.
+        let tree = doc["product_tree"].to_string();
+        for id in s.as_object().unwrap().values().flat_map(|l| l.as_array().unwrap()) {
+            assert!(tree.contains(&format!("\"product_id\":{id}")), "{id} is not defined in the product tree");
+        }
+    }
+    assert_eq!(adv["document"]["tracking"]["id"], "MSADESK-CVE-2026-11111");
+
+    // Nothing changed: the revision history stays. A KEV listing changes the content: revision 2.
+    env.ok(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--update", "advisory.json", "--out", "same.json"]);
+    assert_eq!(read("same.json")["document"]["tracking"], adv["document"]["tracking"]);
+    let kev = r#"{"title": "KEV", "catalogVersion": "1", "dateReleased": "2026-12-02T00:00:00Z", "count": 1,
+      "vulnerabilities": [{"cveID": "CVE-2026-11111", "vendorProject": "lodash", "product": "lodash",
+      "vulnerabilityName": "x", "dateAdded": "2026-12-02", "shortDescription": "x", "requiredAction": "x",
+      "dueDate": "2026-12-23", "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#;
+    env.ok(&["import", "kev", env.write("kev.json", kev).to_str().unwrap()]);
+    env.ok(&[
+        "advisory",
+        "csaf",
+        "--vuln",
+        "CVE-2026-11111",
+        "--update",
+        "advisory.json",
+        "--revision-summary",
+        "Exploited in the wild",
+        "--out",
+        "advisory2.json",
+    ]);
+    let adv2 = read("advisory2.json");
+    let t = &adv2["document"]["tracking"];
+    assert_eq!((t["id"].as_str(), t["version"].as_str()), (Some("MSADESK-CVE-2026-11111"), Some("2")));
+    assert_eq!(t["revision_history"][1]["summary"], "Exploited in the wild");
+    assert_eq!(t["initial_release_date"], adv["document"]["tracking"]["initial_release_date"]);
+    assert!(adv2["vulnerabilities"][0]["threats"][0]["details"].as_str().unwrap().contains("CISA KEV"), "{adv2:#}");
+
+    assert!(env.ok(&["advisory", "csaf", "--help"]).contains("Example"));
+    if let Ok(dir) = std::env::var("MSADESK_CSAF_OUT") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["advisory.json", "vex.json", "advisory2.json"] {
+            std::fs::copy(env.path(f), Path::new(&dir).join(f)).unwrap();
+        }
+    }
+}
