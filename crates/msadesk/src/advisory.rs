@@ -125,9 +125,15 @@ pub fn csaf(url: &str, a: CsafArgs) -> Result<ExitCode> {
         .max_by(|x, y| x.base_score().total_cmp(&y.base_score()));
     let summary = members.iter().find_map(|v| v.summary.clone());
 
-    let policy = crate::risk::load_policy(None)?;
-    let assessments =
-        crate::risk::build(&mut *store, &policy, product_filter.as_ref(), None, Some(primary.as_str()), None)?;
+    let policy = crate::risk::load_policy(std::env::var_os("MSADESK_POLICY").map(PathBuf::from).as_deref())?;
+    let assessments = crate::risk::build(
+        &mut *store,
+        &policy,
+        product_filter.as_ref(),
+        None,
+        Some(std::slice::from_ref(&primary)),
+        None,
+    )?;
     let products: Vec<ProductId> = match &product_filter {
         Some(p) => {
             if store.product(p)?.is_none() {

@@ -40,6 +40,12 @@ pub struct SbomArgs {
     version: String,
     /// CycloneDX JSON (1.4–1.6) or SPDX 2.3 JSON.
     file: PathBuf,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -54,6 +60,12 @@ pub struct VulnsArgs {
     /// The feed's name as decisions show it (default: the format, e.g. "OSV").
     #[arg(long)]
     feed: Option<String>,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -65,6 +77,12 @@ pub struct KevArgs {
     /// The catalogue's name (default: CISA KEV).
     #[arg(long, default_value = "CISA KEV")]
     source: String,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     /// The date the catalogue was taken (YYYY-MM-DD; default: today).
     #[arg(long)]
     feed_date: Option<String>,
@@ -76,6 +94,12 @@ pub struct KevArgs {
 pub struct DeploymentsArgs {
     /// CSV with the columns product_id,version,member_state,instances,critical_sector.
     file: PathBuf,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -92,7 +116,7 @@ pub struct AssessArgs {
     #[arg(long, requires = "product")]
     version: Option<String>,
     /// The significant-risk policy as a JSON file (default: the built-in default policy; print it with --show-policy).
-    #[arg(long)]
+    #[arg(long, env = "MSADESK_POLICY")]
     policy: Option<PathBuf>,
     /// Print the policy in force as JSON and stop.
     #[arg(long)]
@@ -272,16 +296,46 @@ pub fn import_sbom(url: &str, a: SbomArgs) -> Result<ExitCode> {
     };
     let mut store = db::open(url)?;
     let info = store.import_sbom(&sbom, &meta(Some(name.clone())))?;
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), Some(&sbom.product_id), Some(&sbom.version), None)?)
+    };
     #[derive(Serialize)]
     struct Detail {
         sbom: msadesk_store::SbomInfo,
         components_without_purl: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reassessment: Option<Reassessment>,
     }
     let line = format!(
         "{name}: {} SBOM for {} {} stored as #{} with {} components ({} without a purl, kept as pkg:generic); it is now the version's current SBOM",
         sbom.format, info.product_id, info.version, info.id, info.components, without_purl
     );
-    report(a.format, &a.file, Detail { sbom: info, components_without_purl: without_purl }, &read.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(
+        a.format,
+        &a.file,
+        Detail { sbom: info, components_without_purl: without_purl, reassessment },
+        &read.diagnostics,
+        line,
+    )
+}
+
+/// Import statistics with the re-assessment that followed.
+#[derive(Serialize)]
+struct Reassessed {
+    #[serde(flatten)]
+    stats: ImportStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reassessment: Option<Reassessment>,
+}
+
+fn with_reassessment(line: String, r: Option<&Reassessment>) -> String {
+    match r {
+        Some(r) => format!("{line}\n{}", r.line()),
+        None => line,
+    }
 }
 
 fn stats_line(name: &str, what: &str, s: &ImportStats) -> String {
@@ -319,12 +373,16 @@ pub fn import_vulns(url: &str, a: VulnsArgs) -> Result<ExitCode> {
         .collect();
     let mut store = db::open(url)?;
     let stats = store.import_vulns(&vulns, &meta(Some(name.clone())))?;
+    let ids: Vec<String> = vulns.iter().map(|v| v.id.clone()).collect();
+    let reassessment =
+        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
     let line = format!(
         "{} ({}, feed '{feed}' of {taken})",
         stats_line(&name, "vulnerability records", &stats),
         read.format.name()
     );
-    report(a.format, &a.file, stats, &read.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &read.diagnostics, line)
 }
 
 /// `msadesk import kev`.
@@ -350,8 +408,12 @@ pub fn import_kev(url: &str, a: KevArgs) -> Result<ExitCode> {
         .collect();
     let mut store = db::open(url)?;
     let stats = store.import_known_exploited(&entries, &meta(Some(name.clone())))?;
+    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let reassessment =
+        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
     let line = format!("{} (catalogue '{}')", stats_line(&name, "known-exploited listings", &stats), a.source);
-    report(a.format, &a.file, stats, &cat.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &cat.diagnostics, line)
 }
 
 /// `msadesk import deployments`.
@@ -364,8 +426,27 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
     }
     let mut store = db::open(url)?;
     let stats = store.import_deployments(&rows, &meta(Some(name.clone())))?;
-    let line = stats_line(&name, "deployments", &stats);
-    report(a.format, &a.file, stats, &diags, line)
+    // The install base changes indicators of every vulnerability of the versions named.
+    let mut reassessment: Option<Reassessment> = None;
+    if !a.no_assess {
+        let versions: BTreeSet<(ProductId, Version)> =
+            rows.iter().map(|r| (r.product_id.clone(), r.version.clone())).collect();
+        let mut total = Reassessment::default();
+        for (p, v) in &versions {
+            let r = reassess(&mut *store, a.policy.as_deref(), Some(p), Some(v), None)?;
+            total.assessed += r.assessed;
+            total.new_affected += r.new_affected;
+            total.changed += r.changed;
+            total.significant += r.significant;
+            total.policy_version = r.policy_version;
+        }
+        if total.policy_version.is_empty() {
+            total.policy_version = load_policy(a.policy.as_deref())?.version;
+        }
+        reassessment = Some(total);
+    }
+    let line = with_reassessment(stats_line(&name, "deployments", &stats), reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &diags, line)
 }
 
 /// One (product version, vulnerability) assessment, as `assess --format json` shows it.
@@ -398,6 +479,8 @@ pub(crate) struct Assessment {
     pub(crate) decision_id: Option<i64>,
     pub(crate) first_assessed_at: Option<String>,
     pub(crate) first_significant_at: Option<String>,
+    #[serde(skip)]
+    pub(crate) change: Change,
 }
 
 #[derive(Serialize, Clone)]
@@ -462,7 +545,7 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
         &policy,
         product_filter.as_ref(),
         version_filter.as_ref(),
-        vuln_filter.as_deref(),
+        vuln_filter.as_ref().map(std::slice::from_ref),
         (!a.dry_run).then_some(&meta),
     )?;
     let mut assessments = assessments;
@@ -486,7 +569,7 @@ pub(crate) fn build(
     policy: &Policy,
     product: Option<&ProductId>,
     version: Option<&Version>,
-    vuln: Option<&str>,
+    vuln: Option<&[String]>,
     record: Option<&ChangeMeta>,
 ) -> Result<Vec<Assessment>> {
     let vulns = store.vulns()?;
@@ -503,12 +586,15 @@ pub(crate) fn build(
     let groups = msadesk_core::vuln::ids::unify(
         vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
     );
+    // Every id of the vulnerabilities in scope (all, without a filter).
+    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
     for ids in groups {
         if let Some(want) = vuln
-            && !ids.iter().any(|i| i.eq_ignore_ascii_case(want))
+            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
         {
             continue;
         }
+        scoped_ids.extend(ids.iter().cloned());
         let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
         let Some(first) = members.first() else { continue };
         // The CVE id names the vulnerability when there is one; otherwise the first record's id.
@@ -631,7 +717,14 @@ pub(crate) fn build(
                 l.significant != decision.significant
                     || l.policy_version != decision.policy_version
                     || l.assessment.get("fired") != Some(&serde_json::json!(fired))
+                    || l.assessment.get("affected") == Some(&serde_json::json!(false))
             });
+            let change = match last {
+                None => Change::New,
+                Some(l) if l.assessment.get("affected") == Some(&serde_json::json!(false)) => Change::New,
+                Some(_) if changed => Change::Changed,
+                Some(_) => Change::Unchanged,
+            };
             let role = roles.get(&pid).copied().flatten();
             let mut assessment = Assessment {
                 product_id: pid.clone(),
@@ -674,6 +767,7 @@ pub(crate) fn build(
                 decision_id: last.map(|l| l.id),
                 first_assessed_at: pair.first().map(|r| r.decided_at.clone()),
                 first_significant_at: pair.iter().find(|r| r.significant).map(|r| r.decided_at.clone()),
+                change,
             };
             let now = record.map(|m| m.at.clone());
             if changed && now.is_some() {
@@ -717,7 +811,115 @@ pub(crate) fn build(
             out.push(assessment);
         }
     }
+    if let Some(m) = record {
+        record_no_longer_affected(store, &decisions, &out, product, version, vuln.map(|_| &scoped_ids), m)?;
+    }
     Ok(out)
+}
+
+/// Records, for every (product version, vulnerability) in scope whose last automatic assessment
+/// said "affected" but which no longer matches (a new SBOM, corrected vulnerability data), an
+/// automatic entry saying so. Nothing is deleted: the earlier entries and officer decisions stay.
+fn record_no_longer_affected(
+    store: &mut dyn Store,
+    decisions: &[RiskDecisionRecord],
+    out: &[Assessment],
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    scoped_ids: Option<&BTreeSet<String>>,
+    m: &ChangeMeta,
+) -> Result<()> {
+    let mut last: BTreeMap<(&ProductId, &Version, &str), &RiskDecisionRecord> = BTreeMap::new();
+    for r in decisions.iter().filter(|r| r.assessment.get(OVERRIDE_KEY).is_none()) {
+        last.insert((&r.product_id, &r.version, r.vulnerability.as_str()), r);
+    }
+    for ((pid, ver, vuln), r) in last {
+        if product.is_some_and(|p| p != pid)
+            || version.is_some_and(|v| v != ver)
+            || scoped_ids.is_some_and(|s| !s.contains(vuln))
+            || r.assessment.get("affected") == Some(&serde_json::json!(false))
+            || out.iter().any(|a| &a.product_id == pid && &a.version == ver && a.aliases.iter().any(|i| i == vuln))
+        {
+            continue;
+        }
+        let rec = RiskDecisionRecord {
+            id: 0,
+            product_id: pid.clone(),
+            version: ver.clone(),
+            vulnerability: vuln.to_string(),
+            significant: false,
+            policy_version: r.policy_version.clone(),
+            decided_at: m.at.clone(),
+            decided_by: m.actor.clone(),
+            assessment: serde_json::json!({
+                "product_id": pid.as_str(),
+                "version": ver.as_str(),
+                "vulnerability": vuln,
+                "affected": false,
+                "significant": false,
+                "reason": "no component of the version's current SBOM matches the vulnerability data any more",
+                "previous_decision_id": r.id,
+            }),
+        };
+        store.record_decision(&rec, m)?;
+    }
+    Ok(())
+}
+
+/// How an assessment compares with the last one recorded for the same pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Change {
+    /// Never assessed as affected before (or affected again after a "no longer affected").
+    New,
+    /// Significance, policy or fired indicators differ from the last recorded assessment.
+    Changed,
+    #[default]
+    Unchanged,
+}
+
+/// Re-runs the assessment after an import, for what the import touched, records new and changed
+/// results (audited), and says what came out. Officer decisions are kept and applied.
+fn reassess(
+    store: &mut dyn Store,
+    policy: Option<&Path>,
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    vulns: Option<&[String]>,
+) -> Result<Reassessment> {
+    let policy = load_policy(policy)?;
+    let m = meta(Some("re-assessment after import".into()));
+    let list = build(store, &policy, product, version, vulns, Some(&m))?;
+    let touched: Vec<&Assessment> = list.iter().filter(|a| a.change != Change::Unchanged).collect();
+    Ok(Reassessment {
+        assessed: list.len() as u64,
+        new_affected: touched.iter().filter(|a| a.change == Change::New).count() as u64,
+        changed: touched.iter().filter(|a| a.change == Change::Changed).count() as u64,
+        significant: touched.iter().filter(|a| a.significant).count() as u64,
+        policy_version: policy.version,
+    })
+}
+
+/// What a re-assessment after an import found.
+#[derive(Serialize, Default)]
+struct Reassessment {
+    /// Pairs assessed (affected or unknown).
+    assessed: u64,
+    /// (product, version, vulnerability) pairs affected for the first time.
+    new_affected: u64,
+    /// Pairs whose significance, policy or indicators changed.
+    changed: u64,
+    /// Of the new and changed pairs, how many are significant.
+    significant: u64,
+    policy_version: String,
+}
+
+impl Reassessment {
+    fn line(&self) -> String {
+        format!(
+            "re-assessed under policy {}: {} new affected (product, version, vulnerability), {} changed, {} significant; see `msadesk assess`",
+            self.policy_version, self.new_affected, self.changed, self.significant
+        )
+    }
 }
 
 fn print_table(list: &[Assessment]) {

@@ -1296,3 +1296,91 @@ fn csaf_advisory_and_vex() {
         }
     }
 }
+
+/// New SBOMs, vulnerability data, known-exploited listings and install base are assessed as they
+/// arrive: new and changed results are recorded, officer decisions kept, "became aware" is the
+/// first significant result, and a version that no longer matches gets an entry saying so.
+#[test]
+fn imports_reassess_what_changed() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    let sbom = env.write("cam.cdx.json", SBOM);
+    let fixed = env.write("fixed.cdx.json", &SBOM.replace("4.17.20", "4.17.21"));
+    let import_sbom =
+        |f: &Path| env.json(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", f.to_str().unwrap()]);
+    let r = import_sbom(&sbom);
+    assert_eq!(r["reassessment"]["new_affected"], 0, "no vulnerability data yet: {r:#}");
+
+    // 7.5, integrity only, a fix exists: not significant under the default policy.
+    let osv = OSV.replace("C:H/I:H/A:H", "C:N/I:H/A:N");
+    let osv = env.write("osv.json", &osv);
+    let import_vulns = || env.json(&["import", "vulns", osv.to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    let out = env.run(&["import", "vulns", osv.to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    assert!(
+        stderr(&out).contains("1 new affected (product, version, vulnerability), 0 changed, 0 significant"),
+        "{}",
+        stderr(&out)
+    );
+    let r = import_vulns();
+    let table = [("new_affected", 0), ("changed", 0), ("significant", 0), ("assessed", 1)];
+    for (k, want) in table {
+        assert_eq!(r["reassessment"][k], want, "{k}: {r:#}");
+    }
+    let a = env.json(&["assess", "--dry-run"]);
+    assert_eq!((a[0]["significant"].as_bool(), a[0]["first_significant_at"].as_str()), (Some(false), None));
+
+    // Listed as exploited: significant from now on, and that is when we became aware.
+    let kev = r#"{"title": "KEV", "catalogVersion": "1", "dateReleased": "2026-12-02T00:00:00Z", "count": 1,
+      "vulnerabilities": [{"cveID": "CVE-2026-11111", "vendorProject": "lodash", "product": "lodash",
+      "vulnerabilityName": "x", "dateAdded": "2026-12-02", "shortDescription": "x", "requiredAction": "x",
+      "dueDate": "2026-12-23", "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#;
+    let r = env.json(&["import", "kev", env.write("kev.json", kev).to_str().unwrap()]);
+    assert_eq!((r["reassessment"]["changed"].as_u64(), r["reassessment"]["significant"].as_u64()), (Some(1), Some(1)));
+    let a = env.json(&["assess", "--dry-run"]);
+    let aware = a[0]["first_significant_at"].as_str().unwrap().to_string();
+    assert_eq!(a[0]["significant"], true);
+    assert!(a[0]["obligations"].as_array().unwrap().iter().any(|o| o["due"].is_string()), "{a:#}");
+
+    // The officer's decision is kept through later imports.
+    env.ok(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--significant",
+        "false",
+        "--reason",
+        "not reachable",
+    ]);
+    let r = import_vulns();
+    assert_eq!((r["reassessment"]["changed"].as_u64(), r["reassessment"]["significant"].as_u64()), (Some(1), Some(0)));
+    let a = env.json(&["assess", "--dry-run"]);
+    assert_eq!(a[0]["significant"], false);
+    assert_eq!(a[0]["first_significant_at"], aware.as_str(), "when we became aware does not move");
+
+    // A fixed SBOM: the pair is recorded as no longer affected; nothing is deleted.
+    let r = import_sbom(&fixed);
+    assert_eq!(r["reassessment"]["assessed"], 0);
+    let log = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(log[0]["entity"], "risk_decision", "{log:#}");
+    assert_eq!(env.json(&["assess", "--dry-run"]), serde_json::json!([]));
+    let again = import_sbom(&fixed);
+    assert_eq!(again["reassessment"]["assessed"], 0);
+    assert_eq!(env.json(&["audit", "log", "--limit", "1"])[0]["entity"], "sbom", "no second 'no longer affected'");
+    // Vulnerable again: a new affected pair; the officer's decision still applies.
+    let r = import_sbom(&sbom);
+    assert_eq!(r["reassessment"]["new_affected"], 1, "{r:#}");
+    assert_eq!(env.json(&["assess", "--dry-run"])[0]["significant"], false);
+
+    // The install base: assessed again for the versions named; --no-assess skips it.
+    let d = env.write("d.csv", "product_id,version,member_state,instances,critical_sector\nCAM-1,1.0,FR,3,energy\n");
+    let r = env.json(&["import", "deployments", d.to_str().unwrap()]);
+    assert!(r["reassessment"]["assessed"].as_u64() == Some(1), "{r:#}");
+    let r = env.json(&["import", "deployments", d.to_str().unwrap(), "--no-assess"]);
+    assert!(r.get("reassessment").is_none(), "{r:#}");
+}
