@@ -457,6 +457,10 @@ pub(crate) struct Assessment {
     pub(crate) vulnerability: String,
     pub(crate) aliases: Vec<String>,
     pub(crate) summary: Option<String>,
+    /// What CSAF advisories say about exploitation (`threats` of category `exploit_status`),
+    /// verbatim: for the officer, who can mark it exploited with `msadesk decide`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) exploit_status: Vec<String>,
     /// `true` when a component is affected; `null` when the data names a component whose version
     /// could not be compared (an officer must look).
     pub(crate) affected: Option<bool>,
@@ -580,6 +584,13 @@ pub(crate) fn build(
     let roles: BTreeMap<ProductId, Option<OurRole>> =
         store.products()?.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
     let decisions = store.decisions()?;
+    // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
+    let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
+    for c in &components {
+        if let Some(cpe) = c.component.cpe.as_deref() {
+            cpes.entry((&c.product_id, &c.version)).or_default().push(cpe);
+        }
+    }
     let mut out = Vec::new();
     let mut downstream: BTreeMap<(ProductId, Version), BTreeMap<String, u64>> = BTreeMap::new();
     // Records of the same vulnerability (shared aliases, from different feeds) are assessed as one.
@@ -616,6 +627,7 @@ pub(crate) fn build(
             }
         };
         let fix_available = merge(&|d| d.fix_available);
+        let exploit_status: Vec<String> = datas.iter().flat_map(|d| d.exploit_status.iter().cloned()).collect();
         let feed_exploited = merge(&|d| d.exploited);
         // Matched components per product version: the first record that says "affected" wins.
         let mut hits: BTreeMap<(ProductId, Version), Vec<MatchedComponent>> = BTreeMap::new();
@@ -624,9 +636,15 @@ pub(crate) fn build(
                 continue;
             }
             let component = ComponentRef { purl: &c.component.purl, cpe: c.component.cpe.as_deref() };
+            // A CSAF document (a supplier's VEX) that says this exact version is not affected or
+            // fixed wins over ranges that say it is.
+            if datas.iter().any(|d| d.declared_not_affected(&component).is_some()) {
+                continue;
+            }
+            let siblings = cpes.get(&(&c.product_id, &c.version)).map_or(&[][..], Vec::as_slice);
             let mut outcome = MatchOutcome::NotAffected;
             for d in &datas {
-                match d.matches(&component) {
+                match d.matches_in(&component, siblings) {
                     MatchOutcome::NotAffected => {}
                     o @ MatchOutcome::Affected(_) => {
                         outcome = o;
@@ -732,6 +750,7 @@ pub(crate) fn build(
                 vulnerability: primary.clone(),
                 aliases: ids.iter().cloned().collect(),
                 summary: summary.clone(),
+                exploit_status: exploit_status.clone(),
                 affected: if affected { Some(true) } else { None },
                 matched,
                 cvss: decision.highest_cvss.as_ref().map(|c| CvssOut {
