@@ -28,6 +28,7 @@ mod error;
 mod evidence;
 mod inbox;
 mod migrate;
+mod notice;
 mod party;
 mod products;
 mod read;
