@@ -70,6 +70,14 @@ enum Command {
         after_help = "Examples:\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --significant false --reason 'JNDI lookups disabled in our build'\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln GHSA-jfh8-c2jp-5v3q --significant true --reason 'exploit seen at a customer'"
     )]
     Decide(crate::risk::DecideArgs),
+    /// Every duty that follows from the current assessments (whom to inform, by when, on which basis), open or sent; overdue first.
+    #[command(
+        after_help = "A duty is overdue when it is a legal duty, past its due time, and no notice was recorded for it\n(`msadesk notice sent`). Recommendations are listed but never overdue.\n\nExamples:\n  msadesk obligations\n  msadesk obligations --overdue --format json\n  msadesk obligations --overdue --as-of 2026-12-05T08:00:00Z\n  msadesk obligations --product SH-CAM-200 --open"
+    )]
+    Obligations(crate::obligations::ObligationsArgs),
+    /// Notices for obligations: record that one was sent.
+    #[command(subcommand)]
+    Notice(NoticeCommand),
     /// Publish what we know about a vulnerability: a CSAF 2.0 security advisory or VEX document for our product versions.
     #[command(subcommand)]
     Advisory(AdvisoryCommand),
@@ -231,6 +239,15 @@ struct InitArgs {
     gln: Option<String>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum NoticeCommand {
+    /// Record that the notice for an obligation was sent (audited); the obligation is then no longer open or overdue.
+    #[command(
+        after_help = "Examples:\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to msa --reference 'BNetzA 2026-0042'\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to csirt_enisa --what early_warning --sent-at 2026-12-04T09:30:00Z"
+    )]
+    Sent(crate::obligations::NoticeSentArgs),
 }
 
 #[derive(Subcommand)]
@@ -434,6 +451,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Assess(a) => crate::risk::assess(&cli.database, a),
         Command::Decide(a) => crate::risk::decide(&cli.database, a),
         Command::Advisory(AdvisoryCommand::Csaf(a)) => crate::advisory::csaf(&cli.database, a),
+        Command::Obligations(a) => crate::obligations::obligations(&cli.database, a),
+        Command::Notice(NoticeCommand::Sent(a)) => crate::obligations::notice_sent(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),

@@ -9,6 +9,7 @@ mod db;
 mod evidence;
 mod generate;
 mod inbox;
+mod obligations;
 mod output;
 mod risk;
 mod serve;

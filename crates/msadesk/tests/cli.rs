@@ -1384,3 +1384,111 @@ fn imports_reassess_what_changed() {
     let r = env.json(&["import", "deployments", d.to_str().unwrap(), "--no-assess"]);
     assert!(r.get("reassessment").is_none(), "{r:#}");
 }
+
+/// Obligations listed with their status; overdue ones first; a notice recorded as sent closes one
+/// and is audited.
+#[test]
+fn obligations_overdue_and_notices_sent() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    env.ok(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", env.write("c.json", SBOM).to_str().unwrap()]);
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap()]);
+
+    let all = env.json(&["obligations"]);
+    let rows = all.as_array().unwrap();
+    let got: Vec<(&str, &str, bool, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["to"].as_str().unwrap(),
+                r["what"].as_str().unwrap(),
+                r["legal_duty"].as_bool().unwrap(),
+                r["status"].as_str().unwrap(),
+                r["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("manufacturer", "inform", true, "open", false),
+            ("msa", "inform", true, "open", false),
+            ("end_users", "inform", false, "open", false)
+        ],
+        "{all:#}"
+    );
+    assert_eq!(rows[1]["member_states"], serde_json::json!(["DE", "PL"]));
+    assert!(rows[1]["due"].is_string() && rows[1]["basis"]["cite"] == "CRA Art 19(5)");
+    assert_eq!(env.json(&["obligations", "--overdue"]), serde_json::json!([]));
+
+    // Far in the future, the two legal duties are overdue; the recommendation never is.
+    let later = ["obligations", "--overdue", "--as-of", "2099-01-01T00:00:00Z"];
+    let overdue = env.json(&later);
+    assert_eq!(overdue.as_array().unwrap().len(), 2, "{overdue:#}");
+    let text = env.ok(&["obligations", "--as-of", "2099-01-01T00:00:00Z", "--format", "table"]);
+    assert!(text.contains("OVERDUE"), "{text}");
+
+    // Record the notice to the authorities: closed, audited, no longer overdue.
+    let bad = env.run(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--to",
+        "csirt_enisa",
+    ]);
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("it has: manufacturer (inform), msa (inform)"),
+        "{}",
+        stderr(&bad)
+    );
+    let bad = env.run(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--to",
+        "msa",
+        "--sent-at",
+        "yesterday",
+    ]);
+    assert!(!bad.status.success() && stderr(&bad).contains("RFC 3339"), "{}", stderr(&bad));
+    env.ok(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "GHSA-test-lodash",
+        "--to",
+        "msa",
+        "--sent-at",
+        "2026-12-04T09:30:00+01:00",
+        "--reference",
+        "BNetzA-17",
+    ]);
+    assert_eq!(env.json(&["audit", "log", "--limit", "1"])[0]["entity"], "notice");
+    let overdue = env.json(&later);
+    assert_eq!(overdue.as_array().unwrap().len(), 1);
+    assert_eq!(overdue[0]["to"], "manufacturer");
+    let all = env.json(&["obligations", "--as-of", "2099-01-01T00:00:00Z"]);
+    let msa = all.as_array().unwrap().iter().find(|r| r["to"] == "msa").unwrap();
+    assert_eq!((msa["status"].as_str(), msa["overdue"].as_bool()), (Some("sent"), Some(false)));
+    assert_eq!(msa["sent"]["sent_at"], "2026-12-04T08:30:00Z");
+    assert_eq!(msa["sent"]["reference"], "BNetzA-17");
+    assert_eq!(env.json(&["obligations", "--open"]).as_array().unwrap().len(), 2);
+    assert!(env.ok(&["obligations", "--help"]).contains("Example"));
+    assert!(env.ok(&["notice", "sent", "--help"]).contains("Example"));
+}

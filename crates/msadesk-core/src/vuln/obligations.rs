@@ -161,6 +161,19 @@ pub fn obligations(s: &Situation<'_>) -> Vec<Obligation> {
     out
 }
 
+/// Whether a duty is overdue at `now` (RFC 3339): a legal duty, no notice sent for it, and its
+/// due time passed. A recommendation, or a duty without a computable due time, is never overdue.
+pub fn is_overdue(due: Option<&str>, legal_duty: bool, sent: bool, now: &str) -> bool {
+    if !legal_duty || sent {
+        return false;
+    }
+    let (Some(due), Ok(now)) = (due.and_then(|d| d.parse::<jiff::Timestamp>().ok()), now.parse::<jiff::Timestamp>())
+    else {
+        return false;
+    };
+    due < now
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +248,22 @@ mod tests {
         assert_eq!(obligations(&s)[1].due.as_deref(), Some("2026-12-04T08:00:00Z"));
         s.first_significant = None;
         assert_eq!(obligations(&s)[1].due, None);
+    }
+
+    #[test]
+    fn overdue_only_for_unsent_legal_duties_past_due() {
+        let now = "2026-12-04T12:00:00Z";
+        let table = [
+            (Some("2026-12-04T11:59:59Z"), true, false, true),
+            (Some("2026-12-04T12:00:00Z"), true, false, false),
+            (Some("2026-12-05T00:00:00Z"), true, false, false),
+            (Some("2026-12-01T00:00:00Z"), true, true, false),
+            (Some("2026-12-01T00:00:00Z"), false, false, false),
+            (None, true, false, false),
+            (Some("not a time"), true, false, false),
+        ];
+        for (due, legal, sent, want) in table {
+            assert_eq!(is_overdue(due, legal, sent, now), want, "{due:?} legal={legal} sent={sent}");
+        }
     }
 }
