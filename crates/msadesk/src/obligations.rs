@@ -123,7 +123,7 @@ pub fn obligations(url: &str, a: ObligationsArgs) -> Result<ExitCode> {
                         && n.version == x.version
                         && n.to == o.to
                         && n.what == o.what
-                        && x.aliases.iter().any(|i| *i == n.vulnerability)
+                        && x.aliases.contains(&n.vulnerability)
                 })
                 .cloned();
             let overdue = is_overdue(o.due.as_deref(), o.legal_duty, sent.is_some(), &now);
@@ -135,7 +135,7 @@ pub fn obligations(url: &str, a: ObligationsArgs) -> Result<ExitCode> {
                 to: o.to,
                 what: o.what,
                 member_states: o.member_states.clone(),
-                basis: o.basis.clone(),
+                basis: o.basis,
                 due: o.due.clone(),
                 timing: o.timing.clone(),
                 legal_duty: o.legal_duty,
