@@ -22,6 +22,7 @@ pub mod openapi;
 mod pages;
 pub mod pool;
 mod problem;
+mod risk;
 pub mod routes;
 mod util;
 

@@ -580,9 +580,13 @@ pub(crate) fn build(
     let kev = store.known_exploited()?;
     let deployments = store.deployments()?;
     let components = store.current_components()?;
-    let default_role = store.identity()?.map(|i| i.default_role);
+    let identity = store.identity()?;
+    let default_role = identity.as_ref().map(|i| i.default_role);
+    let sender = identity.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
+    let products = store.products()?;
+    let product_names: BTreeMap<ProductId, String> = products.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     let roles: BTreeMap<ProductId, Option<OurRole>> =
-        store.products()?.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
+        products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
     let decisions = store.decisions()?;
     // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
     let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
@@ -814,6 +818,15 @@ pub(crate) fn build(
                 });
             }
             if changed && let Some(m) = record {
+                // The recorded assessment carries its English drafts, so that what was drafted at
+                // the time can be reviewed later (the server's assessment page shows them).
+                let mut value = serde_json::to_value(&assessment).unwrap_or_default();
+                if let Some(obj) = value.as_object_mut() {
+                    obj.insert(
+                        "drafts".into(),
+                        serde_json::to_value(drafts_for(&sender, &product_names, &assessment)).unwrap_or_default(),
+                    );
+                }
                 let rec = RiskDecisionRecord {
                     id: 0,
                     product_id: pid.clone(),
@@ -823,7 +836,7 @@ pub(crate) fn build(
                     policy_version: assessment.policy_version.clone(),
                     decided_at: m.at.clone(),
                     decided_by: m.actor.clone(),
-                    assessment: serde_json::to_value(&assessment).unwrap_or_default(),
+                    assessment: value,
                 };
                 assessment.decision_id = Some(store.record_decision(&rec, m)?);
             }
@@ -990,27 +1003,37 @@ fn print_table(list: &[Assessment]) {
 
 /// Adds the English notice drafts of each assessment's obligations.
 fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
-    use msadesk_core::vuln::notice::{NoticeFacts, draft};
     let sender = store.identity()?.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
     let names: BTreeMap<ProductId, String> = store.products()?.into_iter().map(|p| (p.id, p.name)).collect();
     for a in list.iter_mut() {
-        let states: Vec<(String, u64, u64)> =
-            a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
-        let facts = NoticeFacts {
-            sender: &sender,
-            product_id: a.product_id.as_str(),
-            product_name: names.get(&a.product_id).map(String::as_str),
-            version: a.version.as_str(),
-            vulnerability: &a.vulnerability,
-            aliases: &a.aliases,
-            summary: a.summary.as_deref(),
-            cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
-            fired: &a.fired,
-            significant: a.significant,
-            member_states: &states,
-            policy_version: &a.policy_version,
-        };
-        a.drafts = a.obligations.iter().map(|o| draft(o, &facts)).collect();
+        a.drafts = drafts_for(&sender, &names, a);
     }
     Ok(())
+}
+
+/// The English notice drafts of one assessment's obligations. (The authority-language drafts of
+/// `msadesk_formats::letters` are added next to these when that module is merged.)
+fn drafts_for(
+    sender: &str,
+    names: &BTreeMap<ProductId, String>,
+    a: &Assessment,
+) -> Vec<msadesk_core::vuln::notice::Draft> {
+    use msadesk_core::vuln::notice::{NoticeFacts, draft};
+    let states: Vec<(String, u64, u64)> =
+        a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
+    let facts = NoticeFacts {
+        sender,
+        product_id: a.product_id.as_str(),
+        product_name: names.get(&a.product_id).map(String::as_str),
+        version: a.version.as_str(),
+        vulnerability: &a.vulnerability,
+        aliases: &a.aliases,
+        summary: a.summary.as_deref(),
+        cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
+        fired: &a.fired,
+        significant: a.significant,
+        member_states: &states,
+        policy_version: &a.policy_version,
+    };
+    a.obligations.iter().map(|o| draft(o, &facts)).collect()
 }

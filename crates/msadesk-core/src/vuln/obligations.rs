@@ -161,6 +161,12 @@ pub fn obligations(s: &Situation<'_>) -> Vec<Obligation> {
     out
 }
 
+/// An RFC 3339 time (any offset) as UTC `YYYY-MM-DDTHH:MM:SSZ`, or `None` when it is not one.
+pub fn utc_timestamp(s: &str) -> Option<String> {
+    let t: jiff::Timestamp = s.trim().parse().ok()?;
+    Some(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 /// Whether a duty is overdue at `now` (RFC 3339): a legal duty, no notice sent for it, and its
 /// due time passed. A recommendation, or a duty without a computable due time, is never overdue.
 pub fn is_overdue(due: Option<&str>, legal_duty: bool, sent: bool, now: &str) -> bool {
@@ -248,6 +254,14 @@ mod tests {
         assert_eq!(obligations(&s)[1].due.as_deref(), Some("2026-12-04T08:00:00Z"));
         s.first_significant = None;
         assert_eq!(obligations(&s)[1].due, None);
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_utc() {
+        assert_eq!(utc_timestamp("2026-12-04T09:30:00+01:00").as_deref(), Some("2026-12-04T08:30:00Z"));
+        assert_eq!(utc_timestamp(" 2026-12-04T09:30:00Z ").as_deref(), Some("2026-12-04T09:30:00Z"));
+        assert_eq!(utc_timestamp("2026-12-04"), None);
+        assert_eq!(utc_timestamp("yesterday"), None);
     }
 
     #[test]
