@@ -15,6 +15,7 @@
 
 mod api;
 pub mod auth;
+pub mod fetch;
 mod html;
 pub mod messages;
 mod metrics;

@@ -78,6 +78,9 @@ enum Command {
     /// Notices for obligations: record that one was sent.
     #[command(subcommand)]
     Notice(NoticeCommand),
+    /// Download data over plain HTTP and import it (the URL is configurable; HTTPS needs TLS, which this build does not have).
+    #[command(subcommand)]
+    Fetch(FetchCommand),
     /// Publish what we know about a vulnerability: a CSAF 2.0 security advisory or VEX document for our product versions.
     #[command(subcommand)]
     Advisory(AdvisoryCommand),
@@ -248,6 +251,15 @@ enum NoticeCommand {
         after_help = "Examples:\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to msa --reference 'BNetzA 2026-0042'\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to csirt_enisa --what early_warning --sent-at 2026-12-04T09:30:00Z"
     )]
     Sent(crate::obligations::NoticeSentArgs),
+}
+
+#[derive(Subcommand)]
+enum FetchCommand {
+    /// Download vulnerability data (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON) from a plain-HTTP URL and import it like `import vulns`.
+    #[command(
+        after_help = "The feed date is today; the URL is recorded as the file. No redirects are followed. For an HTTPS feed,\ndownload it with curl and use `msadesk import vulns FILE`, or point --url (or MSADESK_VULNS_URL) at an internal mirror.\n\nExamples:\n  msadesk fetch vulns --url http://mirror.internal/osv/npm.json --feed 'OSV npm'\n  MSADESK_VULNS_URL=http://10.0.0.5/nvd/recent.json msadesk fetch vulns --format json"
+    )]
+    Vulns(crate::risk::FetchVulnsArgs),
 }
 
 #[derive(Subcommand)]
@@ -451,6 +463,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Assess(a) => crate::risk::assess(&cli.database, a),
         Command::Decide(a) => crate::risk::decide(&cli.database, a),
         Command::Advisory(AdvisoryCommand::Csaf(a)) => crate::advisory::csaf(&cli.database, a),
+        Command::Fetch(FetchCommand::Vulns(a)) => crate::risk::fetch_vulns(&cli.database, a),
         Command::Obligations(a) => crate::obligations::obligations(&cli.database, a),
         Command::Notice(NoticeCommand::Sent(a)) => crate::obligations::notice_sent(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),

@@ -347,11 +347,64 @@ fn stats_line(name: &str, what: &str, s: &ImportStats) -> String {
 
 /// `msadesk import vulns`.
 pub fn import_vulns(url: &str, a: VulnsArgs) -> Result<ExitCode> {
-    let taken = feed_date(a.feed_date.as_deref())?;
     let bytes = read_file(&a.file)?;
+    import_vulns_bytes(url, a, &bytes)
+}
+
+#[derive(Args)]
+pub struct FetchVulnsArgs {
+    /// Where the feed is: a plain http:// URL (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON, detected). HTTPS needs TLS, which this build does not have.
+    #[arg(long, env = "MSADESK_VULNS_URL")]
+    url: String,
+    /// The feed's name as decisions show it (default: the format).
+    #[arg(long)]
+    feed: Option<String>,
+    /// Largest answer accepted, in MiB.
+    #[arg(long, default_value_t = 64)]
+    max_mib: usize,
+    /// Seconds the whole download may take.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// The significant-risk policy for the re-assessment that follows (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import.
+    #[arg(long)]
+    no_assess: bool,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+/// `msadesk fetch vulns`: downloads the feed over plain HTTP and imports it as `import vulns` does,
+/// with today as the date the feed was taken and the URL as its file.
+pub fn fetch_vulns(url: &str, a: FetchVulnsArgs) -> Result<ExitCode> {
+    let max = a.max_mib.saturating_mul(1024 * 1024).max(1);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let fetched = rt
+        .block_on(msadesk_server::fetch::get(&a.url, max, std::time::Duration::from_secs(a.timeout.max(1))))
+        .map_err(|e| anyhow!("{e}"))?;
+    eprintln!(
+        "{}: {} bytes{}",
+        a.url.trim(),
+        fetched.bytes.len(),
+        fetched.content_type.as_deref().map_or(String::new(), |c| format!(" ({c})"))
+    );
+    let args = VulnsArgs {
+        file: PathBuf::from(a.url.trim()),
+        feed_date: None,
+        feed: a.feed,
+        policy: a.policy,
+        no_assess: a.no_assess,
+        format: a.format,
+    };
+    import_vulns_bytes(url, args, &fetched.bytes)
+}
+
+fn import_vulns_bytes(url: &str, a: VulnsArgs, bytes: &[u8]) -> Result<ExitCode> {
+    let taken = feed_date(a.feed_date.as_deref())?;
     let name = a.file.display().to_string();
     let ctx = FeedContext::new(a.feed.clone().unwrap_or_default(), taken);
-    let read = match msadesk_formats::intake::read_vulns(&bytes[..], &name, &ctx) {
+    let read = match msadesk_formats::intake::read_vulns(bytes, &name, &ctx) {
         Ok(r) => r,
         Err(d) => return rejected(a.format, &a.file, &[d], "not vulnerability data msadesk reads"),
     };

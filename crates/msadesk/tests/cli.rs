@@ -1492,3 +1492,44 @@ fn obligations_overdue_and_notices_sent() {
     assert!(env.ok(&["obligations", "--help"]).contains("Example"));
     assert!(env.ok(&["notice", "sent", "--help"]).contains("Example"));
 }
+
+/// `fetch vulns` downloads a feed over plain HTTP from a local server and imports it; HTTPS and
+/// error statuses are refused with what to do.
+#[test]
+fn fetch_vulns_over_plain_http() {
+    use std::io::{Read, Write};
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let answers = [
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{OSV}",
+                OSV.len()
+            ),
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+        ];
+        let mut requests = Vec::new();
+        for answer in answers {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            requests.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            s.write_all(answer.as_bytes()).unwrap();
+        }
+        requests
+    });
+    let url = format!("http://{addr}/osv/npm.json");
+    let r = env.json(&["fetch", "vulns", "--url", &url, "--feed", "OSV npm"]);
+    assert_eq!((r["new"].as_u64(), r["file"].as_str()), (Some(1), Some(url.as_str())), "{r:#}");
+    let out = env.run(&["fetch", "vulns", "--url", &url]);
+    assert!(!out.status.success() && stderr(&out).contains("404"), "{}", stderr(&out));
+    let requests = server.join().unwrap();
+    assert!(requests[0].starts_with("GET /osv/npm.json HTTP/1.1"), "{}", requests[0]);
+    let out = env.run(&["fetch", "vulns", "--url", "https://api.osv.dev/v1/vulns"]);
+    assert!(!out.status.success() && stderr(&out).contains("no TLS"), "{}", stderr(&out));
+    let a = env.json(&["assess", "--vuln", "CVE-2026-11111", "--dry-run"]);
+    assert_eq!(a, serde_json::json!([]), "no SBOM yet: nothing affected");
+    assert!(env.ok(&["fetch", "vulns", "--help"]).contains("Example"));
+}
