@@ -485,8 +485,14 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
         let versions: BTreeSet<(ProductId, Version)> =
             rows.iter().map(|r| (r.product_id.clone(), r.version.clone())).collect();
         let mut total = Reassessment::default();
-        for (p, v) in &versions {
-            let r = reassess(&mut *store, a.policy.as_deref(), Some(p), Some(v), None)?;
+        // Each pass reads the whole intake once: past a few versions, one pass over everything is cheaper.
+        let passes: Vec<(Option<&ProductId>, Option<&Version>)> = if versions.len() > 20 {
+            vec![(None, None)]
+        } else {
+            versions.iter().map(|(p, v)| (Some(p), Some(v))).collect()
+        };
+        for (p, v) in passes {
+            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None)?;
             total.assessed += r.assessed;
             total.new_affected += r.new_affected;
             total.changed += r.changed;
