@@ -29,6 +29,7 @@ mod evidence;
 mod inbox;
 mod letters;
 mod migrate;
+mod notice;
 mod party;
 mod products;
 mod read;

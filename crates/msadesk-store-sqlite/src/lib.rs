@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod notice;
 mod risk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
+    include_str!("../migrations/0008_notices.sql"),
     include_str!("../migrations/0009_letters.sql"),
 ];
 

@@ -43,7 +43,8 @@ macro_rules! conformance_suite {
             sboms_replace_the_current_one_and_keep_history,
             vulnerability_data_round_trips_and_is_audited,
             risk_decisions_are_recorded_and_audited,
-            letter_templates_are_set_replaced_removed_and_audited
+            letter_templates_are_set_replaced_removed_and_audited,
+            notices_sent_are_recorded_and_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1042,5 +1043,38 @@ pub fn letter_templates_are_set_replaced_removed_and_audited(store: &mut dyn Sto
     let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(actions, ["set", "set", "set", "remove"]);
     assert!(trail[0].1.contains(&msadesk_core::audit::sha256_hex(text.as_bytes())));
+}
+
+pub fn notices_sent_are_recorded_and_audited(store: &mut dyn Store) {
+    assert!(store.notices_sent().expect("none yet").is_empty());
+    let n = crate::NoticeSent {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "CVE-2019-10744".into(),
+        to: "msa".into(),
+        what: "inform".into(),
+        member_states: vec!["DE".into(), "PL".into()],
+        sent_at: "2026-12-04T09:30:00Z".into(),
+        reference: Some("BNetzA-2026-17 «Łódź»".into()),
+        note: None,
+        recorded_by: String::new(),
+        recorded_at: String::new(),
+    };
+    let first = store.record_notice_sent(&n, &meta()).expect("record");
+    let second = store
+        .record_notice_sent(
+            &crate::NoticeSent { to: "manufacturer".into(), member_states: vec![], ..n.clone() },
+            &meta(),
+        )
+        .expect("second");
+    assert!(second > first);
+    let got = store.notices_sent().expect("notices");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0], crate::NoticeSent { id: first, recorded_by: meta().actor, recorded_at: meta().at, ..n });
+    assert_eq!((got[1].to.as_str(), got[1].member_states.len()), ("manufacturer", 0));
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("notice", "sent"));
+    assert!(last.detail.contains("CVE-2019-10744"));
     assert_verifies(store);
 }

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod advisory;
 mod cli;
 mod db;
 mod evidence;
@@ -10,6 +11,7 @@ mod generate;
 mod inbox;
 mod keys;
 mod letters;
+mod obligations;
 mod output;
 mod risk;
 mod serve;
