@@ -17,6 +17,7 @@ mod action_pages;
 mod api;
 pub mod auth;
 pub mod delivery;
+pub mod fetch;
 mod html;
 pub mod messages;
 mod metrics;
@@ -25,6 +26,7 @@ mod pages;
 pub mod pool;
 mod problem;
 pub mod recall;
+mod risk;
 pub mod routes;
 mod util;
 

@@ -1,5 +1,5 @@
 //! Corrective actions, recipients, acknowledgement tokens and the outbox in PostgreSQL (tables of
-//! `migrations/0007_action.sql`). Every writer takes the audit lock first; the outbox claim uses
+//! `migrations/0010_action.sql`). Every writer takes the audit lock first; the outbox claim uses
 //! `FOR UPDATE SKIP LOCKED` so that workers on several servers share the queue without waiting.
 
 use msadesk_core::action::{AckReport, Action, DeliveryState, NewAction, Source, Status, TimelineEntry};

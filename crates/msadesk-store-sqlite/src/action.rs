@@ -1,5 +1,5 @@
 //! Corrective actions, recipients, acknowledgement tokens and the outbox in SQLite (tables of
-//! `migrations/0007_action.sql`). Every change appends its audit entry in its own transaction.
+//! `migrations/0010_action.sql`). Every change appends its audit entry in its own transaction.
 
 use msadesk_core::action::{AckReport, Action, DeliveryState, NewAction, Source, Status, TimelineEntry};
 use msadesk_store::action::{

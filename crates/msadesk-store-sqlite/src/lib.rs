@@ -9,6 +9,7 @@
 
 mod action;
 mod auth;
+mod notice;
 mod risk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -29,6 +30,7 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
+mod letters;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[
@@ -37,7 +39,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
-    include_str!("../migrations/0007_action.sql"),
+    include_str!("../migrations/0008_notices.sql"),
+    include_str!("../migrations/0009_letters.sql"),
+    include_str!("../migrations/0010_action.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].

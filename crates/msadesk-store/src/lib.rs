@@ -11,6 +11,8 @@
 pub mod action;
 pub mod auth;
 pub mod conformance;
+pub mod letters;
+pub mod notice;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -24,6 +26,8 @@ use serde::Serialize;
 
 pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
+pub use letters::{LetterTemplate, LetterTemplateStore};
+pub use notice::{NoticeSent, NoticeStore};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
 };
@@ -163,7 +167,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + ActionStore {
+pub trait Store: Send + LetterTemplateStore + NoticeStore + ActionStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

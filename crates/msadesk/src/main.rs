@@ -4,12 +4,15 @@
 #![forbid(unsafe_code)]
 
 mod action;
+mod advisory;
 mod cli;
 mod db;
 mod evidence;
 mod generate;
 mod inbox;
 mod keys;
+mod letters;
+mod obligations;
 mod output;
 mod risk;
 mod serve;

@@ -1,7 +1,7 @@
 -- Corrective actions and recalls (issue 8): actions, their recipients, acknowledgement tokens and
 -- the outbox of messages to deliver. Times are RFC 3339 UTC text ("2026-12-04T10:00:00Z"), which
 -- sorts as text.
--- The PostgreSQL twin of the SQLite migration 0007_action.sql.
+-- The PostgreSQL twin of the SQLite migration 0010_action.sql.
 
 -- An action; `body` is the recorded order or measure (msadesk_core::action::NewAction as JSON),
 -- `timeline` the steps taken (JSON list). The columns beside them are what lists filter on.
