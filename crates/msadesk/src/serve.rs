@@ -40,10 +40,18 @@ pub fn serve(url: &str, listen: String, demo: bool, secure_cookies: bool) -> Res
     rt.block_on(async move {
         // The outbox worker delivers notices in the background; a message it was sending when the
         // server stopped is taken up again once its lease ends.
-        if delivery.smtp.is_none() {
-            eprintln!("outbox: MSADESK_SMTP_HOST is not set: e-mails wait in the outbox until it is");
+        if delivery.smtp.is_none() && delivery.webhook_secret.is_none() {
+            // Without a way to send, claiming messages would only use up their attempts.
+            eprintln!(
+                "outbox: neither MSADESK_SMTP_HOST nor MSADESK_WEBHOOK_SECRET is set: messages wait in the outbox"
+            );
+        } else {
+            tokio::spawn(msadesk_server::delivery::run_worker(
+                state.clone(),
+                delivery,
+                std::time::Duration::from_secs(5),
+            ));
         }
-        tokio::spawn(msadesk_server::delivery::run_worker(state.clone(), delivery, std::time::Duration::from_secs(5)));
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
             format!("cannot listen on {listen}: is another program using that port? Try --listen 127.0.0.1:0")
         })?;
