@@ -63,6 +63,8 @@ pub struct DeliveryConfig {
     pub base_backoff_secs: u64,
     /// Messages sent at once.
     pub concurrency: usize,
+    /// Remind non-responders automatically this many days after their last notice (`msadesk serve`).
+    pub remind_after_days: Option<u32>,
 }
 
 impl std::fmt::Debug for DeliveryConfig {
@@ -74,6 +76,7 @@ impl std::fmt::Debug for DeliveryConfig {
             .field("batch", &self.batch)
             .field("base_backoff_secs", &self.base_backoff_secs)
             .field("concurrency", &self.concurrency)
+            .field("remind_after_days", &self.remind_after_days)
             .finish()
     }
 }
@@ -126,6 +129,12 @@ impl DeliveryConfig {
             batch: 100,
             base_backoff_secs: num("MSADESK_OUTBOX_BACKOFF_SECS", BASE_BACKOFF_SECS)?.max(1),
             concurrency: usize::try_from(num("MSADESK_OUTBOX_CONCURRENCY", 8)?).unwrap_or(8).clamp(1, 64),
+            remind_after_days: match env("MSADESK_REMIND_AFTER_DAYS") {
+                None => None,
+                Some(v) => {
+                    Some(v.parse().map_err(|_| format!("MSADESK_REMIND_AFTER_DAYS '{v}' is not a number of days"))?)
+                }
+            },
         })
     }
 }
@@ -354,7 +363,37 @@ pub fn deliver_until_idle(store: &mut dyn Store, cfg: &DeliveryConfig) -> Result
 
 /// The background worker of `msadesk serve`: a pass every `interval` on a blocking thread of the pool.
 pub async fn run_worker(state: crate::AppState, cfg: DeliveryConfig, interval: Duration) {
+    let mut last_reminders: Option<std::time::Instant> = None;
     loop {
+        // The reminder schedule: once an hour, a reminder to every non-responder last written to
+        // `remind_after_days` ago or earlier, for actions whose recipients were notified.
+        if let Some(days) = cfg.remind_after_days
+            && last_reminders.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
+        {
+            last_reminders = Some(std::time::Instant::now());
+            let cutoff = rfc3339_at(unix_now() - i64::from(days) * 86_400);
+            let r = state
+                .pool()
+                .run(move |store| {
+                    let meta = worker_meta(rfc3339_at(unix_now()));
+                    let base = crate::recall::public_url();
+                    let mut queued = 0;
+                    for a in store.actions()? {
+                        use msadesk_core::action::Status;
+                        if matches!(a.status, Status::RecipientsNotified | Status::InProgress) {
+                            let round = crate::recall::Round::ReminderBefore(cutoff.clone());
+                            queued += crate::recall::notify_round(store, a.id, round, &base, &meta)?.queued;
+                        }
+                    }
+                    Ok(queued)
+                })
+                .await;
+            match r {
+                Ok(0) => {}
+                Ok(n) => eprintln!("outbox: {n} scheduled reminders queued"),
+                Err(e) => eprintln!("outbox: scheduled reminders failed: {}", e.detail),
+            }
+        }
         let c = cfg.clone();
         let r = state.pool().run(move |store| deliver_pass(store, &c).map_err(crate::problem::ApiError::from)).await;
         match r {

@@ -26,12 +26,15 @@ pub fn public_url() -> String {
 }
 
 /// Which recipients a round of notices goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Round {
     /// Every recipient not yet notified.
     First,
     /// A reminder to every notified recipient that has not acknowledged.
     Reminder,
+    /// A reminder to those whose latest notice or reminder was queued before this RFC 3339 time
+    /// (the reminder schedule: `--older-than-days`, `MSADESK_REMIND_AFTER_DAYS`).
+    ReminderBefore(String),
 }
 
 /// What a round queued, and who could not be reached (no e-mail address): the escalation list.
@@ -227,10 +230,28 @@ pub fn notify_round(
     let expires = token_expiry(&action, now);
     let mut notices = Vec::new();
     let mut without_address = Vec::new();
+    // When each recipient was last written to (for the reminder schedule).
+    let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    if matches!(round, Round::ReminderBefore(_)) {
+        for m in store.outbox(None, Some(action_id), u32::MAX)? {
+            if let Some(rid) = m.message.recipient_id {
+                let e = last.entry(rid).or_default();
+                if m.created_at > *e {
+                    *e = m.created_at;
+                }
+            }
+        }
+    }
+    let reminder = round != Round::First;
     for r in &recipients {
-        let wanted = match round {
+        let wanted = match &round {
             Round::First => r.notified_at.is_none(),
             Round::Reminder => r.notified_at.is_some() && r.acknowledged_at.is_none(),
+            Round::ReminderBefore(cutoff) => {
+                r.notified_at.is_some()
+                    && r.acknowledged_at.is_none()
+                    && last.get(&r.id).is_none_or(|at| at.as_str() < cutoff.as_str())
+            }
         };
         if !wanted {
             continue;
@@ -241,10 +262,11 @@ pub fn notify_round(
         };
         let secret = random_secret();
         let link = format!("{base_url}/ack/{secret}");
-        let (subject, body) = notice_text(&action, r, &link, round == Round::Reminder, &sender);
-        let key = match round {
-            Round::First => format!("action-{action_id}-r{}-notice", r.id),
-            Round::Reminder => format!("action-{action_id}-r{}-reminder-{}", r.id, r.reminders + 1),
+        let (subject, body) = notice_text(&action, r, &link, reminder, &sender);
+        let key = if reminder {
+            format!("action-{action_id}-r{}-reminder-{}", r.id, r.reminders + 1)
+        } else {
+            format!("action-{action_id}-r{}-notice", r.id)
         };
         notices.push(Notice {
             recipient_id: r.id,
@@ -261,7 +283,11 @@ pub fn notify_round(
             },
         });
     }
-    let (action, queued) = store.notify(action_id, &notices, round == Round::Reminder, meta)?;
+    if reminder && notices.is_empty() {
+        // Nothing due: no empty round in the audit trail.
+        return Ok(RoundResult { action: action_json(&action), queued: 0, without_address });
+    }
+    let (action, queued) = store.notify(action_id, &notices, reminder, meta)?;
     Ok(RoundResult { action: action_json(&action), queued, without_address })
 }
 

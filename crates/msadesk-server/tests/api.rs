@@ -1076,6 +1076,7 @@ async fn webhooks_are_signed_retried_and_carry_one_idempotency_key() {
         batch: 10,
         base_backoff_secs: 1,
         concurrency: 2,
+        remind_after_days: None,
     };
     assert!(!format!("{cfg:?}").contains("s3cret"), "the secret is redacted");
     h.with_store(|s| {

@@ -65,9 +65,14 @@ pub enum ActionCommand {
         format: Option<Format>,
     },
     /// Queue a reminder (with a fresh link) to every notified recipient that has not acknowledged.
-    #[command(after_help = "Example:\n  msadesk action remind 1")]
+    #[command(
+        after_help = "Run it on a schedule (cron) with --older-than-days, or let `msadesk serve` do it with MSADESK_REMIND_AFTER_DAYS.\n\nExamples:\n  msadesk action remind 1\n  msadesk action remind 1 --older-than-days 7"
+    )]
     Remind {
         id: i64,
+        /// Only recipients last written to at least this many days ago.
+        #[arg(long)]
+        older_than_days: Option<u32>,
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
@@ -383,7 +388,13 @@ pub fn action(url: &str, c: ActionCommand, meta: ChangeMeta) -> Result<ExitCode>
             print_one(&a, format)?;
         }
         ActionCommand::Notify { id, format } => round(store.as_mut(), id, Round::First, format, &meta)?,
-        ActionCommand::Remind { id, format } => round(store.as_mut(), id, Round::Reminder, format, &meta)?,
+        ActionCommand::Remind { id, older_than_days, format } => {
+            let r = match older_than_days {
+                None => Round::Reminder,
+                Some(days) => Round::ReminderBefore(days_ago(i64::from(days))),
+            };
+            round(store.as_mut(), id, r, format, &meta)?
+        }
         ActionCommand::Report { id, format } => {
             let r = status_report(store.as_mut(), id)?;
             match output::resolve(format) {
@@ -415,7 +426,17 @@ pub fn action(url: &str, c: ActionCommand, meta: ChangeMeta) -> Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// RFC 3339 time `days` days ago.
+fn days_ago(days: i64) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let t = i64::try_from(secs).unwrap_or(0) - days * 86_400;
+    let day = Date::from_unix_seconds(t);
+    let rem = t.rem_euclid(86_400);
+    format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
 fn round(store: &mut dyn Store, id: i64, round: Round, format: Option<Format>, meta: &ChangeMeta) -> Result<()> {
+    let reminder = round != Round::First;
     let r = notify_round(store, id, round, &public_url(), meta)?;
     if !r.without_address.is_empty() {
         eprintln!(
@@ -428,7 +449,7 @@ fn round(store: &mut dyn Store, id: i64, round: Round, format: Option<Format>, m
         Format::Table => eprintln!(
             "{} {} queued for action #{id}; deliver them with `msadesk outbox deliver`",
             r.queued,
-            if round == Round::Reminder { "reminders" } else { "notices" }
+            if reminder { "reminders" } else { "notices" }
         ),
         _ => print_json(&r)?,
     }

@@ -40,7 +40,7 @@ pub fn serve(url: &str, listen: String, demo: bool, secure_cookies: bool) -> Res
     rt.block_on(async move {
         // The outbox worker delivers notices in the background; a message it was sending when the
         // server stopped is taken up again once its lease ends.
-        if delivery.smtp.is_none() && delivery.webhook_secret.is_none() {
+        if delivery.smtp.is_none() && delivery.webhook_secret.is_none() && delivery.remind_after_days.is_none() {
             // Without a way to send, claiming messages would only use up their attempts.
             eprintln!(
                 "outbox: neither MSADESK_SMTP_HOST nor MSADESK_WEBHOOK_SECRET is set: messages wait in the outbox"

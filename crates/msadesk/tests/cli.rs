@@ -1442,6 +1442,11 @@ fn action_lifecycle_from_the_command_line() {
     let d = env.json(&["outbox", "deliver", "--once"]);
     assert_eq!((d["claimed"].as_u64(), d["deferred"].as_u64()), (Some(1), Some(1)), "{d}");
     assert_eq!(env.json(&["outbox", "list", "--state", "deferred"]).as_array().unwrap().len(), 1);
+    // Reminders: on a schedule only those last written to long enough ago; otherwise every non-responder.
+    assert_eq!(env.json(&["action", "remind", "1", "--older-than-days", "1"])["queued"], 0);
+    let r = env.json(&["action", "remind", "1"]);
+    assert_eq!(r["queued"], 1, "{r}");
+    assert_eq!(env.json(&["action", "show", "1"])["recipients"][0]["reminders"], 1);
     // A status change can be announced by a signed webhook, queued once.
     let bad = env.run(&["action", "advance", "1", "--to", "in_progress", "--webhook", "ftp://x"]);
     assert!(!bad.status.success() && stderr(&bad).contains("http://"), "{}", stderr(&bad));
