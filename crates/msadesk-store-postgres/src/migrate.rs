@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../migrations/0003_auth.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_risk.sql")),
+    (6, include_str!("../migrations/0006_library.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key

@@ -28,6 +28,7 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
+mod library;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
+    include_str!("../migrations/0006_library.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
