@@ -12,6 +12,7 @@ pub mod deployments;
 pub mod epcis;
 pub mod intake;
 pub mod package;
+pub mod response;
 pub mod trace_out;
 
 use std::fmt;

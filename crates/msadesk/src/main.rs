@@ -9,6 +9,7 @@ mod evidence;
 mod generate;
 mod inbox;
 mod keys;
+mod library;
 mod output;
 mod risk;
 mod serve;
