@@ -16,6 +16,7 @@
 mod api;
 pub mod auth;
 mod html;
+mod library_api;
 pub mod messages;
 mod metrics;
 pub mod openapi;

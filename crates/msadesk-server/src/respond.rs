@@ -195,3 +195,13 @@ pub fn media_type_for(file_name: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// The note of a request's `sent` step: which package went out (the latest built) and the user's note.
+pub fn sent_note(store: &mut dyn Store, id: i64, note: Option<&str>) -> Result<Option<String>, StoreError> {
+    let last = store.packages(id)?.pop();
+    Ok(match (last, note) {
+        (Some(p), Some(n)) => Some(format!("package #{} (SHA-256 {}); {n}", p.number, p.sha256)),
+        (Some(p), None) => Some(format!("package #{} (SHA-256 {})", p.number, p.sha256)),
+        (None, n) => n.map(str::to_string),
+    })
+}

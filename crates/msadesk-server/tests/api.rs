@@ -114,7 +114,7 @@ impl Harness {
 
 /// A request that an admitted role gets past authorisation with (the answer may still be 4xx).
 fn sample(method: &str, path: &str) -> (String, &'static str, &'static str) {
-    let uri = path.replace("{id}", "CAM-1").replace("{kind}", "supply");
+    let uri = path.replace("{id}", "CAM-1").replace("{kind}", "supply").replace("{number}", "1");
     let uri = match uri.as_str() {
         "/api/v1/trace" => "/api/v1/trace?product=CAM-1".to_string(),
         "/api/v1/tokens/CAM-1" => "/api/v1/tokens/tok_missing".to_string(),

@@ -257,14 +257,9 @@ pub fn package(url: &str, a: PackageArgs, meta: ChangeMeta) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The note of the `sent` step: which package went out (the latest built), and the user's note.
+/// The note of the `sent` step (shared with the server).
 pub fn sent_note(store: &mut dyn Store, id: i64, note: Option<&str>) -> Result<Option<String>> {
-    let last = store.packages(id)?.pop();
-    Ok(match (last, note) {
-        (Some(p), Some(n)) => Some(format!("package #{} (SHA-256 {}); {n}", p.number, p.sha256)),
-        (Some(p), None) => Some(format!("package #{} (SHA-256 {})", p.number, p.sha256)),
-        (None, n) => n.map(str::to_string),
-    })
+    Ok(msadesk_server::respond::sent_note(store, id, note)?)
 }
 
 pub fn share(url: &str, a: ShareArgs, meta: ChangeMeta) -> Result<ExitCode> {
