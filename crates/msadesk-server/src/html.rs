@@ -42,6 +42,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
         let mut links = vec![("/", m.nav_dashboard)];
         if crate::routes::READ.contains(&p.role) {
             links.extend([("/products", m.nav_products), ("/operators", m.nav_operators), ("/trace", m.nav_trace)]);
+            links.extend([("/requests", m.nav_requests), ("/library", m.nav_library)]);
         }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));

@@ -17,6 +17,7 @@ mod api;
 pub mod auth;
 mod html;
 mod library_api;
+mod library_pages;
 pub mod messages;
 mod metrics;
 pub mod openapi;

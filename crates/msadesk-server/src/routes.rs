@@ -515,6 +515,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())
+        .merge(crate::library_pages::router())
         .fallback(not_found)
 }
 

@@ -939,3 +939,77 @@ fn library_packages_and_inspectors_postgres() {
         runtime().block_on(library_story(&with_key(h)));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_a_request_and_keep_the_library() {
+    let h = with_key(sqlite());
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    let officer = h.token(Role::Officer);
+    h.call("POST", "/api/v1/imports/products", Some(&officer), "text/csv", PRODUCTS).await;
+    h.call("POST", "/api/v1/imports/supply", Some(&officer), "text/csv", SUPPLY).await;
+    h.with_store(|s| {
+        s.set_identity(
+            &msadesk_core::OwnIdentity {
+                name: "ACME".into(),
+                address: "Hafen 1".into(),
+                member_state: msadesk_core::MemberState::parse("DE").unwrap(),
+                contact_person: None,
+                email: None,
+                default_role: msadesk_core::OurRole::Importer,
+                gln: None,
+            },
+            &meta(),
+        )
+        .unwrap()
+    });
+    let body = json!({"authority": "de-bnetza", "reference": "R-<9>", "received": "2020-01-01T09:00", "due_days": 5,
+                      "product": "CAM-1", "asks": "trace,sbom"});
+    let (s, r, _) = h.call("POST", "/api/v1/requests", Some(&officer), "application/json", &body.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = r["id"].as_i64().unwrap();
+
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = b.get("/requests").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("R-&lt;9&gt;") && p.text.contains("OVERDUE"), "{}", p.text);
+    let p = b.get(&format!("/requests/{id}")).await;
+    let csrf = hidden(&p.text, "csrf");
+    assert!(p.text.contains("Build package") && p.text.contains("Timeline"));
+    let path = format!("/requests/{id}/action");
+    assert_eq!(b.post_form(&path, &[("csrf", "forged"), ("do", "ack")]).await.status, StatusCode::FORBIDDEN);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "ack")]).await;
+    assert!(p.text.contains("Recorded: acknowledged"), "{}", p.text);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "package")]).await;
+    assert!(p.text.contains("Built package #1"), "{}", p.text);
+    let p = b.get(&format!("/requests/{id}/packages/1")).await;
+    assert_eq!(p.headers[header::CONTENT_TYPE], "application/zip");
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "share"), ("days", "3")]).await;
+    assert!(p.text.contains("Inspector token") && p.text.contains("active"), "{}", p.text);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "sent")]).await;
+    assert!(p.text.contains("package #1 (SHA-256"), "{}", p.text);
+
+    // The library: gaps, an upload (multipart), and the document listed with its hash.
+    let p = b.get("/library?product=CAM-1").await;
+    assert!(p.text.contains("Readiness gaps") && p.text.contains("EU declaration of conformity"));
+    let (ct, body) =
+        multipart(&[("csrf", &csrf), ("product", "CAM-1"), ("version", "1.0"), ("kind", "sbom")], "bom.json", "{}");
+    let req = Request::post("/library/upload").header(header::CONTENT_TYPE, ct);
+    let p = b.send(req, Body::from(body)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("Stored SBOM revision 1"), "{}", p.text);
+    assert!(p.text.contains("bom.json"));
+
+    // A viewer reads but has no buttons and cannot act.
+    let mut v = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+    let csrf = hidden(&v.get("/login").await.text, "csrf");
+    v.post_form("/login", &[("username", "vera"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = v.get(&format!("/requests/{id}")).await;
+    assert!(p.status == StatusCode::OK && !p.text.contains("Build package"));
+    let csrf = hidden(&p.text, "csrf");
+    assert_eq!(v.post_form(&path, &[("csrf", &csrf), ("do", "close")]).await.status, StatusCode::FORBIDDEN);
+}
