@@ -9,8 +9,10 @@
 pub mod csv_export;
 pub mod csv_import;
 pub mod deployments;
+pub mod document;
 pub mod epcis;
 pub mod intake;
+pub mod letters;
 pub mod package;
 pub mod response;
 pub mod trace_out;
