@@ -29,6 +29,8 @@ pub struct ResponseInput<'a> {
     pub missing: Vec<String>,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// The provisions the answer is given under ("CRA Art 23(1), CRA Art 19(7)").
+    pub legal_basis: String,
 }
 
 /// Which document kinds an authority's asks call for.
@@ -135,6 +137,120 @@ pub fn cover_letter_html(input: &ResponseInput<'_>, file_list: &[String]) -> Str
     page(&format!("Response to {}", r.new.reference), &b)
 }
 
+/// The languages of the cover letter: English, and the authority's first language when msadesk
+/// has templates for it.
+pub fn letter_languages(authority: &Authority) -> Vec<&'static str> {
+    let mut langs = vec!["en"];
+    if let Some(l) = authority.languages.first().map(|l| l.trim().to_ascii_lowercase())
+        && let Some(known) = crate::letters::LANGUAGES.iter().find(|x| **x == l)
+        && *known != "en"
+    {
+        langs.push(known);
+    }
+    langs
+}
+
+/// The arguments of the response cover letter (`letters::LetterKind::ResponseCover`).
+pub fn cover_letter_args(input: &ResponseInput<'_>, file_list: &[String]) -> crate::letters::LetterArgs {
+    let r = input.request;
+    let mut a = crate::letters::LetterArgs::new();
+    let mut put = |k: &str, v: String| {
+        a.insert(k.to_string(), v);
+    };
+    put("sender_name", input.own.name.clone());
+    put("sender_address", input.own.address.clone());
+    put("recipient_name", input.authority.name.clone());
+    if let Some(addr) = &input.authority.postal_address {
+        put("recipient_address", addr.clone());
+    }
+    put("letter_date", input.created_at.get(..10).unwrap_or(&input.created_at).to_string());
+    put("contact_name", input.own.contact_person.clone().unwrap_or_else(|| input.own.name.clone()));
+    put("contact_email", input.own.email.as_ref().map_or_else(|| "-".to_string(), |e| e.as_str().to_string()));
+    put("their_reference", r.new.reference.clone());
+    put(
+        "products",
+        match &r.new.version {
+            Some(v) => format!("{} {}", r.new.product, v),
+            None => r.new.product.to_string(),
+        },
+    );
+    put(
+        "period",
+        format!(
+            "{} – {}",
+            r.new.from.map_or("…".to_string(), |d| d.to_string()),
+            r.new.to.map_or("…".to_string(), |d| d.to_string())
+        ),
+    );
+    let mut enclosures: Vec<String> = file_list.to_vec();
+    enclosures.extend(input.missing.iter().map(|m| format!("({m}: to follow)")));
+    put("enclosures", enclosures.join("\n"));
+    put("legal_basis", input.legal_basis.clone());
+    a
+}
+
+/// The trace report as a neutral document (rendered to PDF in the package).
+pub fn trace_report_document(input: &ResponseInput<'_>) -> crate::document::Document {
+    use crate::document::{Block, Document};
+    let t = input.trace;
+    let mut d = Document::new("CRA Art 23 identification", "en");
+    d.push(Block::Heading {
+        level: 1,
+        text: format!(
+            "CRA Art 23 identification: {}{}",
+            t.product_id,
+            t.version.as_ref().map_or(String::new(), |v| format!(" version {v}"))
+        ),
+    });
+    d.push(Block::KeyValues(vec![
+        ("Request".into(), input.request.new.reference.clone()),
+        ("Period".into(), period(input.request)),
+        ("Prepared by".into(), input.own.name.clone()),
+        ("Prepared on".into(), input.created_at.clone()),
+    ]));
+    for (title, list) in [("Supplied to us by", &t.upstream), ("Supplied by us to", &t.downstream)] {
+        d.push(Block::Heading { level: 2, text: title.into() });
+        if list.is_empty() {
+            d.push(Block::Paragraph("No records in the period.".into()));
+            continue;
+        }
+        d.push(Block::Table {
+            header: [
+                "Operator",
+                "Name",
+                "Address",
+                "Country",
+                "E-mail",
+                "Role",
+                "First",
+                "Last",
+                "Quantity",
+                "Deliveries",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: list
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.operator_id.to_string(),
+                        e.name.clone(),
+                        e.address.clone(),
+                        e.country.to_string(),
+                        e.email.clone().unwrap_or_default(),
+                        e.role.to_string(),
+                        e.first_date.to_string(),
+                        e.last_date.to_string(),
+                        e.quantity.to_string(),
+                        e.deliveries.to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    d
+}
+
 /// The readable report of the trace.
 pub fn trace_report_html(input: &ResponseInput<'_>) -> String {
     let t = input.trace;
@@ -212,6 +328,11 @@ pub fn assemble(input: &ResponseInput<'_>) -> Result<Vec<PackageFile>, String> {
         media_type: "text/html".into(),
         bytes: trace_report_html(input).into_bytes(),
     });
+    files.push(PackageFile {
+        path: "trace/report.pdf".into(),
+        media_type: "application/pdf".into(),
+        bytes: trace_report_document(input).to_pdf(),
+    });
     let mut used = std::collections::BTreeSet::new();
     for (d, bytes) in &input.documents {
         let mut path = format!("documents/{}/{}/{}", safe_name(d.version.as_str()), d.kind, safe_name(&d.file_name));
@@ -222,15 +343,90 @@ pub fn assemble(input: &ResponseInput<'_>) -> Result<Vec<PackageFile>, String> {
         }
         files.push(PackageFile { path, media_type: d.media_type.clone(), bytes: bytes.clone() });
     }
-    let mut list: Vec<String> = vec!["cover-letter.html".into()];
+    // The cover letter from the letters' templates, in English and the authority's language, as
+    // HTML and PDF; the simple built-in letter only if a template cannot be rendered.
+    let langs = letter_languages(input.authority);
+    let mut list: Vec<String> = Vec::new();
+    for l in &langs {
+        list.push(format!("cover-letter-{l}.html"));
+        list.push(format!("cover-letter-{l}.pdf"));
+    }
     list.extend(files.iter().map(|f| f.path.clone()));
-    files.insert(
-        0,
-        PackageFile {
+    let args = cover_letter_args(input, &list);
+    let mut letters = Vec::new();
+    for l in &langs {
+        match crate::letters::render(crate::letters::LetterKind::ResponseCover, l, &args, None) {
+            Ok(doc) => {
+                letters.push(PackageFile {
+                    path: format!("cover-letter-{l}.html"),
+                    media_type: "text/html".into(),
+                    bytes: doc.to_html().into_bytes(),
+                });
+                letters.push(PackageFile {
+                    path: format!("cover-letter-{l}.pdf"),
+                    media_type: "application/pdf".into(),
+                    bytes: doc.to_pdf(),
+                });
+            }
+            Err(_) => letters.clear(),
+        }
+        if letters.is_empty() {
+            break;
+        }
+    }
+    if letters.is_empty() {
+        let mut list: Vec<String> = vec!["cover-letter.html".into()];
+        list.extend(files.iter().map(|f| f.path.clone()));
+        letters.push(PackageFile {
             path: "cover-letter.html".into(),
             media_type: "text/html".into(),
             bytes: cover_letter_html(input, &list).into_bytes(),
-        },
-    );
-    Ok(files)
+        });
+    }
+    letters.extend(files);
+    Ok(letters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asks_select_document_kinds() {
+        for (asks, want) in [
+            (vec![Ask::Trace], vec![]),
+            (vec![Ask::Documents], vec![DocKind::Doc, DocKind::TechnicalDocumentation]),
+            (vec![Ask::Sbom, Ask::Trace], vec![DocKind::Sbom]),
+            (vec![Ask::Documents, Ask::Sbom], vec![DocKind::Doc, DocKind::TechnicalDocumentation, DocKind::Sbom]),
+            (vec![Ask::Samples, Ask::Access], vec![]),
+        ] {
+            assert_eq!(kinds_for(&asks), want, "{asks:?}");
+        }
+    }
+
+    #[test]
+    fn cover_letters_are_english_plus_the_authority_language_when_known() {
+        let base = msadesk_core::inbox::defaults::authorities().into_iter().next().expect("a seeded authority");
+        for (langs, want) in [
+            (vec!["de"], vec!["en", "de"]),
+            (vec!["PL", "en"], vec!["en", "pl"]),
+            (vec!["en"], vec!["en"]),
+            (vec!["ga"], vec!["en"]),
+            (vec![], vec!["en"]),
+        ] {
+            let mut a = base.clone();
+            a.languages = langs.iter().map(|s| s.to_string()).collect();
+            assert_eq!(letter_languages(&a), want, "{langs:?}");
+        }
+    }
+
+    #[test]
+    fn safe_names_stay_inside_their_folder() {
+        for (input, want) in
+            [("DoC.pdf", "DoC.pdf"), ("../../etc/passwd", "_.._etc_passwd"), ("a b/c", "a_b_c"), ("", "file")]
+        {
+            assert_eq!(safe_name(input), want, "{input}");
+            assert!(crate::package::check_path(&format!("documents/1.0/doc/{}", safe_name(input))).is_ok());
+        }
+    }
 }

@@ -72,6 +72,15 @@ pub fn build_response(
             }
         }
     }
+    let product = store.product(&r.new.product)?;
+    let role = product.and_then(|p| p.our_role).unwrap_or(own.default_role);
+    let cooperation = match role {
+        msadesk_core::OurRole::Manufacturer => "CRA Art 13(22)",
+        msadesk_core::OurRole::AuthorisedRepresentative => "CRA Art 18(3)(b)",
+        msadesk_core::OurRole::Importer => "CRA Art 19(7)",
+        msadesk_core::OurRole::Distributor => "CRA Art 20(5)",
+    };
+    let legal_basis = format!("{}, {cooperation}", msadesk_core::legal::IDENTIFICATION.cite);
     let input = ResponseInput {
         request: &r,
         authority: &authority,
@@ -82,6 +91,7 @@ pub fn build_response(
         documents,
         missing,
         created_at: meta.at.clone(),
+        legal_basis,
     };
     let files = assemble(&input).map_err(|e| StoreError::Invalid(format!("cannot lay out the package: {e}")))?;
     let pmeta = PackageMeta {

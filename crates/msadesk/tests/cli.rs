@@ -1317,7 +1317,11 @@ fn documentation_library_and_response_package_end_to_end() {
     assert_eq!(built["number"], 1);
     let files: Vec<&str> = built["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     for f in [
-        "cover-letter.html",
+        "cover-letter-en.html",
+        "cover-letter-en.pdf",
+        "cover-letter-de.html",
+        "cover-letter-de.pdf",
+        "trace/report.pdf",
         "trace/identification.json",
         "trace/identification.csv",
         "trace/epcis.json",
