@@ -43,6 +43,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
         if crate::routes::READ.contains(&p.role) {
             links.extend([("/products", m.nav_products), ("/operators", m.nav_operators), ("/trace", m.nav_trace)]);
             links.push(("/assessments", "Risk"));
+            links.extend([("/requests", m.nav_requests), ("/library", m.nav_library)]);
         }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));

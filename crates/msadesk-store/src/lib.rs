@@ -12,6 +12,7 @@ pub mod auth;
 pub mod conformance;
 pub mod letters;
 pub mod notice;
+pub mod library;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -26,6 +27,9 @@ use serde::Serialize;
 pub use auth::{ApiToken, Role, Session, User};
 pub use letters::{LetterTemplate, LetterTemplateStore};
 pub use notice::{NoticeSent, NoticeStore};
+pub use library::{
+    AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
+};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
 };
@@ -165,7 +169,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + LetterTemplateStore + NoticeStore {
+pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

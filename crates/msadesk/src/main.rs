@@ -12,6 +12,7 @@ mod inbox;
 mod keys;
 mod letters;
 mod obligations;
+mod library;
 mod output;
 mod risk;
 mod serve;
