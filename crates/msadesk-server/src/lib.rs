@@ -25,8 +25,8 @@ pub mod openapi;
 mod pages;
 pub mod pool;
 mod problem;
-mod risk;
 pub mod respond;
+mod risk;
 pub mod routes;
 mod util;
 

@@ -29,8 +29,8 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
-mod library;
 mod letters;
+mod library;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[

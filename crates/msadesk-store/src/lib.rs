@@ -11,8 +11,8 @@
 pub mod auth;
 pub mod conformance;
 pub mod letters;
-pub mod notice;
 pub mod library;
+pub mod notice;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -26,10 +26,10 @@ use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
 pub use letters::{LetterTemplate, LetterTemplateStore};
-pub use notice::{NoticeSent, NoticeStore};
 pub use library::{
     AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
 };
+pub use notice::{NoticeSent, NoticeStore};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
 };
