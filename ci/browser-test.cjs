@@ -120,10 +120,28 @@ function check(cond, what) {
     check((await page.content()).includes('The audit trail verifies'), 'the audit trail verifies');
     await shot('11-audit');
 
+    // The documentation library: gaps, an upload, the document listed with its hash.
+    await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('heading', { name: 'Documentation library' }).waitFor();
+    check((await page.content()).includes('Readiness gaps'), 'the library shows readiness gaps');
+    await page.locator('#up-product').fill('CAM-1');
+    await page.locator('#up-version').fill('1.0');
+    await page.getByLabel('Kind').selectOption('doc');
+    await page.getByLabel('File', { exact: true }).setInputFiles(path.join(fixtures, 'products.csv'));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('status').waitFor();
+    check((await page.getByRole('status').innerText()).includes('EU declaration of conformity revision 1'), 'a document is stored');
+    await shot('12-library');
+
+    // The MSA requests page.
+    await page.getByRole('link', { name: 'MSA requests' }).click();
+    await page.getByRole('heading', { name: 'Requests from authorities' }).waitFor();
+    await shot('13-requests');
+
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     check(errors.length === 0, 'no console errors (CSP violations included): ' + errors.join('; '));
-    console.log('browser walk passed: 11 screenshots');
+    console.log('browser walk passed: 13 screenshots');
   } catch (e) {
     await shot('failure').catch(() => {});
     console.error(e);

@@ -44,6 +44,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
             links.extend([("/products", m.nav_products), ("/operators", m.nav_operators), ("/trace", m.nav_trace)]);
             links.push(("/actions", "Actions"));
             links.push(("/assessments", "Risk"));
+            links.extend([("/requests", m.nav_requests), ("/library", m.nav_library)]);
         }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));

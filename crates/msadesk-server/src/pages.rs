@@ -26,7 +26,7 @@ use crate::problem::ApiError;
 use crate::routes::{ADMIN, READ, WRITE};
 use crate::{AppState, openapi};
 
-type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
+pub(crate) type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api", get(api_reference))
 }
 
-fn msgs() -> &'static Messages {
+pub(crate) fn msgs() -> &'static Messages {
     &EN
 }
 

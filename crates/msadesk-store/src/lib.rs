@@ -12,6 +12,7 @@ pub mod action;
 pub mod auth;
 pub mod conformance;
 pub mod letters;
+pub mod library;
 pub mod notice;
 pub mod risk;
 
@@ -27,6 +28,9 @@ use serde::Serialize;
 pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
 pub use letters::{LetterTemplate, LetterTemplateStore};
+pub use library::{
+    AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
+};
 pub use notice::{NoticeSent, NoticeStore};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
@@ -167,7 +171,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + LetterTemplateStore + NoticeStore + ActionStore {
+pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

@@ -12,6 +12,7 @@ mod generate;
 mod inbox;
 mod keys;
 mod letters;
+mod library;
 mod obligations;
 mod output;
 mod risk;
