@@ -23,6 +23,7 @@ mod pages;
 pub mod pool;
 mod problem;
 pub mod routes;
+mod trace_cache;
 mod util;
 
 use std::sync::Arc;
@@ -66,6 +67,7 @@ struct Inner {
     metrics: metrics::Metrics,
     login_limiter: auth::LoginLimiter,
     touch_limiter: auth::TouchLimiter,
+    trace_cache: trace_cache::TraceCache,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
                 metrics: metrics::Metrics::default(),
                 login_limiter: auth::LoginLimiter::default(),
                 touch_limiter: auth::TouchLimiter::default(),
+                trace_cache: trace_cache::TraceCache::default(),
                 config,
             }),
         }

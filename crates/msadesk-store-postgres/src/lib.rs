@@ -26,6 +26,7 @@ mod auth;
 mod copy;
 mod error;
 mod evidence;
+mod generation;
 mod inbox;
 mod migrate;
 mod party;

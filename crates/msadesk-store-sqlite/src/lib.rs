@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod generation;
 mod risk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -447,8 +448,8 @@ fn trace_filter(q: &TraceQuery, product: i64) -> (String, Vec<rusqlite::types::V
 impl SqliteStore {
     fn product_row(&self, id: &ProductId) -> Result<Option<i64>> {
         self.conn
-            .query_row("SELECT id FROM products WHERE product_id = ?1", [id.as_str()], |r| r.get(0))
-            .optional()
+            .prepare_cached("SELECT id FROM products WHERE product_id = ?1")
+            .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
             .map_err(backend)
     }
 }

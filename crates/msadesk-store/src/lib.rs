@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod conformance;
+pub mod generation;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -22,6 +23,7 @@ use msadesk_core::{
 use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
+pub use generation::GenerationStore;
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
 };
@@ -161,7 +163,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send {
+pub trait Store: Send + GenerationStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 
