@@ -30,8 +30,9 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
 
+use msadesk_core::audit::RowsDigest;
 use msadesk_core::{ProductId, SupplyEvent, Version};
-use msadesk_store::{ChangeMeta, ImportStats, Row, RowSource, StoreError};
+use msadesk_store::{ChangeMeta, EventFields, ImportStats, Row, RowSource, StoreError};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement, Transaction};
 
@@ -126,6 +127,10 @@ pub(crate) fn import(
     let mut waiting: Vec<Read> = Vec::new();
     let mut line = Vec::with_capacity(512);
     let mut exhausted = false;
+    // The digest of every first row of an identity, as staged: when all of them are inserted (new
+    // data, the common case), it is the digest of what this import adds, and reading the events
+    // back to compute it is not needed.
+    let mut staged_firsts = RowsDigest::default();
 
     loop {
         // No COPY is open here: look up (or create) the ids the waiting rows need.
@@ -141,7 +146,7 @@ pub(crate) fn import(
         }
         let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(COPY_STAGING).during("staging supply events")?);
         for (r, version_ref, snapshot_ref) in &ready {
-            stage(&mut copy, &mut line, r, *version_ref, *snapshot_ref)?;
+            stage(&mut copy, &mut line, r, *version_ref, *snapshot_ref, &mut staged_firsts)?;
         }
         while !exhausted && waiting.len() < MAX_WAITING {
             let Some(row) = rows.next_row() else {
@@ -155,7 +160,7 @@ pub(crate) fn import(
             let e = &r.row.record;
             match (versions.cached(&e.product_id, &e.version), snapshots.cached(&e.counterparty, r.row.line, e.date)) {
                 (Some(version_ref), Some(snapshot_ref)) => {
-                    stage(&mut copy, &mut line, &r, version_ref, snapshot_ref)?;
+                    stage(&mut copy, &mut line, &r, version_ref, snapshot_ref, &mut staged_firsts)?;
                 }
                 _ => waiting.push(r),
             }
@@ -193,7 +198,8 @@ pub(crate) fn import(
     }
     // The digest of exactly the events this import added (they carry its seq), against which
     // `audit verify` checks them later.
-    let added = crate::evidence::import_digest(&mut tx, seq)?;
+    let added =
+        if stats.new == staged_firsts.count { staged_firsts } else { crate::evidence::import_digest(&mut tx, seq)? };
     let entry = msadesk_store::next_audit_entry(
         tail,
         meta,
@@ -273,6 +279,7 @@ fn stage(
     r: &Read,
     version_ref: i64,
     snapshot_ref: i64,
+    firsts: &mut RowsDigest,
 ) -> Result<(), StoreError> {
     let e = &r.row.record;
     let quantity = i64::try_from(e.quantity).map_err(|_| {
@@ -306,6 +313,28 @@ fn stage(
     tab(buf);
     push_plain(buf, e.retention_end());
     end_row(buf);
+    if r.first {
+        // The same fields `evidence::event_digest` reads back from the stored event.
+        let (date, retention_until) = (e.date.to_string(), e.retention_end().to_string());
+        firsts.add(
+            &EventFields {
+                identity: &r.identity,
+                direction: e.direction.as_str(),
+                date: &date,
+                product_id: e.product_id.as_str(),
+                version: e.version.as_str(),
+                quantity,
+                operator_id: e.counterparty.id.as_str(),
+                name: &e.counterparty.name,
+                address: &e.counterparty.address,
+                country: e.counterparty.country.as_str(),
+                role: e.counterparty_role.as_str(),
+                reference: e.reference.as_deref(),
+                retention_until: &retention_until,
+            }
+            .digest(),
+        );
+    }
     copy.write_all(buf).map_err(|e| StoreError::Backend(format!("staging supply events: {e}")))
 }
 
