@@ -121,4 +121,13 @@ for k in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_us_per_request"
     print(f"http_{k}={r[k]}")
 PY
 
+# Latency of one client alone (the end-to-end p99 target), same server setup.
+MSADESK_BIN="$BIN" bash ci/load-trace.sh 1 "${MSADESK_BENCH_HTTP_SECONDS_C1:-3}" > "$W/http1.json"
+python3 - "$W/http1.json" >> "$R" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("requests_per_second", "p50_ms", "p99_ms"):
+    print(f"http1_{k}={r[k]}")
+PY
+
 python3 ci/bench_report.py "$N" "$R" "$( [ "$WRITE_MD" = 1 ] && echo BENCHMARKS.md || echo - )"
