@@ -39,7 +39,7 @@ done
 c="${1:-16}"; d="${2:-10}"
 cpu0="$(awk '{print $14+$15}' "/proc/$pid/stat")"
 if command -v wrk >/dev/null; then
-  out="$(MSADESK_TOKEN="$token" MSADESK_PATHS="$paths" wrk -t2 -c"$c" -d"${d}s" -s ci/load-trace.lua "$url" | tail -n 1)"
+  out="$(MSADESK_TOKEN="$token" MSADESK_PATHS="$paths" wrk -t"$(( c < 2 ? c : 2 ))" -c"$c" -d"${d}s" -s ci/load-trace.lua "$url" | tail -n 1)"
 else
   out="$(MSADESK_URL="$url" MSADESK_TOKEN="$token" MSADESK_PATHS="$paths" CONCURRENCY="$c" DURATION="$d" node ci/load-trace.cjs)"
 fi
