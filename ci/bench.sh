@@ -1,41 +1,49 @@
 #!/usr/bin/env bash
-# Import and trace benchmark: msadesk next to references measured in the same run.
-#   bash ci/bench.sh [EVENTS]        (default 1000000)
-# Reference for the import: the sqlite3 shell's own `.import` of the same CSV into one flat table plus
-# one index on (product, version, direction, date). Reference for the trace: the equivalent hand-written
-# aggregate over that indexed flat table, in the sqlite3 shell. Prints ratios: machines here are shared
-# and noisy, so only ratios measured in one run mean something.
+# Every benchmark of msadesk, each next to a reference measured in the same run, as ratios.
+#   bash ci/bench.sh [EVENTS] [--write-md]       (default 1000000; --write-md rewrites BENCHMARKS.md)
+# Machines here are shared and noisy: only ratios measured in one run mean something, so every
+# reference runs right before and after msadesk (interleaved) and the ratio uses their mean.
+#   MSADESK_BIN             binary (default: release build, built if missing)
+#   MSADESK_BENCH_POSTGRES  PostgreSQL server (default postgres://postgres@127.0.0.1:5432; skipped if none)
+#   MSADESK_BENCH_HTTP_SECONDS  length of the HTTP load run (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-1000000}"
-BIN="${MSADESK_BIN:-target/release/msadesk}"
+N=1000000; WRITE_MD=0
+for a in "$@"; do case "$a" in --write-md) WRITE_MD=1 ;; *) N="$a" ;; esac; done
+BIN="${MSADESK_BIN:-${CARGO_TARGET_DIR:-target}/release/msadesk}"
 [ -x "$BIN" ] || cargo build --release -p msadesk
 W="target/bench/w$N"
 mkdir -p "$W"
-[ -f "$W/supply.csv" ] || "$BIN" bench generate --events "$N" --seed 1 "$W"
-
+[ -f "$W/vulns.osv.json" ] || "$BIN" bench generate --events "$N" --seed 1 "$W" 2>/dev/null
+R="$W/results.env"; : > "$R"
+put() { echo "$1=$2" >> "$R"; }
 now() { date +%s.%N; }
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+since() { python3 -c "print(round($(now)-$1, 3))"; }
 
-rm -f "$W/ref.db" "$W/msadesk.db" "$W/msadesk.db-wal" "$W/msadesk.db-shm"
-t0=$(now)
-sqlite3 "$W/ref.db" <<SQL
+sqlite_ref() {
+  rm -f "$W/ref.db"
+  local t0; t0=$(now)
+  sqlite3 "$W/ref.db" <<SQL
 .mode csv
 .import $W/supply.csv supply
 CREATE INDEX supply_trace ON supply(product_id, version, direction, date);
 SQL
-t1=$(now)
-ref_import=$(python3 -c "print($t1-$t0)")
+  since "$t0"
+}
 
+# 1. SQLite import: reference, msadesk, reference.
+ref1=$(sqlite_ref)
+rm -f "$W/msadesk.db" "$W/msadesk.db-wal" "$W/msadesk.db-shm"
 export MSADESK_DATABASE="sqlite:$W/msadesk.db"
-"$BIN" import products "$W/products.csv" 2>/dev/null
+"$BIN" import products "$W/products.csv" >/dev/null 2>&1
 t0=$(now)
-/usr/bin/time -f "%M" -o "$W/mem.txt" "$BIN" import supply "$W/supply.csv"
-t1=$(now)
-our_import=$(python3 -c "print($t1-$t0)")
-peak_kb=$(tail -n1 "$W/mem.txt")
+/usr/bin/time -f "%M %U" -o "$W/mem.txt" "$BIN" import supply "$W/supply.csv" >/dev/null 2>&1
+put sqlite_import "$(since "$t0")"
+put sqlite_import_rss_mb "$(( $(cut -d' ' -f1 "$W/mem.txt") / 1024 ))"
+ref2=$(sqlite_ref)
+put sqlite_ref "$(python3 -c "print(round(($ref1+$ref2)/2, 3))")"
 
-# The largest and a small product of the workload.
+# 2. Trace: the largest and a small product, against the hand-written aggregate on the flat table.
 big=$(sqlite3 "$W/ref.db" "SELECT product_id FROM supply GROUP BY product_id ORDER BY COUNT(*) DESC LIMIT 1")
 small=$(sqlite3 "$W/ref.db" "SELECT product_id FROM supply GROUP BY product_id HAVING COUNT(*) >= 50 ORDER BY COUNT(*) ASC LIMIT 1")
 ref_trace() {
@@ -55,42 +63,71 @@ ts.sort(); print(f"{ts[10]:.3f}")
 PY
 }
 our_trace() { "$BIN" bench trace --product "$1" --iterations 21 | python3 -c "import json,sys; print(f\"{json.load(sys.stdin)['p50_ms']:.3f}\")"; }
-rb=$(ref_trace "$big"); ob=$(our_trace "$big")
-rs=$(ref_trace "$small"); os=$(our_trace "$small")
-events_big=$(sqlite3 "$W/ref.db" "SELECT COUNT(*) FROM supply WHERE product_id='$big'")
-events_small=$(sqlite3 "$W/ref.db" "SELECT COUNT(*) FROM supply WHERE product_id='$small'")
-csv_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$W/supply.csv\")/1e6:.0f}')")
-db_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$W/msadesk.db\")/1e6:.0f}')")
+put trace_big_product "$big"; put trace_small_product "$small"
+put trace_big_ref "$(ref_trace "$big")"; put trace_big "$(our_trace "$big")"
+put trace_small_ref "$(ref_trace "$small")"; put trace_small "$(our_trace "$small")"
+put trace_big_events "$(sqlite3 "$W/ref.db" "SELECT COUNT(*) FROM supply WHERE product_id='$big'")"
+put trace_small_events "$(sqlite3 "$W/ref.db" "SELECT COUNT(*) FROM supply WHERE product_id='$small'")"
+put csv_mb "$(python3 -c "import os; print(round(os.path.getsize('$W/supply.csv')/1e6))")"
+put db_mb "$(python3 -c "import os; print(round(os.path.getsize('$W/msadesk.db')/1e6))")"
 
-# PostgreSQL: msadesk's import against the server's own COPY of the same CSV into one flat table
-# plus the same one index. Skipped (and said so) when no server answers.
+# 3. CVE impact: SBOMs of every product version and one vulnerability file, then the assessment
+#    of that vulnerability (affected versions -> operators supplied -> Member States).
+t0=$(now)
+tail -n +2 "$W/sboms/index.csv" | while IFS=, read -r p v f; do
+  "$BIN" import sbom --product "$p" --version "$v" "$W/sboms/$f" >/dev/null 2>&1
+done
+"$BIN" import vulns --feed-date 2026-11-01 "$W/vulns.osv.json" >/dev/null 2>&1
+put sbom_load "$(since "$t0")"
+"$BIN" bench impact --vuln CVE-2099-7777 --iterations 11 > "$W/impact.json"
+python3 - "$W/impact.json" >> "$R" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("sbom_components", "affected_versions", "member_states", "p50_ms", "p99_ms"):
+    print(f"impact_{k}={round(r[k], 3) if isinstance(r[k], float) else r[k]}")
+PY
+
+# 4. PostgreSQL import: reference (\copy + index), msadesk, reference.
 PG_BASE="${MSADESK_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
-pg_line="postgres: skipped (no server at $PG_BASE)"
 if pg_isready -q -d "$PG_BASE/postgres" 2>/dev/null; then
   export PGOPTIONS="-c client_min_messages=warning"
-  psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS msadesk_bench" -c "CREATE DATABASE msadesk_bench" >/dev/null
-  cols=$(head -n1 "$W/supply.csv" | sed 's/,/ text,/g; s/$/ text/')
-  t0=$(now)
-  psql -q "$PG_BASE/msadesk_bench" -c "CREATE TABLE supply ($cols)" \
-       -c "\\copy supply FROM '$W/supply.csv' WITH (FORMAT csv, HEADER true)" \
-       -c "CREATE INDEX supply_trace ON supply(product_id, version, direction, date)" >/dev/null
-  t1=$(now)
-  pg_ref=$(python3 -c "print($t1-$t0)")
-  psql -q "$PG_BASE/msadesk_bench" -c "DROP TABLE supply" >/dev/null
-  MSADESK_DATABASE="$PG_BASE/msadesk_bench" "$BIN" import products "$W/products.csv" 2>/dev/null >/dev/null
+  fresh() { psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS msadesk_bench" -c "CREATE DATABASE msadesk_bench" >/dev/null; }
+  pg_ref() {
+    fresh
+    local cols t0; cols=$(head -n1 "$W/supply.csv" | sed 's/,/ text,/g; s/$/ text/'); t0=$(now)
+    psql -q "$PG_BASE/msadesk_bench" -c "CREATE TABLE supply ($cols)" \
+         -c "\\copy supply FROM '$W/supply.csv' WITH (FORMAT csv, HEADER true)" \
+         -c "CREATE INDEX supply_trace ON supply(product_id, version, direction, date)" >/dev/null
+    since "$t0"
+  }
+  r1=$(pg_ref)
+  fresh
+  MSADESK_DATABASE="$PG_BASE/msadesk_bench" "$BIN" import products "$W/products.csv" >/dev/null 2>&1
   t0=$(now)
   MSADESK_DATABASE="$PG_BASE/msadesk_bench" /usr/bin/time -f "%M" -o "$W/pgmem.txt" "$BIN" import supply "$W/supply.csv" >/dev/null 2>&1
-  t1=$(now)
-  pg_ours=$(python3 -c "print($t1-$t0)")
-  pg_line="postgres import: msadesk ${pg_ours}s   COPY + index ${pg_ref}s   ratio $(ratio "$pg_ours" "$pg_ref")   peak RSS $(( $(tail -n1 "$W/pgmem.txt") / 1024 )) MB"
+  put pg_import "$(since "$t0")"
+  put pg_import_rss_mb "$(( $(tail -n1 "$W/pgmem.txt") / 1024 ))"
+  r2=$(pg_ref)
+  put pg_ref "$(python3 -c "print(round(($r1+$r2)/2, 3))")"
   psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS msadesk_bench" >/dev/null
 fi
 
-cat <<REPORT
-events: $N (supply.csv ${csv_mb} MB)
-import:  msadesk ${our_import}s   sqlite3 .import + index ${ref_import}s   ratio $(ratio "$our_import" "$ref_import")   peak RSS $((peak_kb / 1024)) MB
-trace $big ($events_big events):  msadesk p50 ${ob} ms   hand-written SQL ${rb} ms   ratio $(ratio "$ob" "$rb")
-trace $small ($events_small events):  msadesk p50 ${os} ms   hand-written SQL ${rs} ms   ratio $(ratio "$os" "$rs")
-database: ${db_mb} MB for ${csv_mb} MB of CSV
-$pg_line
-REPORT
+# 5. HTTP: small traces over loopback (serve --demo, wrk or the Node.js client).
+MSADESK_BIN="$BIN" bash ci/load-trace.sh 16 "${MSADESK_BENCH_HTTP_SECONDS:-10}" > "$W/http.json"
+python3 - "$W/http.json" >> "$R" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_us_per_request", "generator"):
+    print(f"http_{k}={r[k]}")
+PY
+
+# Latency of one client alone (the end-to-end p99 target), same server setup.
+MSADESK_BIN="$BIN" bash ci/load-trace.sh 1 "${MSADESK_BENCH_HTTP_SECONDS_C1:-3}" > "$W/http1.json"
+python3 - "$W/http1.json" >> "$R" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("requests_per_second", "p50_ms", "p99_ms"):
+    print(f"http1_{k}={r[k]}")
+PY
+
+python3 ci/bench_report.py "$N" "$R" "$( [ "$WRITE_MD" = 1 ] && echo BENCHMARKS.md || echo - )"

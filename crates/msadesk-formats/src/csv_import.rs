@@ -109,16 +109,46 @@ fn optional<T>(
 
 /// Reads a party from the columns `{prefix}_id`, `_name`, `_address`, `_country`, `_email`, `_phone`,
 /// `_gln`, `_vat`.
-fn party(errs: &mut FieldErrors, f: &Fields<'_>, prefix: &str) -> Option<Party> {
-    let col = |s: &str| format!("{prefix}_{s}");
-    let id = errs.take(&col("id"), OperatorId::parse(f.get(&col("id"))));
-    let name = errs.take(&col("name"), required_text(&col("name"), f.get(&col("name"))));
-    let address = errs.take(&col("address"), required_text(&col("address"), f.get(&col("address"))));
-    let country = errs.take(&col("country"), Country::parse(f.get(&col("country"))));
-    let email = optional(errs, f, &col("email"), Email::parse);
-    let phone = errs.take(&col("phone"), optional_text(&col("phone"), f.get(&col("phone")))).flatten();
-    let gln = optional(errs, f, &col("gln"), Gln::parse);
-    let vat = errs.take(&col("vat"), optional_text(&col("vat"), f.get(&col("vat")))).flatten();
+/// The eight column names of a party with a given prefix (`counterparty_…`, `manufacturer_…`),
+/// spelled out once: a supply import reads them for every row.
+struct PartyColumns {
+    id: &'static str,
+    name: &'static str,
+    address: &'static str,
+    country: &'static str,
+    email: &'static str,
+    phone: &'static str,
+    gln: &'static str,
+    vat: &'static str,
+}
+
+macro_rules! party_columns {
+    ($prefix:literal) => {
+        PartyColumns {
+            id: concat!($prefix, "_id"),
+            name: concat!($prefix, "_name"),
+            address: concat!($prefix, "_address"),
+            country: concat!($prefix, "_country"),
+            email: concat!($prefix, "_email"),
+            phone: concat!($prefix, "_phone"),
+            gln: concat!($prefix, "_gln"),
+            vat: concat!($prefix, "_vat"),
+        }
+    };
+}
+
+const COUNTERPARTY: PartyColumns = party_columns!("counterparty");
+const MANUFACTURER: PartyColumns = party_columns!("manufacturer");
+
+fn party(errs: &mut FieldErrors, f: &Fields<'_>, c: &PartyColumns) -> Option<Party> {
+    let id = errs.take(c.id, OperatorId::parse(f.get(c.id)));
+    let name = errs.take(c.name, required_text(c.name, f.get(c.name)));
+    let address = errs.take(c.address, required_text(c.address, f.get(c.address)));
+    let country = errs.take(c.country, Country::parse(f.get(c.country)));
+    let email = optional(errs, f, c.email, Email::parse);
+    let phone = errs.take(c.phone, optional_text(c.phone, f.get(c.phone))).flatten();
+    let gln = optional(errs, f, c.gln, Gln::parse);
+    let vat = errs.take(c.vat, optional_text(c.vat, f.get(c.vat))).flatten();
     Some(Party { id: id?, name: name?, address: address?, country: country?, email, phone, gln, vat })
 }
 
@@ -134,7 +164,7 @@ impl CsvRecord for SupplyEvent {
         let product_id = e.take("product_id", ProductId::parse(f.get("product_id")));
         let version = e.take("version", Version::parse(f.get("version")));
         let quantity = e.take("quantity", parse_quantity(f.get("quantity")));
-        let counterparty = party(&mut e, f, "counterparty");
+        let counterparty = party(&mut e, f, &COUNTERPARTY);
         let role = e.take("counterparty_role", OperatorRole::parse(f.get("counterparty_role")));
         let reference = e.take("reference", optional_text("reference", f.get("reference"))).flatten();
         match (direction, date, product_id, version, quantity, counterparty, role) {
@@ -169,7 +199,7 @@ impl CsvRecord for ProductRecord {
         let product_id = e.take("product_id", ProductId::parse(f.get("product_id")));
         let name = e.take("product_name", required_text("product_name", f.get("product_name")));
         let version = e.take("version", Version::parse(f.get("version")));
-        let manufacturer = party(&mut e, f, "manufacturer");
+        let manufacturer = party(&mut e, f, &MANUFACTURER);
         let date = |e: &mut FieldErrors, c: &str| {
             optional(e, f, c, |v| Date::parse(v).map_err(|d| ValueError { message: d.to_string() }))
         };

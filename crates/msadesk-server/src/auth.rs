@@ -130,40 +130,42 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
     )
 }
 
-/// The principal of an API call: a bearer token. `Ok(None)` when no credentials were sent.
-pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+/// The SHA-256 of the bearer secret in the request headers: `Ok(None)` when no credentials were sent,
+/// an error when the header is malformed. Checking it needs the store: see [`check_token`].
+pub fn bearer_hash(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let value = value.to_str().map_err(|_| ApiError::unauthorized())?;
     let Some(secret) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
         return Err(ApiError::unauthorized());
     };
-    let hash = sha256_hex(secret.trim());
-    let touched = state.clone();
-    let found = state
-        .pool()
-        .run(move |s| {
-            let now = now_rfc3339();
-            let t = s.token_by_secret(&hash)?;
-            match t {
-                Some(t) if !t.revoked && t.expires_at.as_deref().is_none_or(|e| e > now.as_str()) => {
-                    // "Last used" is written at most once a minute per token: a write per request
-                    // would make every read of the API a database write.
-                    if touched.inner.touch_limiter.due(&t.id) {
-                        s.touch_token(&t.id, &now)?;
-                    }
-                    Ok(Some(t))
-                }
-                _ => Ok(None),
+    Ok(Some(sha256_hex(secret.trim())))
+}
+
+/// Looks the token up by the SHA-256 of its secret (no password hashing per request) and checks it
+/// is active; "last used" is written at most once a minute per token. Runs on the store's thread,
+/// so a handler can authenticate and do its work in one `Pool::run`.
+pub(crate) fn check_token(state: &AppState, s: &mut dyn Store, hash: &str) -> Result<Principal, ApiError> {
+    let now = now_rfc3339();
+    match s.token_by_secret(hash)? {
+        Some(t) if !t.revoked && t.expires_at.as_deref().is_none_or(|e| e > now.as_str()) => {
+            // A write per request would make every read of the API a database write.
+            if state.inner.touch_limiter.due(&t.id) {
+                s.touch_token(&t.id, &now)?;
             }
-        })
-        .await?;
-    match found {
-        Some(t) => Ok(Some(Principal { actor: format!("token:{}", t.id), name: t.name, role: t.role, csrf: None })),
-        None => Err(ApiError::new(
+            Ok(Principal { actor: format!("token:{}", t.id), name: t.name, role: t.role, csrf: None })
+        }
+        _ => Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "the bearer token is unknown, revoked or expired: create a new one with `msadesk token create`",
         )),
     }
+}
+
+/// The principal of an API call: a bearer token. `Ok(None)` when no credentials were sent.
+pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+    let Some(hash) = bearer_hash(headers)? else { return Ok(None) };
+    let st = state.clone();
+    state.pool().run(move |s| check_token(&st, s, &hash).map(Some)).await
 }
 
 /// The principal of a page request: the session cookie's user.

@@ -31,6 +31,7 @@ pub mod recall;
 pub mod respond;
 mod risk;
 pub mod routes;
+mod trace_cache;
 mod util;
 
 use std::sync::Arc;
@@ -99,6 +100,7 @@ struct Inner {
     metrics: metrics::Metrics,
     login_limiter: auth::LoginLimiter,
     touch_limiter: auth::TouchLimiter,
+    trace_cache: trace_cache::TraceCache,
 }
 
 impl AppState {
@@ -109,6 +111,7 @@ impl AppState {
                 metrics: metrics::Metrics::default(),
                 login_limiter: auth::LoginLimiter::default(),
                 touch_limiter: auth::TouchLimiter::default(),
+                trace_cache: trace_cache::TraceCache::default(),
                 config,
             }),
         }

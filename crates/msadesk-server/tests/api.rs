@@ -1439,3 +1439,58 @@ async fn pages_answer_a_request_and_keep_the_library() {
     let csrf = hidden(&p.text, "csrf");
     assert_eq!(v.post_form(&path, &[("csrf", &csrf), ("do", "close")]).await.status, StatusCode::FORBIDDEN);
 }
+
+// ---- Trace answers are cached per data generation ----
+
+async fn trace_cache_story(h: &Harness) {
+    let officer = h.token(Role::Officer);
+    let viewer = h.token(Role::Viewer);
+    let (s, r, _) =
+        h.call("POST", "/api/v1/imports/products?name=products.csv", Some(&officer), "text/csv", PRODUCTS).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r, _) = h.call("POST", "/api/v1/imports/supply?name=supply.csv", Some(&officer), "text/csv", SUPPLY).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let uri = "/api/v1/trace?product=CAM-1";
+    let (s, first) = h.get(uri, &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, again) = h.get(uri, &viewer).await;
+    assert_eq!(first, again);
+    let downstream = |v: &Value| v["downstream"].as_array().unwrap().len();
+    let before = downstream(&first);
+
+    // A change made outside the server (as `msadesk import` in another process would) is seen at once.
+    let extra = msadesk_store::conformance::event(
+        msadesk_core::Direction::Supplied,
+        "2026-03-01",
+        "CAM-1",
+        "1.0",
+        7,
+        &msadesk_store::conformance::party("NEW-1", "New Shop", "AT"),
+        Some("INV-NEW"),
+    );
+    h.with_store(|s| s.import_supply(&mut msadesk_store::VecSource::new(vec![extra]), &meta()).unwrap());
+    let (s, after) = h.get(uri, &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(downstream(&after), before + 1, "the cached answer must not outlive the data: {after}");
+    assert!(after.to_string().contains("NEW-1"));
+
+    // A cached answer is still only given to a valid token.
+    h.with_store(|s| {
+        let id = s.tokens().unwrap().into_iter().find(|t| t.role == Role::Viewer).unwrap().id;
+        assert!(s.revoke_token(&id, &meta()).unwrap());
+    });
+    let (s, _) = h.get(uri, &viewer).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_answers_follow_every_change_sqlite() {
+    trace_cache_story(&sqlite()).await;
+}
+
+#[test]
+fn trace_answers_follow_every_change_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(trace_cache_story(&h));
+    }
+}

@@ -27,6 +27,7 @@ mod auth;
 mod copy;
 mod error;
 mod evidence;
+mod generation;
 mod inbox;
 mod letters;
 mod library;

@@ -22,16 +22,19 @@
 //! (the stored event is kept) when they do not.
 //!
 //! Whether a row is the first of its identity in the file is decided as rows are read, in file
-//! order, with a set of the identities seen, rather than in SQL with `DISTINCT ON (identity) …
-//! ORDER BY line`: the set costs about 35 bytes per row, a sort of the staging table far more
-//! time. Which staging row was inserted is known afterwards from that flag and the event's
-//! provenance column `audit_seq`.
+//! order, with a fixed-size filter of the identities seen ([`SeenFilter`], 16 MiB whatever the
+//! file's size) rather than in SQL with `DISTINCT ON (identity) … ORDER BY ord` over the whole
+//! staging table, which costs a sort. The filter is exact when it says "not seen"; the few rows it
+//! is unsure about (true duplicates and rare false positives) are staged with `maybe_seen`, and
+//! only their identities are settled in SQL afterwards ([`SETTLE_FIRSTS`]). Which staging row was
+//! inserted is known afterwards from the `first` flag and the event's provenance column `audit_seq`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 
+use msadesk_core::audit::RowsDigest;
 use msadesk_core::{ProductId, SupplyEvent, Version};
-use msadesk_store::{ChangeMeta, ImportStats, Row, RowSource, StoreError};
+use msadesk_store::{ChangeMeta, EventFields, ImportStats, Row, RowSource, StoreError};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement, Transaction};
 
@@ -55,7 +58,9 @@ const VACUUM_AFTER: u64 = 10_000;
 const CREATE_STAGING: &str = "
     CREATE TEMP TABLE supply_staging (
         line              bigint NOT NULL,
+        ord               bigint NOT NULL,
         first             boolean NOT NULL,
+        maybe_seen        boolean NOT NULL,
         identity          bytea NOT NULL,
         direction         text NOT NULL,
         event_date        date NOT NULL,
@@ -68,7 +73,7 @@ const CREATE_STAGING: &str = "
     ) ON COMMIT DROP";
 
 const COPY_STAGING: &str = "
-    COPY supply_staging (line, first, identity, direction, event_date, version_ref, quantity,
+    COPY supply_staging (line, ord, first, maybe_seen, identity, direction, event_date, version_ref, quantity,
                          snapshot_ref, counterparty_role, reference, retention_until)
     FROM STDIN";
 
@@ -101,11 +106,57 @@ const CONFLICTS: &str = "
           IS DISTINCT FROM (e.event_date, e.quantity, e.counterparty_role)
     ORDER BY s.line";
 
+/// Rows staged as not first because the filter may have seen their identity: for each such
+/// identity, its earliest staged row (file order) is the first one after all.
+const SETTLE_FIRSTS: &str = "
+    UPDATE supply_staging s SET first = true
+    FROM (SELECT DISTINCT ON (identity) ctid AS row_id, first FROM supply_staging
+          WHERE identity IN (SELECT identity FROM supply_staging WHERE maybe_seen)
+          ORDER BY identity, ord) f
+    WHERE s.ctid = f.row_id AND NOT f.first";
+
+/// The identities already read in this file, in bounded memory: a Bloom filter of 2^27 bits and
+/// three probes taken from the identity itself (a SHA-256 prefix, so already uniform). "Not seen"
+/// is certain; "maybe seen" is settled in SQL. With a million rows about one in 100 000 is a false
+/// "maybe"; with ten million, under one in a hundred.
+struct SeenFilter {
+    bits: Vec<u64>,
+}
+
+impl SeenFilter {
+    const BITS: u64 = 1 << 27;
+
+    fn new() -> Self {
+        SeenFilter { bits: vec![0; (Self::BITS / 64) as usize] }
+    }
+
+    /// Records `id`; true when it may have been recorded before.
+    fn insert(&mut self, id: &[u8; 16]) -> bool {
+        let mut half = [0u8; 8];
+        half.copy_from_slice(&id[..8]);
+        let h1 = u64::from_le_bytes(half);
+        half.copy_from_slice(&id[8..]);
+        let h2 = u64::from_le_bytes(half) | 1;
+        let mut maybe = true;
+        for i in 0..3u64 {
+            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % Self::BITS;
+            let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
+            if self.bits[word] & mask == 0 {
+                maybe = false;
+                self.bits[word] |= mask;
+            }
+        }
+        maybe
+    }
+}
+
 /// A row read from the source, with what was decided when it was read (in file order).
 struct Read {
     row: Row<SupplyEvent>,
+    ord: u64,
     identity: [u8; 16],
     first: bool,
+    maybe_seen: bool,
 }
 
 pub(crate) fn import(
@@ -122,10 +173,15 @@ pub(crate) fn import(
     let mut versions = Versions::prepare(&mut tx)?;
     let mut snapshots = Snapshots::prepare(&mut tx)?;
     let mut stats = ImportStats::default();
-    let mut seen: HashSet<[u8; 16]> = HashSet::new();
+    let mut seen = SeenFilter::new();
+    let mut any_maybe_seen = false;
     let mut waiting: Vec<Read> = Vec::new();
     let mut line = Vec::with_capacity(512);
     let mut exhausted = false;
+    // The digest of every first row of an identity, as staged: when all of them are inserted (new
+    // data, the common case), it is the digest of what this import adds, and reading the events
+    // back to compute it is not needed.
+    let mut staged_firsts = RowsDigest::default();
 
     loop {
         // No COPY is open here: look up (or create) the ids the waiting rows need.
@@ -141,7 +197,7 @@ pub(crate) fn import(
         }
         let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(COPY_STAGING).during("staging supply events")?);
         for (r, version_ref, snapshot_ref) in &ready {
-            stage(&mut copy, &mut line, r, *version_ref, *snapshot_ref)?;
+            stage(&mut copy, &mut line, r, *version_ref, *snapshot_ref, &mut staged_firsts)?;
         }
         while !exhausted && waiting.len() < MAX_WAITING {
             let Some(row) = rows.next_row() else {
@@ -150,12 +206,13 @@ pub(crate) fn import(
             };
             stats.rows += 1;
             let identity = row.record.identity();
-            let first = seen.insert(identity);
-            let r = Read { row, identity, first };
+            let maybe_seen = seen.insert(&identity);
+            any_maybe_seen |= maybe_seen;
+            let r = Read { row, ord: stats.rows, identity, first: !maybe_seen, maybe_seen };
             let e = &r.row.record;
             match (versions.cached(&e.product_id, &e.version), snapshots.cached(&e.counterparty, r.row.line, e.date)) {
                 (Some(version_ref), Some(snapshot_ref)) => {
-                    stage(&mut copy, &mut line, &r, version_ref, snapshot_ref)?;
+                    stage(&mut copy, &mut line, &r, version_ref, snapshot_ref, &mut staged_firsts)?;
                 }
                 _ => waiting.push(r),
             }
@@ -166,6 +223,12 @@ pub(crate) fn import(
             .during("staging supply events")?;
     }
     drop(seen);
+    // Rows found to be first only now were not in `staged_firsts`.
+    let settled = if any_maybe_seen {
+        tx.execute(SETTLE_FIRSTS, &[]).during("finding the first row of each repeated identity")?
+    } else {
+        0
+    };
 
     // The staging table is not analysed: the planner sizes a never-analysed table from its actual
     // number of pages, which is all it needs to choose between probing the key of supply_events
@@ -193,7 +256,17 @@ pub(crate) fn import(
     }
     // The digest of exactly the events this import added (they carry its seq), against which
     // `audit verify` checks them later.
-    let added = crate::evidence::import_digest(&mut tx, seq)?;
+    // The rows known first when staged, plus those settled in SQL that were inserted (read back:
+    // few); when some first row was not inserted (already stored), everything is read back.
+    let settled_added =
+        if settled > 0 { crate::evidence::import_digest(&mut tx, seq, true)? } else { RowsDigest::default() };
+    let added = if stats.new == staged_firsts.count + settled_added.count {
+        let mut all = staged_firsts;
+        all.merge(&settled_added);
+        all
+    } else {
+        crate::evidence::import_digest(&mut tx, seq, false)?
+    };
     let entry = msadesk_store::next_audit_entry(
         tail,
         meta,
@@ -273,6 +346,7 @@ fn stage(
     r: &Read,
     version_ref: i64,
     snapshot_ref: i64,
+    firsts: &mut RowsDigest,
 ) -> Result<(), StoreError> {
     let e = &r.row.record;
     let quantity = i64::try_from(e.quantity).map_err(|_| {
@@ -286,7 +360,11 @@ fn stage(
     buf.clear();
     push_plain(buf, r.row.line);
     tab(buf);
+    push_plain(buf, r.ord);
+    tab(buf);
     buf.push(if r.first { b't' } else { b'f' });
+    tab(buf);
+    buf.push(if r.maybe_seen { b't' } else { b'f' });
     tab(buf);
     push_bytea(buf, &r.identity);
     tab(buf);
@@ -306,6 +384,28 @@ fn stage(
     tab(buf);
     push_plain(buf, e.retention_end());
     end_row(buf);
+    if r.first {
+        // The same fields `evidence::event_digest` reads back from the stored event.
+        let (date, retention_until) = (e.date.to_string(), e.retention_end().to_string());
+        firsts.add(
+            &EventFields {
+                identity: &r.identity,
+                direction: e.direction.as_str(),
+                date: &date,
+                product_id: e.product_id.as_str(),
+                version: e.version.as_str(),
+                quantity,
+                operator_id: e.counterparty.id.as_str(),
+                name: &e.counterparty.name,
+                address: &e.counterparty.address,
+                country: e.counterparty.country.as_str(),
+                role: e.counterparty_role.as_str(),
+                reference: e.reference.as_deref(),
+                retention_until: &retention_until,
+            }
+            .digest(),
+        );
+    }
     copy.write_all(buf).map_err(|e| StoreError::Backend(format!("staging supply events: {e}")))
 }
 
@@ -403,5 +503,27 @@ impl Versions {
         };
         self.ids.entry(product.clone()).or_default().insert(version.clone(), id);
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeenFilter;
+
+    #[test]
+    fn the_filter_is_certain_about_unseen_identities_and_remembers_seen_ones() {
+        let mut f = SeenFilter::new();
+        let ids: Vec<[u8; 16]> = (0u32..50_000)
+            .map(|i| {
+                let mut id = [0u8; 16];
+                // Spread like a hash prefix: a multiplicative mix of the counter in both halves.
+                id[..8].copy_from_slice(&(u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_le_bytes());
+                id[8..].copy_from_slice(&(u64::from(i).wrapping_mul(0xBF58_476D_1CE4_E5B9)).to_le_bytes());
+                id
+            })
+            .collect();
+        let false_maybes = ids.iter().filter(|id| f.insert(id)).count();
+        assert!(false_maybes < 5, "{false_maybes} of 50 000 distinct identities looked seen");
+        assert!(ids.iter().all(|id| f.insert(id)), "every identity inserted must look seen");
     }
 }

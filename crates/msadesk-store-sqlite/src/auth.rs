@@ -85,8 +85,8 @@ pub(crate) fn create_token(conn: &mut Connection, t: &ApiToken, meta: &ChangeMet
 
 pub(crate) fn token_by_secret(conn: &Connection, secret_sha256: &str) -> Result<Option<ApiToken>> {
     let row = conn
-        .query_row(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = ?1"), [secret_sha256], token_row)
-        .optional()
+        .prepare_cached(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = ?1"))
+        .and_then(|mut s| s.query_row([secret_sha256], token_row).optional())
         .map_err(backend)?;
     row.map(to_token).transpose()
 }

@@ -9,6 +9,7 @@
 
 mod action;
 mod auth;
+mod generation;
 mod notice;
 mod risk;
 
@@ -455,8 +456,8 @@ fn trace_filter(q: &TraceQuery, product: i64) -> (String, Vec<rusqlite::types::V
 impl SqliteStore {
     fn product_row(&self, id: &ProductId) -> Result<Option<i64>> {
         self.conn
-            .query_row("SELECT id FROM products WHERE product_id = ?1", [id.as_str()], |r| r.get(0))
-            .optional()
+            .prepare_cached("SELECT id FROM products WHERE product_id = ?1")
+            .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
             .map_err(backend)
     }
 }
@@ -1117,6 +1118,57 @@ fn erase_contact(tx: &rusqlite::Transaction<'_>, operator: i64, at: &str) -> Res
     Ok(())
 }
 
+/// The trace index, set aside during a large import and built again, sorted, before the commit.
+///
+/// Inserting a million rows into `supply_events_trace` one at a time costs a random B-tree descent
+/// each and pushes the working set out of the page cache; `CREATE INDEX` sorts once instead. The
+/// index is only dropped once the import has added more rows than the table held (at least
+/// [`DeferredIndex::MIN_ROWS`]), so rebuilding it never costs more than about twice what the import
+/// itself wrote, and a small import into a large table keeps its index. Both happen inside the
+/// import's transaction: a failed or refused import rolls back to the index as it was.
+struct DeferredIndex {
+    /// The index's own `CREATE INDEX` statement, as stored in the schema.
+    sql: Option<String>,
+    /// Rows seen before the index is dropped.
+    threshold: u64,
+    seen: u64,
+    dropped: bool,
+}
+
+impl DeferredIndex {
+    const NAME: &'static str = "supply_events_trace";
+    const MIN_ROWS: u64 = 50_000;
+
+    fn new(tx: &rusqlite::Transaction<'_>) -> Result<Self> {
+        let sql: Option<String> = tx
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [Self::NAME], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        // An upper bound of the rows is enough (rowids are never reused downwards).
+        let existing: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) FROM supply_events", [], |r| r.get(0)).map_err(backend)?;
+        let threshold = u64::try_from(existing).unwrap_or(0).max(Self::MIN_ROWS);
+        Ok(DeferredIndex { sql, threshold, seen: 0, dropped: false })
+    }
+
+    fn row_added(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        self.seen += 1;
+        if self.seen == self.threshold && self.sql.is_some() && !self.dropped {
+            tx.execute_batch(&format!("DROP INDEX {}", Self::NAME)).map_err(backend)?;
+            self.dropped = true;
+        }
+        Ok(())
+    }
+
+    fn rebuild(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        if let (true, Some(sql)) = (self.dropped, &self.sql) {
+            tx.execute_batch(sql).map_err(backend)?;
+            self.dropped = false;
+        }
+        Ok(())
+    }
+}
+
 impl SqliteStore {
     /// The supply import itself, with foreign-key checks switched off by the caller.
     fn import_supply_unchecked(
@@ -1132,6 +1184,7 @@ impl SqliteStore {
         let mut stats = ImportStats::default();
         let mut snapshots = Snapshots::new();
         let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
+        let mut deferred = DeferredIndex::new(&tx)?;
         {
             let mut insert = tx
                 .prepare_cached(
@@ -1144,6 +1197,7 @@ impl SqliteStore {
                 .map_err(backend)?;
             while let Some(row) = rows.next_row() {
                 stats.rows += 1;
+                deferred.row_added(&tx)?;
                 let e = row.record;
                 let key = (e.product_id.clone(), e.version.clone());
                 let pv = match versions.get(&key) {
@@ -1157,6 +1211,7 @@ impl SqliteStore {
                 let cp = snapshots.resolve(&tx, &e.counterparty, e.date)?;
                 let identity = e.identity();
                 let date = e.date.to_string();
+                let retention_until = e.retention_end().to_string();
                 let quantity =
                     i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
                 let added = insert
@@ -1169,7 +1224,7 @@ impl SqliteStore {
                         cp,
                         e.counterparty_role.as_str(),
                         e.reference,
-                        e.retention_end().to_string(),
+                        retention_until,
                         seq
                     ])
                     .map_err(backend)?;
@@ -1177,7 +1232,6 @@ impl SqliteStore {
                     stats.new += 1;
                     // The digest of what this import adds, from the values just written (the same
                     // fields `event_coverage` reads back for `audit verify`).
-                    let retention_until = e.retention_end().to_string();
                     digest.add(
                         &EventFields {
                             identity: &identity,
@@ -1210,6 +1264,7 @@ impl SqliteStore {
         if !rows.commit_allowed() {
             return Ok(stats);
         }
+        deferred.rebuild(&tx)?;
         snapshots.flush(&tx)?;
         append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats, Some(&digest)))?;
         tx.commit().map_err(backend)?;

@@ -152,3 +152,67 @@ fn foreign_keys_are_checked_again_after_an_import() {
     );
     assert!(orphan.is_err(), "{orphan:?}");
 }
+
+/// A large import sets the trace index aside and builds it again before committing; a refused one
+/// leaves the index as it was. Either way the trace answers from the index afterwards.
+#[test]
+fn a_large_import_rebuilds_the_trace_index_and_a_refused_one_keeps_it() {
+    use msadesk_store::conformance::{event, party};
+    use msadesk_store::{RowSource, VecSource};
+    let index_sql = |s: &SqliteStore| -> Option<String> {
+        s.connection()
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'supply_events_trace'", [], |r| r.get(0))
+            .ok()
+    };
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let original = index_sql(&store).expect("the migration creates the index");
+    let shops: Vec<_> = (0..40).map(|i| party(&format!("D-{i}"), &format!("Shop {i}"), "FR")).collect();
+    let events = |from: usize, n: usize| -> Vec<msadesk_core::SupplyEvent> {
+        (from..from + n)
+            .map(|i| {
+                let date = format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+                let reference = format!("INV-{i}");
+                event(msadesk_core::Direction::Supplied, &date, "P", "1", 1, &shops[i % 40], Some(&reference))
+            })
+            .collect()
+    };
+    struct Refuse(VecSource<msadesk_core::SupplyEvent>);
+    impl RowSource<msadesk_core::SupplyEvent> for Refuse {
+        fn next_row(&mut self) -> Option<msadesk_store::Row<msadesk_core::SupplyEvent>> {
+            self.0.next_row()
+        }
+        fn commit_allowed(&self) -> bool {
+            false
+        }
+    }
+    let refused = store.import_supply(&mut Refuse(VecSource::new(events(0, 60_000))), &meta()).unwrap();
+    assert!(!refused.committed);
+    assert_eq!(index_sql(&store).as_deref(), Some(original.as_str()), "a refused import keeps the index");
+    assert_eq!(store.counts().unwrap().supply_events, 0);
+
+    let stats = store.import_supply(&mut VecSource::new(events(0, 60_000)), &meta()).unwrap();
+    assert_eq!((stats.committed, stats.new), (true, 60_000));
+    assert_eq!(index_sql(&store).as_deref(), Some(original.as_str()), "the index is built again, the same");
+    let plan: String = store
+        .connection()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM supply_events WHERE product_version = 1 AND event_date >= '2025-03-01'",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("supply_events_trace"), "{plan}");
+    let q = msadesk_core::trace::TraceQuery {
+        product_id: msadesk_core::ProductId::parse("P").unwrap(),
+        version: None,
+        from: None,
+        to: None,
+    };
+    let t = store.trace(&q).unwrap();
+    let delivered: u64 = t.downstream.iter().map(|e| e.deliveries).sum();
+    assert_eq!(delivered, 60_000);
+    // Importing the same rows again adds nothing and keeps the index.
+    let again = store.import_supply(&mut VecSource::new(events(0, 60_000)), &meta()).unwrap();
+    assert_eq!((again.new, again.already_present), (0, 60_000));
+    assert_eq!(index_sql(&store).as_deref(), Some(original.as_str()));
+}

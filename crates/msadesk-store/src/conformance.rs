@@ -50,7 +50,8 @@ macro_rules! conformance_suite {
             inspector_grants_are_scoped_revocable_and_logged,
             actions_derive_recipients_and_refuse_invalid_steps,
             notices_go_to_the_outbox_with_tokens_and_acknowledgements_count,
-            outbox_claims_lease_and_record_outcomes
+            outbox_claims_lease_and_record_outcomes,
+            data_generation_moves_with_every_change_and_only_then
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1477,4 +1478,33 @@ pub fn inspector_grants_are_scoped_revocable_and_logged(store: &mut dyn Store) {
     assert_eq!(actions, ["share", "unshare"]);
     assert!(!store.audit_entries().expect("audit").iter().any(|e| e.detail.contains(&"cd".repeat(32))));
     assert_verifies(store);
+}
+
+pub fn data_generation_moves_with_every_change_and_only_then(store: &mut dyn Store) {
+    let start = store.data_generation().expect("generation");
+    // Reads do not move it.
+    let _ = store.counts().expect("counts");
+    assert_eq!(store.data_generation().expect("generation"), start);
+    let r = party("RET-1", "Retail SARL", "FR");
+    let mut last = start;
+    let mut moved = |store: &mut dyn Store, what: &str| {
+        let now = store.data_generation().expect("generation");
+        assert!(now > last, "{what}: the generation should grow ({last} -> {now})");
+        last = now;
+    };
+    products(store, vec![product("P-1", "1.0", Some("2020-01-01"), None)]);
+    moved(store, "products import");
+    supply(store, vec![event(Direction::Supplied, "2026-01-10", "P-1", "1.0", 10, &r, Some("INV-1"))]);
+    moved(store, "supply import");
+    let before_trace = store.data_generation().expect("generation");
+    let _ = store.trace(&query("P-1", None, None, None)).expect("trace");
+    assert_eq!(store.data_generation().expect("generation"), before_trace, "a trace is a read");
+    supply(store, vec![event(Direction::Supplied, "2026-01-11", "P-1", "1.0", 3, &r, Some("INV-2"))]);
+    moved(store, "second supply import");
+    let report = store.run_retention(d("2040-01-01"), false, &meta()).expect("retention");
+    assert_eq!(store.counts().expect("counts").supply_events, 0, "{report:?}");
+    moved(store, "retention run that removed events");
+    let scope = msadesk_core::retention::HoldScope::Product { product_id: ProductId::parse("P-1").expect("id") };
+    store.add_hold(&scope, "case 1", &meta()).expect("hold");
+    moved(store, "legal hold");
 }

@@ -11,6 +11,7 @@
 pub mod action;
 pub mod auth;
 pub mod conformance;
+pub mod generation;
 pub mod letters;
 pub mod library;
 pub mod notice;
@@ -27,6 +28,7 @@ use serde::Serialize;
 
 pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
+pub use generation::GenerationStore;
 pub use letters::{LetterTemplate, LetterTemplateStore};
 pub use library::{
     AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
@@ -171,7 +173,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore {
+pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore + GenerationStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

@@ -455,13 +455,18 @@ struct DemoArgs {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Write a deterministic workload (products.csv, supply.csv) to a directory.
+    /// Write a deterministic workload to a directory: products.csv, supply.csv, and for the impact
+    /// benchmark sboms/ (one CycloneDX SBOM per product version, listed in sboms/index.csv) and
+    /// vulns.osv.json (CVE-2099-7777).
     #[command(after_help = "Example:\n  msadesk bench generate --events 1000000 --seed 1 /tmp/workload")]
     Generate {
         #[arg(long)]
         events: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// SBOM components in all (default: one per 10 events, spread over the product versions).
+        #[arg(long)]
+        components: Option<u64>,
         /// Output directory (created if missing).
         out: PathBuf,
     },
@@ -473,6 +478,15 @@ enum BenchCommand {
         #[arg(long)]
         version: Option<String>,
         #[arg(long, default_value_t = 100)]
+        iterations: u32,
+    },
+    /// Time a vulnerability's impact in-process: affected versions, the operators they were
+    /// supplied to and the Member States (the assessment, recording nothing); JSON on stdout.
+    #[command(after_help = "Example:\n  msadesk bench impact --vuln CVE-2099-7777 --iterations 21")]
+    Impact {
+        #[arg(long, default_value = "CVE-2099-7777")]
+        vuln: String,
+        #[arg(long, default_value_t = 21)]
         iterations: u32,
     },
 }
@@ -526,7 +540,12 @@ pub fn run() -> Result<ExitCode> {
         Command::Audit(AuditCommand::Anchor(a)) => evidence::anchor(&cli.database, a, now_rfc3339()),
         Command::Audit(AuditCommand::VerifyAnchor(a)) => evidence::verify_anchor(&cli.database, a),
         Command::Demo(a) => demo(&cli.database, a),
-        Command::Bench(BenchCommand::Generate { events, seed, out }) => bench_generate(events, seed, &out),
+        Command::Bench(BenchCommand::Generate { events, seed, components, out }) => {
+            bench_generate(events, seed, components.unwrap_or(events / 10), &out)
+        }
+        Command::Bench(BenchCommand::Impact { vuln, iterations }) => {
+            crate::risk::bench_impact(&cli.database, &vuln, iterations)
+        }
         Command::Bench(BenchCommand::Trace { product, version, iterations }) => {
             bench_trace(&cli.database, &product, version.as_deref(), iterations)
         }
@@ -1141,9 +1160,20 @@ pub(crate) fn load_demo(store: &mut dyn Store, url: &str, events: u64, seed: u64
     Ok(())
 }
 
-fn bench_generate(events: u64, seed: u64, out: &Path) -> Result<ExitCode> {
+fn bench_generate(events: u64, seed: u64, components: u64, out: &Path) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let data = Dataset::new(events, seed);
+    let per_sbom = components.div_ceil(data.products.len().max(1) as u64).max(1);
+    let (sboms, osv) = crate::generate::sboms(&data.products, per_sbom, seed);
+    let dir = out.join("sboms");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut index = String::from("product_id,version,file\n");
+    for (product, version, file, json) in &sboms {
+        std::fs::write(dir.join(file), json).with_context(|| format!("cannot write {file}"))?;
+        index.push_str(&format!("{product},{version},{file}\n"));
+    }
+    std::fs::write(dir.join("index.csv"), index).context("cannot write sboms/index.csv")?;
+    std::fs::write(out.join("vulns.osv.json"), osv).context("cannot write vulns.osv.json")?;
     let products_path = out.join("products.csv");
     write_atomically(&products_path, |w| {
         let mut pw = msadesk_formats::csv_export::ProductCsvWriter::new(w)?;

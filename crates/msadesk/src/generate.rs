@@ -375,6 +375,60 @@ impl Iterator for Dataset {
     }
 }
 
+/// The vulnerability of the impact benchmark: it affects `pkg:npm/bench-lib-7` before 1.5.0.
+pub const IMPACT_VULN: &str = "CVE-2099-7777";
+/// Libraries the generated SBOMs draw from (skewed: the first are in most SBOMs).
+const LIBRARIES: u64 = 2_000;
+
+/// One CycloneDX 1.5 SBOM per product version with `per_sbom` components drawn from a skewed pool
+/// of libraries (so a vulnerable library sits in many versions), and an OSV file with
+/// [`IMPACT_VULN`]. Returns (product id, version, file name, CycloneDX JSON) per SBOM, and the OSV
+/// JSON. Deterministic for a seed.
+pub fn sboms(products: &[ProductRecord], per_sbom: u64, seed: u64) -> (Vec<(String, String, String, String)>, String) {
+    let mut rng = Rng::new(seed ^ 0x5B0B);
+    let mut out = Vec::with_capacity(products.len());
+    for (k, p) in products.iter().enumerate() {
+        let mut picked = std::collections::BTreeMap::new();
+        // Always the vulnerable library in every third version, at a version before or after the fix.
+        if k % 3 == 0 {
+            picked.insert(7, rng.below(10));
+        }
+        let mut tries = 0;
+        while (picked.len() as u64) < per_sbom.min(LIBRARIES) && tries < per_sbom * 20 {
+            tries += 1;
+            picked.entry(rng.skewed(LIBRARIES)).or_insert_with(|| rng.below(10));
+        }
+        let components: Vec<serde_json::Value> = picked
+            .iter()
+            .map(|(lib, minor)| {
+                let purl = format!("pkg:npm/bench-lib-{lib}@1.{minor}.0");
+                serde_json::json!({
+                    "type": "library", "bom-ref": purl, "name": format!("bench-lib-{lib}"),
+                    "version": format!("1.{minor}.0"), "purl": purl
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+            "metadata": { "component": { "type": "firmware", "bom-ref": "product", "name": p.name, "version": p.version.as_str() } },
+            "components": components,
+        });
+        let file = format!("sbom-{k:05}.cdx.json");
+        out.push((p.product_id.as_str().to_string(), p.version.as_str().to_string(), file, doc.to_string()));
+    }
+    let osv = serde_json::json!({ "vulns": [{
+        "schema_version": "1.6.0", "id": "GHSA-bnch-7777-0000", "modified": "2026-11-01T00:00:00Z",
+        "published": "2026-11-01T00:00:00Z", "aliases": [IMPACT_VULN],
+        "summary": "Benchmark vulnerability in bench-lib-7",
+        "severity": [{ "type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
+        "affected": [{
+            "package": { "ecosystem": "npm", "name": "bench-lib-7", "purl": "pkg:npm/bench-lib-7" },
+            "ranges": [{ "type": "SEMVER", "events": [{ "introduced": "0" }, { "fixed": "1.5.0" }] }]
+        }]
+    }]});
+    (out, osv.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +443,19 @@ mod tests {
         let top = a.iter().filter(|e| e.product_id.as_str() == "SH-CAM-200").count();
         assert!(top > 2000 / 8, "the first product should carry more than an even share, got {top}");
         assert!(a.iter().any(|e| e.direction == Direction::Received));
+    }
+
+    #[test]
+    fn sboms_are_deterministic_and_the_vulnerable_library_is_spread() {
+        let data = Dataset::new(20_000, 3);
+        let (a, osv) = sboms(&data.products, 50, 3);
+        let (b, _) = sboms(&data.products, 50, 3);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), data.products.len());
+        let with_lib = a.iter().filter(|(_, _, _, json)| json.contains("pkg:npm/bench-lib-7@")).count();
+        assert!(with_lib >= a.len() / 3, "{with_lib} of {} SBOMs carry bench-lib-7", a.len());
+        assert!(osv.contains(IMPACT_VULN));
+        let doc: serde_json::Value = serde_json::from_str(&a[0].3).expect("json");
+        assert_eq!(doc["components"].as_array().map(Vec::len), Some(50));
     }
 }
