@@ -27,6 +27,7 @@ mod copy;
 mod error;
 mod evidence;
 mod inbox;
+mod readiness;
 mod migrate;
 mod party;
 mod products;

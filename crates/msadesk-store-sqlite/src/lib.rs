@@ -28,6 +28,7 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
+mod readiness;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[

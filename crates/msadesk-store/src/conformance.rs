@@ -42,7 +42,8 @@ macro_rules! conformance_suite {
             requests_keep_a_timeline_and_every_step_is_audited,
             sboms_replace_the_current_one_and_keep_history,
             vulnerability_data_round_trips_and_is_audited,
-            risk_decisions_are_recorded_and_audited
+            risk_decisions_are_recorded_and_audited,
+            readiness_facts_are_gathered_and_backups_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1013,4 +1014,69 @@ pub fn risk_decisions_are_recorded_and_audited(store: &mut dyn Store) {
     assert_eq!((last.entity.as_str(), last.action.as_str()), ("risk_decision", "record"));
     assert!(last.detail.contains("CVE-2019-10744"));
     assert_verifies(store);
+}
+
+pub fn readiness_facts_are_gathered_and_backups_audited(store: &mut dyn Store) {
+    use msadesk_core::readiness::{ReadinessPolicy, Status, evaluate};
+    products(store, vec![product("CAM", "1.0", Some("2025-01-01"), Some("2030-01-01"))]);
+    let fr = party("D-FR", "Distrib SAS", "FR");
+    let mut pl = party("D-PL", "Hurt sp. z o.o.", "PL");
+    pl.address = "Warszawa".into();
+    supply(
+        store,
+        vec![
+            event(Direction::Received, "2015-01-01", "CAM", "1.0", 10, &party("MAN-1", "Maker AG", "DE"), Some("DN-1")),
+            event(Direction::Supplied, "2026-03-01", "CAM", "1.0", 4, &fr, Some("INV-1")),
+            event(Direction::Supplied, "2026-04-01", "CAM", "1.0", 2, &pl, Some("INV-2")),
+            event(Direction::Supplied, "2026-05-01", "CAM", "2.0", 1, &fr, Some("INV-3")),
+        ],
+    );
+    let today = d("2026-12-04");
+    let now: jiff::Timestamp = "2026-12-04T12:00:00Z".parse().expect("now");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.generated_at, "2026-12-04T12:00:00Z");
+    assert_eq!(f.engine, store.engine());
+    assert_eq!(f.versions.len(), 2, "{:?}", f.versions);
+    let v1 = f.versions.iter().find(|v| v.version.as_str() == "1.0").expect("1.0");
+    assert_eq!(v1.events, 3);
+    let countries: Vec<&str> = v1.supplied_to.iter().map(|c| c.as_str()).collect();
+    assert_eq!(countries, ["FR", "PL"]);
+    let v2 = f.versions.iter().find(|v| v.version.as_str() == "2.0").expect("2.0 (stub)");
+    assert!(v2.stub && v2.events == 1);
+    assert_eq!(f.event_parties.iter().map(|e| e.deliveries).sum::<u64>(), 4);
+    let timing = f.trace_timing.as_ref().expect("timed");
+    assert_eq!((timing.product_id.as_str(), timing.events), ("CAM", 4));
+    assert_eq!(f.supply.total, 4);
+    assert_eq!(f.supply.expired, 1, "the 2015 event is past its retention end");
+    assert!(f.last_backup.is_none() && f.last_retention_run.is_none());
+    assert!(f.audit_break.is_none());
+    // The dry run recorded nothing.
+    assert!(!store.audit_entries().expect("audit").iter().any(|e| e.entity == "retention"));
+
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let status = |id: &str| r.check(id).expect(id).status;
+    assert_eq!(status("traceability.event_addresses"), Status::Gap);
+    assert_eq!(status("traceability.counterparties"), Status::Gap);
+    assert_eq!(status("traceability.master_data"), Status::Gap, "2.0 is a stub");
+    assert_eq!(status("authorities.directory"), Status::Gap, "PL has no seeded authority");
+    assert_eq!(status("traceability.trace_time"), Status::Ok);
+    assert_eq!(status("evidence.audit_chain"), Status::Ok);
+
+    let backup = crate::readiness::BackupRecord {
+        file: "/backups/b.db".into(),
+        bytes: 4096,
+        supply_events: 4,
+        head_seq: Some(3),
+        head_hash: Some("ab".into()),
+    };
+    let seq = store.record_backup(&backup, &meta()).expect("record backup");
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.seq, last.entity.as_str(), last.action.as_str()), (seq, "backup", "create"));
+    assert!(last.detail.contains("/backups/b.db"));
+    assert_verifies(store);
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.last_backup.as_deref(), Some(meta().at.as_str()));
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let expected = if f.backups_supported { Status::Ok } else { Status::NotApplicable };
+    assert_eq!(r.check("evidence.backup").expect("backup").status, expected);
 }

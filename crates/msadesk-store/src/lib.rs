@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod conformance;
+pub mod readiness;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -161,7 +162,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send {
+pub trait Store: Send + readiness::ReadinessStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 
