@@ -27,11 +27,11 @@ mod copy;
 mod error;
 mod evidence;
 mod inbox;
-mod readiness;
 mod migrate;
 mod party;
 mod products;
 mod read;
+mod readiness;
 mod risk;
 mod supply;
 

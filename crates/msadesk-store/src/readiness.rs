@@ -11,8 +11,8 @@ use std::time::Instant;
 use jiff::Timestamp;
 use msadesk_core::Date;
 use msadesk_core::readiness::{
-    AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, OpenAssessment, ProductFacts,
-    RequestFacts, SupplyRetention, TraceTiming, VersionFacts,
+    AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, OpenAssessment, ProductFacts, RequestFacts,
+    SupplyRetention, TraceTiming, VersionFacts,
 };
 use msadesk_core::trace::TraceQuery;
 use serde::Serialize;
@@ -45,6 +45,10 @@ pub fn backup_detail(b: &BackupRecord) -> serde_json::Value {
 fn day_of(at: &str) -> Option<Date> {
     Date::parse(at.get(..10)?).ok()
 }
+
+/// Per (product, version, vulnerability): the latest policy decision, whether an officer decided,
+/// and since when the policy has found it significant without interruption.
+type PairState<'a> = (Option<&'a crate::RiskDecisionRecord>, bool, Option<String>);
 
 /// Reads everything the readiness checks look at. `now` is when the report is made (request clocks
 /// are evaluated at it), `today` the day ages are counted to. The Art 23 trace of every product is
@@ -130,7 +134,8 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
         let e = feeds.entry(v.feed).or_insert(v.feed_date);
         *e = (*e).max(v.feed_date);
     }
-    f.feeds = feeds.into_iter().map(|(name, taken)| FeedFacts { kind: FeedKind::Vulnerabilities, name, taken }).collect();
+    f.feeds =
+        feeds.into_iter().map(|(name, taken)| FeedFacts { kind: FeedKind::Vulnerabilities, name, taken }).collect();
 
     let entries = store.audit_entries()?;
     f.audit_entries = entries.len() as u64;
@@ -159,8 +164,7 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
     // Risk decisions: a pair is open when its latest policy decision is significant and no officer
     // has decided it.
     let decisions = store.decisions()?;
-    let mut pairs: BTreeMap<(String, String, String), (Option<&crate::RiskDecisionRecord>, bool, Option<String>)> =
-        BTreeMap::new();
+    let mut pairs: BTreeMap<(String, String, String), PairState<'_>> = BTreeMap::new();
     for d in &decisions {
         let officer = d.policy_version == "officer";
         f.decisions.push(DecisionFacts {

@@ -133,6 +133,12 @@ enum Command {
         after_help = "Examples:\n  msadesk request add --authority de-bnetza --reference BNetzA-2026-0042 --received 2026-12-03T16:30 --due-working-days 10 --product SH-CAM-200 --asks trace,documents\n  msadesk request list --overdue\n  msadesk request ack 1\n  msadesk request close 1"
     )]
     Request(crate::inbox::RequestCommand),
+    /// Reports: the readiness report (could we answer an authority today?).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk report readiness\n  msadesk report readiness --format pdf --out readiness.pdf"
+    )]
+    Report(crate::readiness::ReportCommand),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -433,6 +439,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
         Command::Backup(a) => evidence::backup(&cli.database, a),
+        Command::Report(c) => crate::readiness::report(&cli.database, c),
         Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),
         Command::Operators(f) => operators(&cli.database, f.format),

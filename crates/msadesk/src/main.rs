@@ -9,6 +9,7 @@ mod evidence;
 mod generate;
 mod inbox;
 mod output;
+mod readiness;
 mod risk;
 mod serve;
 

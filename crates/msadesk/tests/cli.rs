@@ -514,9 +514,15 @@ fn retention_backup_restore_and_anchor_keep_a_verifiable_registry() {
     let restored = Env { db: format!("sqlite:{}", restored.dir.path().join("r.db").display()), ..restored };
     let backup = env.path("backup.db");
     restored.ok(&["restore", backup.to_str().unwrap()]);
-    for args in [&["audit", "log"][..], &["operators"], &["products"], &["hold", "list"]] {
+    for args in [&["operators"][..], &["products"], &["hold", "list"]] {
         assert_eq!(restored.json(args), env.json(args), "{args:?}");
     }
+    // The source records the backup in its audit trail after the copy was made and verified.
+    let mut log = env.json(&["audit", "log"]);
+    let recorded = log.as_array_mut().unwrap().pop().unwrap();
+    assert_eq!((recorded["entity"].as_str(), recorded["action"].as_str()), (Some("backup"), Some("create")));
+    assert!(recorded["detail"].as_str().unwrap().contains("backup.db"), "{recorded}");
+    assert_eq!(restored.json(&["audit", "log"]), log);
     let export = |e: &Env| e.ok(&["export", "supply", "--product", "SH-CAM-200"]);
     assert_eq!(export(&restored), export(&env));
     assert_eq!(restored.json(&["audit", "verify"])["ok"], true);
@@ -1171,4 +1177,111 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     assert!(d[1]["body"].as_str().unwrap().contains("Smart plug (PLUG), version 1.0"), "{d:#}");
     assert!(env.ok(&["import", "sbom", "--help"]).contains("Example"));
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
+}
+
+fn check_status(r: &Value, id: &str) -> String {
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"));
+    c["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "800"]);
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(r["schema_version"], 1);
+    let (ok, gap) = (r["summary"]["ok"].as_u64().unwrap(), r["summary"]["gap"].as_u64().unwrap());
+    assert!(ok >= 5 && gap >= 3, "a realistic mix: {}", r["summary"]);
+    for (id, want) in [
+        ("identity.contact", "ok"),
+        ("traceability.master_data", "ok"),
+        ("traceability.trace_time", "ok"),
+        ("evidence.audit_chain", "ok"),
+        ("authorities.directory", "gap"),
+        ("vulnerabilities.sbom", "gap"),
+        ("evidence.backup", "gap"),
+        ("requests.deadlines", "not_applicable"),
+    ] {
+        assert_eq!(check_status(&r, id), want, "{id}");
+    }
+    let sbom = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "vulnerabilities.sbom").unwrap();
+    assert_eq!(sbom["penalty_tier"]["tier"], "64(3)", "an importer's duty: {sbom}");
+    assert!(sbom["fix"].as_str().unwrap().contains("msadesk import sbom --product"), "{sbom}");
+    let held = &r["figures"]["supply_records"];
+    assert_eq!(held["total"].as_u64(), Some(800));
+    assert!(held["expired"].as_u64().unwrap() > 0, "the demo starts in 2016: {held}");
+    assert_eq!(r["trends"].as_array().unwrap().len(), 3);
+
+    // Fixing gaps, each turns its check ok at once.
+    env.ok(&["backup", "b1.db"]);
+    let missing: Vec<String> = {
+        let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "authorities.directory").unwrap();
+        c["evidence"]["items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()[..2].to_string()).collect()
+    };
+    assert!(!missing.is_empty());
+    for cc in &missing {
+        let id = format!("{}-msa", cc.to_lowercase());
+        env.ok(&[
+            "authority",
+            "add",
+            "--id",
+            &id,
+            "--country",
+            cc,
+            "--name",
+            "Authority",
+            "--time-zone",
+            "Europe/Brussels",
+            "--source",
+            "test",
+        ]);
+    }
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(check_status(&r, "evidence.backup"), "ok");
+    assert_eq!(check_status(&r, "authorities.directory"), "ok");
+
+    // A generic mailbox and no named person: a gap, with the init command that fixes it; run it.
+    env.ok(&[
+        "init",
+        "--name",
+        "Nordlicht GmbH",
+        "--address",
+        "Hafenstraße 12, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--email",
+        "info@nordlicht.example",
+    ]);
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(check_status(&r, "identity.contact"), "gap");
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "identity.contact").unwrap();
+    assert!(c["fix"].as_str().unwrap().contains("msadesk init --name 'Nordlicht GmbH'"), "{c}");
+    env.ok(&[
+        "init",
+        "--name",
+        "Nordlicht GmbH",
+        "--address",
+        "Hafenstraße 12, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--contact-person",
+        "Jana Novák",
+        "--email",
+        "jana.novak@nordlicht.example",
+    ]);
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "identity.contact"), "ok");
+
+    // The table names every check; --fail-on-gap exits 1 while gaps remain.
+    let table = env.ok(&["report", "readiness", "--format", "table"]);
+    for id in ["identity.operator", "vulnerabilities.feeds", "evidence.retention_run"] {
+        assert!(table.contains(id), "{id} in\n{table}");
+    }
+    let out = env.run(&["report", "readiness", "--fail-on-gap", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = env.run(&["report", "readiness", "--now", "yesterday"]);
+    assert!(!out.status.success() && stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
 }

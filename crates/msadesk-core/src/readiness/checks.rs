@@ -396,19 +396,59 @@ pub fn authorities_directory(f: &Facts, _: &ReadinessPolicy) -> Check {
         return Check::ok(ID, Area::Authorities, T, ev).basis(legal::IMPORTER_INFORM_MSA);
     }
     let first = missing[0];
+    let (lang, zone) = language_and_zone(first);
     Check::gap(
         ID,
         Area::Authorities,
         T,
         ev.items(missing.iter().map(|c| format!("{c}: no market surveillance authority in the directory"))),
         format!(
-            "Add the authority of each Member State listed, e.g. msadesk authority add --id {}-msa --country {first} --name 'AUTHORITY NAME' --time-zone 'Europe/…' --languages {} --source 'where you found it' (then `msadesk authority list --country {first}`)",
+            "Add the market surveillance authority of each Member State listed, e.g. msadesk authority add --id {}-msa --country {first} --name 'AUTHORITY NAME' --time-zone {zone} --languages {lang},en --source 'where you found it' (then `msadesk authority list --country {first}`)",
             first.as_str().to_lowercase(),
-            first.as_str().to_lowercase()
         ),
         Some(PenaltyTier::OperatorObligations),
     )
     .basis(legal::IMPORTER_INFORM_MSA)
+}
+
+/// An official language (ISO 639-1) and the capital's time zone of each EU/EEA Member State, to
+/// fill in the example command of a missing directory entry.
+const LANGUAGE_AND_ZONE: &[(&str, &str, &str)] = &[
+    ("AT", "de", "Europe/Vienna"),
+    ("BE", "nl", "Europe/Brussels"),
+    ("BG", "bg", "Europe/Sofia"),
+    ("CY", "el", "Asia/Nicosia"),
+    ("CZ", "cs", "Europe/Prague"),
+    ("DE", "de", "Europe/Berlin"),
+    ("DK", "da", "Europe/Copenhagen"),
+    ("EE", "et", "Europe/Tallinn"),
+    ("ES", "es", "Europe/Madrid"),
+    ("FI", "fi", "Europe/Helsinki"),
+    ("FR", "fr", "Europe/Paris"),
+    ("GR", "el", "Europe/Athens"),
+    ("HR", "hr", "Europe/Zagreb"),
+    ("HU", "hu", "Europe/Budapest"),
+    ("IE", "en", "Europe/Dublin"),
+    ("IS", "is", "Atlantic/Reykjavik"),
+    ("IT", "it", "Europe/Rome"),
+    ("LI", "de", "Europe/Vaduz"),
+    ("LT", "lt", "Europe/Vilnius"),
+    ("LU", "fr", "Europe/Luxembourg"),
+    ("LV", "lv", "Europe/Riga"),
+    ("MT", "mt", "Europe/Malta"),
+    ("NL", "nl", "Europe/Amsterdam"),
+    ("NO", "no", "Europe/Oslo"),
+    ("PL", "pl", "Europe/Warsaw"),
+    ("PT", "pt", "Europe/Lisbon"),
+    ("RO", "ro", "Europe/Bucharest"),
+    ("SE", "sv", "Europe/Stockholm"),
+    ("SI", "sl", "Europe/Ljubljana"),
+    ("SK", "sk", "Europe/Bratislava"),
+];
+
+/// The language and time zone for a Member State's example command.
+pub fn language_and_zone(c: Country) -> (&'static str, &'static str) {
+    LANGUAGE_AND_ZONE.iter().find(|(cc, ..)| *cc == c.as_str()).map_or(("en", "Europe/Brussels"), |(_, l, z)| (*l, *z))
 }
 
 pub fn vulnerabilities_sbom(f: &Facts, p: &ReadinessPolicy) -> Check {

@@ -405,3 +405,13 @@ fn request_facts_from_a_request() {
     assert_eq!(facts.response_hours, Some(48));
     assert!(!facts.standing.ack_overdue && !facts.standing.overdue);
 }
+
+#[test]
+fn every_member_state_has_a_language_and_a_zone_for_the_example_command() {
+    for c in crate::model::EU_MEMBER_STATES.iter().chain(crate::model::EEA_NON_EU.iter()) {
+        let (lang, zone) = language_and_zone(Country::parse(c).unwrap());
+        assert!(zone != "Europe/Brussels" || *c == "BE", "{c}");
+        assert!(crate::inbox::parse_time_zone(zone).is_ok(), "{c}: {zone}");
+        assert_eq!(lang.len(), 2);
+    }
+}
