@@ -247,6 +247,17 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/v1/readiness",
+        roles: Some(READ),
+        operation_id: "readiness",
+        tag: "readiness",
+        summary: "The readiness report: live checks (ok, gap, not applicable) with evidence, fix and Art 64 tier; figures and monthly trends",
+        params: &[q("now", "string", "Evaluate at this RFC 3339 instant (default: now)")],
+        body: &[],
+        ok: (200, "ReadinessReport"),
+    },
+    Endpoint {
+        method: "get",
         path: "/api/v1/tokens",
         roles: Some(ADMIN),
         operation_id: "listTokens",
@@ -298,6 +309,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/requests", get(api::requests))
         .route("/api/v1/requests/{id}", get(api::request))
         .route("/api/v1/requests/{id}/ack", post(api::ack_request))
+        .route("/api/v1/readiness", get(api::readiness))
         .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())

@@ -17,7 +17,7 @@ use msadesk_core::readiness::{
 use msadesk_core::trace::TraceQuery;
 use serde::Serialize;
 
-use crate::{ChangeMeta, Result, Store};
+use crate::{ChangeMeta, Result, Store, StoreError};
 
 /// A backup made by `msadesk backup`, as recorded in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,4 +213,19 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
         deleted,
     };
     Ok(f)
+}
+
+/// The readiness report at `now` (RFC 3339; ages are counted to its UTC day), with `policy`.
+/// [`StoreError::Invalid`] when `now` is not an RFC 3339 instant.
+pub fn report(
+    store: &mut dyn Store,
+    now: &str,
+    policy: &msadesk_core::readiness::ReadinessPolicy,
+) -> Result<msadesk_core::readiness::ReadinessReport> {
+    let at: Timestamp = now.trim().parse().map_err(|e| {
+        StoreError::Invalid(format!("'{now}' is not an RFC 3339 instant (e.g. 2026-12-04T10:00:00Z): {e}"))
+    })?;
+    let today = Date::from_unix_seconds(at.as_second());
+    let facts = gather(store, at, today)?;
+    Ok(msadesk_core::readiness::evaluate(&facts, policy))
 }

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Subcommand, ValueEnum};
-use msadesk_core::Date;
-use msadesk_core::readiness::{ReadinessPolicy, ReadinessReport, Status, evaluate};
+use msadesk_core::readiness::{ReadinessPolicy, ReadinessReport, Status};
 
 use crate::db;
 use crate::output;
@@ -52,13 +51,6 @@ pub struct ReadinessArgs {
     fail_on_gap: bool,
 }
 
-/// Builds the report from the store at `now`.
-pub fn build(store: &mut dyn msadesk_store::Store, now: jiff::Timestamp) -> Result<ReadinessReport> {
-    let today = Date::from_unix_seconds(now.as_second());
-    let facts = msadesk_store::readiness::gather(store, now, today).context("reading the registry for the report")?;
-    Ok(evaluate(&facts, &ReadinessPolicy::default()))
-}
-
 pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
     let ReportCommand::Readiness(a) = c;
     let now = match a.now.as_deref() {
@@ -67,12 +59,14 @@ pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
             .map_err(|e| anyhow!("--now '{s}' is not an RFC 3339 instant (e.g. 2026-12-04T10:00:00Z): {e}"))?,
         None => jiff::Timestamp::now(),
     };
+    let now = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let format = a.format.unwrap_or(match output::resolve(None) {
         output::Format::Table => ReportFormat::Table,
         _ => ReportFormat::Json,
     });
     let mut store = db::open(url)?;
-    let r = build(store.as_mut(), now)?;
+    let r = msadesk_store::readiness::report(store.as_mut(), &now, &ReadinessPolicy::default())
+        .context("reading the registry for the report")?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Table => table(&r).into_bytes(),
         ReportFormat::Json => {
