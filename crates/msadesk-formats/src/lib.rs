@@ -11,6 +11,7 @@ pub mod csv_import;
 pub mod deployments;
 pub mod epcis;
 pub mod intake;
+pub mod package;
 pub mod trace_out;
 
 use std::fmt;

@@ -139,6 +139,14 @@ enum Command {
         after_help = "Examples:\n  msadesk report readiness\n  msadesk report readiness --format pdf --out readiness.pdf"
     )]
     Report(crate::readiness::ReportCommand),
+    /// Check a signed package (an MSA response package): every file's SHA-256, nothing added or removed, the signature.
+    #[command(
+        after_help = "Exit status 0 when valid; otherwise non-zero, naming the file that was altered, added or removed.\n\nExamples:\n  msadesk verify response-BNetzA-2026-0042.zip\n  msadesk verify response.zip --key acme-public-key.txt\n  msadesk verify response.zip --key 3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
+    )]
+    Verify(crate::keys::VerifyArgs),
+    /// The operator's signing key (Ed25519): export its public half.
+    #[command(subcommand, after_help = "Example:\n  msadesk key export > acme-public-key.txt")]
+    Key(crate::keys::KeyCommand),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -438,6 +446,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Authority(c) => crate::inbox::authority(&cli.database, c, meta(None)),
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
+        Command::Verify(a) => crate::keys::verify(a),
+        Command::Key(c) => crate::keys::key(&cli.database, c),
         Command::Backup(a) => evidence::backup(&cli.database, a),
         Command::Report(c) => crate::readiness::report(&cli.database, c),
         Command::Restore(a) => evidence::restore(&cli.database, a),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier, VerifyingKey};
 use msadesk_core::audit::{AuditEntry, hex};
 use msadesk_core::retention::{Hold, HoldScope};
 use msadesk_core::{Date, OperatorId, ProductId, Version};
@@ -16,6 +16,8 @@ use msadesk_store::{RetentionReport, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{self, Target};
+pub use crate::keys::KeyArg;
+use crate::keys::{key_path, parse_hex, signing_key};
 use crate::output::{self, Format};
 
 #[derive(Args)]
@@ -31,14 +33,6 @@ pub struct AuditLogArgs {
     limit: Option<usize>,
     #[arg(long, value_enum)]
     format: Option<Format>,
-}
-
-#[derive(Args)]
-pub struct KeyArg {
-    /// The Ed25519 signing key file (64 hex digits). Default: next to the SQLite database
-    /// (DB.signing-key), created on first use; required for PostgreSQL.
-    #[arg(long, env = "MSADESK_SIGNING_KEY", hide_env_values = true)]
-    key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -178,67 +172,6 @@ impl Anchor {
             "{}\nseq={}\nhash={}\nentry_at={}\nanchored_at={}\n",
             self.format, self.seq, self.hash, self.entry_at, self.anchored_at
         )
-    }
-}
-
-fn key_path(url: &str, key: &KeyArg) -> Result<PathBuf> {
-    if let Some(k) = &key.key {
-        return Ok(k.clone());
-    }
-    match db::parse_url(url)? {
-        Target::Sqlite(path) => {
-            let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-            name.push(".signing-key");
-            Ok(path.with_file_name(name))
-        }
-        Target::Postgres(_) => bail!(
-            "a PostgreSQL registry has no file to keep its signing key next to: give one with --key FILE or MSADESK_SIGNING_KEY (it is created on first use)"
-        ),
-    }
-}
-
-fn parse_hex<const N: usize>(what: &str, s: &str) -> Result<[u8; N]> {
-    let s = s.trim();
-    if s.len() != 2 * N {
-        bail!("{what} must be {} hexadecimal digits", 2 * N);
-    }
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| anyhow!("{what} is not hexadecimal"))?;
-    }
-    Ok(out)
-}
-
-/// Reads the signing key, creating it (readable by the owner only) when `create` and it is missing.
-/// The key itself is never printed.
-fn signing_key(path: &Path, create: bool) -> Result<Option<SigningKey>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let seed = parse_hex::<32>(&format!("the signing key {}", path.display()), &text)?;
-            Ok(Some(SigningKey::from_bytes(&seed)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let mut seed = [0u8; 32];
-            std::fs::File::open("/dev/urandom")
-                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-                .context("cannot read random bytes for a new signing key from /dev/urandom")?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts
-                .open(path)
-                .with_context(|| format!("cannot create the signing key {}: check the directory", path.display()))?;
-            writeln!(f, "{}", hex(&seed))?;
-            f.sync_all()?;
-            eprintln!(
-                "created a new signing key {} (keep it safe; back it up apart from the database)",
-                path.display()
-            );
-            Ok(Some(SigningKey::from_bytes(&seed)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read the signing key {}", path.display())),
     }
 }
 

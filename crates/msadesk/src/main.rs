@@ -8,6 +8,7 @@ mod db;
 mod evidence;
 mod generate;
 mod inbox;
+mod keys;
 mod output;
 mod readiness;
 mod risk;

@@ -1285,3 +1285,60 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     let out = env.run(&["report", "readiness", "--now", "yesterday"]);
     assert!(!out.status.success() && stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
 }
+
+/// Reads the hex seed `msadesk` keeps next to a SQLite database.
+fn signing_key_of(env: &Env) -> ed25519_dalek::SigningKey {
+    let text = std::fs::read_to_string(env.path("t.db.signing-key")).expect("key file");
+    let t = text.trim();
+    let mut seed = [0u8; 32];
+    for (i, b) in seed.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+#[test]
+fn verify_checks_packages_and_names_the_altered_file() {
+    use msadesk_formats::package::{PackageFile, PackageMeta, build};
+    let env = Env::sqlite();
+    let public = env.ok(&["key", "export"]).trim().to_string();
+    assert_eq!(public.len(), 64, "{public}");
+    // The same key again (created once), and the JSON form.
+    assert_eq!(env.json(&["key", "export"])["public_key"], public.as_str());
+    let key = signing_key_of(&env);
+    let files = vec![
+        PackageFile { path: "trace/answer.csv".into(), media_type: "text/csv".into(), bytes: b"x,y\n1,2\n".to_vec() },
+        PackageFile { path: "report.html".into(), media_type: "text/html".into(), bytes: b"<h1>Report</h1>".to_vec() },
+    ];
+    let meta = PackageMeta { title: "t".into(), created_at: "2026-12-04T21:00:00Z".into(), operator: "ACME".into() };
+    let zip = build(&files, &meta, &key).unwrap();
+    std::fs::write(env.path("p.zip"), &zip).unwrap();
+    let out = env.ok(&["verify", "p.zip", "--key", &public]);
+    assert!(out.contains("OK"), "{out}");
+    env.write("pub.txt", &format!("{public}\n"));
+    assert_eq!(env.json(&["verify", "p.zip", "--key", "pub.txt"])["ok"], true);
+
+    // Another key: refused.
+    let other = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    let o = env.run(&["verify", "p.zip", "--key", other]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("manifest.sig"), "{}", stderr(&o));
+
+    // One altered byte of a file: refused, naming the file.
+    let mut bad = zip.clone();
+    let at = bad.windows(5).position(|w| w == b"x,y\n1").unwrap();
+    bad[at] = b'z';
+    std::fs::write(env.path("bad.zip"), &bad).unwrap();
+    let o = env.run(&["verify", "bad.zip"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("trace/answer.csv"), "{}", stderr(&o));
+    let o = env.run(&["verify", "bad.zip", "--format", "json"]);
+    assert!(!o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["problem_file"], "trace/answer.csv");
+
+    // A bad --key is explained.
+    let o = env.run(&["verify", "p.zip", "--key", "nothex"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("key export"), "{}", stderr(&o));
+}
