@@ -69,32 +69,28 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
         }
     }
 
-    let mut slowest: Option<TraceTiming> = None;
+    // One trace per version gives its events, where it went and the counterparties as they were
+    // at the events; the product with the most events is then traced whole, and timed.
+    let mut largest: Option<(msadesk_core::ProductId, u64)> = None;
     for p in store.products()? {
         let role = p.our_role.or(default_role);
-        let q = TraceQuery { product_id: p.id.clone(), version: None, from: None, to: None };
-        let started = Instant::now();
-        let trace = store.trace(&q)?;
-        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let mut events = 0;
-        for e in trace.upstream.iter().chain(&trace.downstream) {
-            events += e.deliveries;
-            f.event_parties.push(EventParty {
-                product_id: p.id.clone(),
-                operator_id: e.operator_id.to_string(),
-                name: e.name.clone(),
-                address: e.address.clone(),
-                country: e.country,
-                deliveries: e.deliveries,
-            });
-        }
-        if events > 0 && slowest.as_ref().is_none_or(|s| events > s.events) {
-            slowest = Some(TraceTiming { product_id: p.id.clone(), events, millis });
-        }
+        let mut product_events = 0;
         for v in store.versions(&p.id)? {
             let q = TraceQuery { product_id: p.id.clone(), version: Some(v.version.clone()), from: None, to: None };
             let t = store.trace(&q)?;
-            let events = t.upstream.iter().chain(&t.downstream).map(|e| e.deliveries).sum();
+            let mut events = 0;
+            for e in t.upstream.iter().chain(&t.downstream) {
+                events += e.deliveries;
+                f.event_parties.push(EventParty {
+                    product_id: p.id.clone(),
+                    operator_id: e.operator_id.to_string(),
+                    name: e.name.clone(),
+                    address: e.address.clone(),
+                    country: e.country,
+                    deliveries: e.deliveries,
+                });
+            }
+            product_events += events;
             f.versions.push(VersionFacts {
                 sbom_imported: current_sbom.get(&(p.id.to_string(), v.version.to_string())).copied(),
                 product_id: p.id.clone(),
@@ -107,6 +103,9 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
                 supplied_to: t.destination_countries(),
             });
         }
+        if product_events > 0 && largest.as_ref().is_none_or(|(_, n)| product_events > *n) {
+            largest = Some((p.id.clone(), product_events));
+        }
         f.products.push(ProductFacts {
             id: p.id,
             name: p.name,
@@ -115,7 +114,13 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
             stub: p.stub,
         });
     }
-    f.trace_timing = slowest;
+    if let Some((product_id, events)) = largest {
+        let q = TraceQuery { product_id: product_id.clone(), version: None, from: None, to: None };
+        let started = Instant::now();
+        store.trace(&q)?;
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        f.trace_timing = Some(TraceTiming { product_id, events, millis });
+    }
     f.counterparties = store.operators()?;
     f.authorities = store
         .authorities()?
