@@ -9,9 +9,11 @@
 pub mod csv_export;
 pub mod csv_import;
 pub mod deployments;
+pub mod document;
 pub mod epcis;
 pub mod intake;
 pub mod package;
+pub mod letters;
 pub mod trace_out;
 
 use std::fmt;
