@@ -12,8 +12,9 @@ pub mod deployments;
 pub mod document;
 pub mod epcis;
 pub mod intake;
-pub mod package;
 pub mod letters;
+pub mod package;
+pub mod readiness_doc;
 pub mod trace_out;
 
 use std::fmt;

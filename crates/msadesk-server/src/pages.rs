@@ -44,6 +44,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(tokens_revoke))
         .route("/audit", get(audit_page))
         .route("/readiness", get(readiness_page))
+        .route("/readiness.pdf", get(readiness_pdf))
         .route("/api", get(api_reference))
 }
 
@@ -419,7 +420,12 @@ async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Respo
         Err(e) => return error_page(Some(&p), &e),
     };
     let mut body = String::new();
-    let _ = write!(body, "<p>{}</p>", esc(m.readiness_intro));
+    let _ = write!(
+        body,
+        "<p>{}</p><p class=\"downloads\"><a href=\"/readiness.pdf\">{}</a></p>",
+        esc(m.readiness_intro),
+        esc(m.readiness_download)
+    );
     let s = &r.summary;
     let class = if s.gap == 0 { "ok" } else { "bad" };
     let _ = write!(
@@ -514,6 +520,34 @@ async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Respo
     }
     let _ = write!(body, "<p>{}</p>", esc(m.readiness_hint));
     page(StatusCode::OK, m.readiness_title, Some(&p), "/readiness", &body)
+}
+
+/// The readiness report as the PDF `msadesk report readiness --format pdf` writes.
+async fn readiness_pdf(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let p = match signed_in(&st, &headers, READ).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = p.meta(None).at;
+    let result = st
+        .pool()
+        .run(move |s| {
+            Ok(msadesk_store::readiness::report(s, &now, &msadesk_core::readiness::ReadinessPolicy::default())?)
+        })
+        .await;
+    match result {
+        Ok(r) => {
+            let pdf = msadesk_formats::readiness_doc::document(&r).to_pdf();
+            let name = format!("attachment; filename=\"readiness-{}.pdf\"", r.today);
+            let mut res = (StatusCode::OK, pdf).into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => error_page(Some(&p), &e),
+    }
 }
 
 // ---- Trace ----

@@ -818,4 +818,8 @@ async fn readiness_page_shows_every_check_to_a_viewer() {
     }
     assert!(p.text.contains("href=\"/readiness\" aria-current=\"page\""));
     assert!(!p.text.contains("style="), "no inline style (CSP)");
+    let pdf = b.get("/readiness.pdf").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.text.starts_with("%PDF-"), "a PDF");
 }

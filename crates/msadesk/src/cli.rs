@@ -1063,15 +1063,57 @@ pub(crate) fn load_demo(store: &mut dyn Store, url: &str, events: u64, seed: u64
     let p = store.import_products(&mut products, &meta)?;
     let events: Vec<SupplyEvent> = data.collect();
     let s = store.import_supply(&mut msadesk_store::VecSource::new(events), &meta)?;
+    let requests = load_demo_requests(store, &meta)?;
     let c = store.counts()?;
     eprintln!(
-        "Loaded the demo into {}: {} product versions, {} supply events, {} operators.",
+        "Loaded the demo into {}: {} product versions, {} supply events, {} operators, {requests} requests from authorities.",
         db::redacted(url),
         p.new,
         s.new,
         c.operators
     );
     Ok(())
+}
+
+/// The demo's requests from authorities, each step recorded at its (fixed, past) time.
+fn load_demo_requests(store: &mut dyn Store, meta: &ChangeMeta) -> Result<usize> {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, RequestInput, Step};
+    let authorities = store.authorities()?;
+    let holidays = store.holidays()?;
+    let mut n = 0;
+    for d in crate::generate::DEMO_REQUESTS {
+        let Some(authority) = authorities.iter().find(|a| a.id == d.authority) else { continue };
+        let new = NewRequest::build(
+            RequestInput {
+                authority,
+                reference: d.reference,
+                received: d.received,
+                deadline: DeadlineRule::WorkingDays(d.working_days),
+                product: ProductId::parse(d.product)?,
+                version: None,
+                from: None,
+                to: None,
+                asks: vec![Ask::Trace, Ask::Documents],
+                ack_hours: 24,
+            },
+            &holidays,
+        )
+        .map_err(|e| anyhow!("demo request {}: {e}", d.reference))?;
+        let received_at = new.received_at.parse::<jiff::ZonedDateTime>().map(|z| z.timestamp().to_string());
+        let at = |t: &str| ChangeMeta { at: t.to_string(), ..meta.clone() };
+        let r = store.add_request(&new, &at(&received_at.unwrap_or_else(|_| meta.at.clone())))?;
+        for (step, when) in d.steps {
+            let step = match *step {
+                "acknowledged" => Step::Acknowledged,
+                "package_built" => Step::PackageBuilt,
+                "sent" => Step::Sent,
+                _ => Step::Closed,
+            };
+            store.request_step(r.id, &step, None, &at(when))?;
+        }
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn bench_generate(events: u64, seed: u64, out: &Path) -> Result<ExitCode> {

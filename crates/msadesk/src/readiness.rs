@@ -74,9 +74,8 @@ pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
             v.push(b'\n');
             v
         }
-        ReportFormat::Html | ReportFormat::Pdf => {
-            return Err(anyhow!("html and pdf need the document model, which this build does not have yet"));
-        }
+        ReportFormat::Html => msadesk_formats::readiness_doc::document(&r).to_html().into_bytes(),
+        ReportFormat::Pdf => msadesk_formats::readiness_doc::document(&r).to_pdf(),
     };
     match &a.out {
         Some(path) => {

@@ -1200,7 +1200,9 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
         ("authorities.directory", "gap"),
         ("vulnerabilities.sbom", "gap"),
         ("evidence.backup", "gap"),
-        ("requests.deadlines", "not_applicable"),
+        ("requests.acknowledged", "ok"),
+        ("requests.deadlines", "gap"),
+        ("vulnerabilities.open_assessments", "not_applicable"),
     ] {
         assert_eq!(check_status(&r, id), want, "{id}");
     }
@@ -1211,6 +1213,9 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     assert_eq!(held["total"].as_u64(), Some(800));
     assert!(held["expired"].as_u64().unwrap() > 0, "the demo starts in 2016: {held}");
     assert_eq!(r["trends"].as_array().unwrap().len(), 3);
+    assert_eq!(r["figures"]["requests"]["total"], 6, "the demo's requests from authorities");
+    let received: f64 = r["trends"][0]["months"].as_array().unwrap().iter().map(|m| m["value"].as_f64().unwrap()).sum();
+    assert!(received >= 1.0, "the trend of requests has data: {}", r["trends"][0]);
 
     // Fixing gaps, each turns its check ok at once.
     env.ok(&["backup", "b1.db"]);
@@ -1239,6 +1244,8 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     let r = env.json(&["report", "readiness"]);
     assert_eq!(check_status(&r, "evidence.backup"), "ok");
     assert_eq!(check_status(&r, "authorities.directory"), "ok");
+    env.ok(&["request", "extend", "6", "--due", "2099-01-15"]);
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "requests.deadlines"), "ok");
 
     // A generic mailbox and no named person: a gap, with the init command that fixes it; run it.
     env.ok(&[
@@ -1341,4 +1348,46 @@ fn verify_checks_packages_and_names_the_altered_file() {
     let o = env.run(&["verify", "p.zip", "--key", "nothex"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("key export"), "{}", stderr(&o));
+}
+
+#[test]
+fn readiness_pdf_turns_into_png_pages() {
+    let have = |tool: &str| Command::new(tool).arg("-v").output().is_ok();
+    if !have("pdftoppm") {
+        // CI installs poppler-utils (ci/readiness-pdf.sh); a developer machine may not have it.
+        assert!(std::env::var("CI").is_err(), "pdftoppm (Debian poppler-utils) is needed in CI");
+        eprintln!("skipped: pdftoppm not found (apt-get install poppler-utils)");
+        return;
+    }
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "500"]);
+    env.ok(&["report", "readiness", "--format", "pdf", "--out", "r.pdf"]);
+    let html = env.ok(&["report", "readiness", "--format", "html"]);
+    assert!(html.contains("<html") && html.contains("identity.contact"), "standalone HTML");
+    let pdf = std::fs::read(env.path("r.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "40"])
+        .arg(env.path("r.pdf"))
+        .arg(env.path("page"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pngs: Vec<PathBuf> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name().unwrap().to_string_lossy().starts_with("page") && p.extension().is_some_and(|x| x == "png")
+        })
+        .collect();
+    assert!(pngs.len() >= 2, "{} pages", pngs.len());
+    for p in &pngs {
+        let bytes = std::fs::read(p).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 2000, "{} is a real PNG page", p.display());
+    }
+    let text = Command::new("pdftotext").arg(env.path("r.pdf")).arg("-").output().unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout).split_whitespace().collect();
+    for id in ["identity.contact", "evidence.backup", "requests.deadlines"] {
+        assert!(text.contains(id), "{id} in the PDF text");
+    }
 }

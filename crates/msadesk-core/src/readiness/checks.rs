@@ -645,7 +645,7 @@ pub fn requests_deadlines(f: &Facts, _: &ReadinessPolicy) -> Check {
         T,
         ev.items(overdue.iter().map(|r| format!("{}: due {}", r.label(), r.due))),
         format!(
-            "Answer, or ask the authority for more time and record it: msadesk request extend {} (and `msadesk request sent {}` once answered)",
+            "Answer the authority now, or ask for more time and record it: msadesk request extend {} (with --due YYYY-MM-DD once a new deadline is granted; `msadesk request show {}` shows the timeline)",
             first.id, first.id
         ),
         Some(PenaltyTier::OperatorObligations),
