@@ -700,12 +700,21 @@ pub(crate) async fn readiness(
     let report = st
         .pool()
         .run(move |s| {
-            let policy = msadesk_core::readiness::ReadinessPolicy::default();
-            msadesk_store::readiness::report(s, &now, &policy).map_err(|e| match e {
+            readiness_report(s, &now).map_err(|e| match e {
                 msadesk_store::StoreError::Invalid(m) => ApiError::bad_request(format!("now: {m}")),
                 e => e.into(),
             })
         })
         .await?;
     Ok(Json(report).into_response())
+}
+
+/// The readiness report at `now` with the default policy and the letter languages msadesk has
+/// (the API, the page and the PDF download all make it this way).
+pub(crate) fn readiness_report(
+    s: &mut dyn msadesk_store::Store,
+    now: &str,
+) -> Result<msadesk_core::readiness::ReadinessReport, msadesk_store::StoreError> {
+    let policy = msadesk_core::readiness::ReadinessPolicy::default();
+    msadesk_store::readiness::report(s, now, &policy, msadesk_formats::letters::LANGUAGES)
 }

@@ -409,12 +409,7 @@ async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Respo
         Err(r) => return r,
     };
     let now = p.meta(None).at;
-    let result = st
-        .pool()
-        .run(move |s| {
-            Ok(msadesk_store::readiness::report(s, &now, &msadesk_core::readiness::ReadinessPolicy::default())?)
-        })
-        .await;
+    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
     let r = match result {
         Ok(r) => r,
         Err(e) => return error_page(Some(&p), &e),
@@ -529,12 +524,7 @@ async fn readiness_pdf(State(st): State<AppState>, headers: HeaderMap) -> Respon
         Err(r) => return r,
     };
     let now = p.meta(None).at;
-    let result = st
-        .pool()
-        .run(move |s| {
-            Ok(msadesk_store::readiness::report(s, &now, &msadesk_core::readiness::ReadinessPolicy::default())?)
-        })
-        .await;
+    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
     match result {
         Ok(r) => {
             let pdf = msadesk_formats::readiness_doc::document(&r).to_pdf();

@@ -130,6 +130,7 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
             country: a.country.country(),
             confirmed: a.confirmed,
             msa: a.kind == msadesk_core::inbox::AuthorityKind::Msa,
+            languages: a.languages,
         })
         .collect();
 
@@ -220,17 +221,20 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
     Ok(f)
 }
 
-/// The readiness report at `now` (RFC 3339; ages are counted to its UTC day), with `policy`.
+/// The readiness report at `now` (RFC 3339; ages are counted to its UTC day), with `policy`;
+/// `letter_languages` are the languages letter templates exist in (`msadesk_formats::letters`).
 /// [`StoreError::Invalid`] when `now` is not an RFC 3339 instant.
 pub fn report(
     store: &mut dyn Store,
     now: &str,
     policy: &msadesk_core::readiness::ReadinessPolicy,
+    letter_languages: &[&str],
 ) -> Result<msadesk_core::readiness::ReadinessReport> {
     let at: Timestamp = now.trim().parse().map_err(|e| {
         StoreError::Invalid(format!("'{now}' is not an RFC 3339 instant (e.g. 2026-12-04T10:00:00Z): {e}"))
     })?;
     let today = Date::from_unix_seconds(at.as_second());
-    let facts = gather(store, at, today)?;
+    let mut facts = gather(store, at, today)?;
+    facts.letter_languages = letter_languages.iter().map(|l| l.to_string()).collect();
     Ok(msadesk_core::readiness::evaluate(&facts, policy))
 }

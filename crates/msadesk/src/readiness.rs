@@ -65,8 +65,13 @@ pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
         _ => ReportFormat::Json,
     });
     let mut store = db::open(url)?;
-    let r = msadesk_store::readiness::report(store.as_mut(), &now, &ReadinessPolicy::default())
-        .context("reading the registry for the report")?;
+    let r = msadesk_store::readiness::report(
+        store.as_mut(),
+        &now,
+        &ReadinessPolicy::default(),
+        msadesk_formats::letters::LANGUAGES,
+    )
+    .context("reading the registry for the report")?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Table => table(&r).into_bytes(),
         ReportFormat::Json => {

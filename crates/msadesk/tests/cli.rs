@@ -1244,6 +1244,16 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     let r = env.json(&["report", "readiness"]);
     assert_eq!(check_status(&r, "evidence.backup"), "ok");
     assert_eq!(check_status(&r, "authorities.directory"), "ok");
+    // The new entries name no language: their Member State's is assumed, and some have no letter
+    // template; recording that the authority accepts English closes the gap.
+    assert_eq!(check_status(&r, "authorities.letter_languages"), "gap");
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "authorities.letter_languages").unwrap();
+    assert!(c["fix"].as_str().unwrap().contains("msadesk authority edit"), "{c}");
+    for item in c["evidence"]["items"].as_array().unwrap() {
+        let id = item.as_str().unwrap().split(" (").next().unwrap();
+        env.ok(&["authority", "edit", id, "--languages", "en"]);
+    }
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "authorities.letter_languages"), "ok");
     env.ok(&["request", "extend", "6", "--due", "2099-01-15"]);
     assert_eq!(check_status(&env.json(&["report", "readiness"]), "requests.deadlines"), "ok");
 

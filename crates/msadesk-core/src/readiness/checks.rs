@@ -21,6 +21,7 @@ pub const CHECKS: &[CheckFn] = &[
     traceability_event_addresses,
     traceability_trace_time,
     authorities_directory,
+    authorities_letter_languages,
     vulnerabilities_sbom,
     vulnerabilities_feeds,
     vulnerabilities_open_assessments,
@@ -409,6 +410,49 @@ pub fn authorities_directory(f: &Facts, _: &ReadinessPolicy) -> Check {
         Some(PenaltyTier::OperatorObligations),
     )
     .basis(legal::IMPORTER_INFORM_MSA)
+}
+
+pub fn authorities_letter_languages(f: &Facts, _: &ReadinessPolicy) -> Check {
+    const ID: &str = "authorities.letter_languages";
+    const T: &str = "Letter templates in a language each authority understands";
+    let states = supplied_member_states(f);
+    let entries: Vec<_> = f.authorities.iter().filter(|a| a.msa && states.contains(&a.country)).collect();
+    if entries.is_empty() {
+        return Check::na(ID, Area::Authorities, T, "No directory entry for a Member State we supplied yet.");
+    }
+    let has = |l: &str| f.letter_languages.iter().any(|x| x.eq_ignore_ascii_case(l));
+    let mut bad = Vec::new();
+    for a in &entries {
+        let langs: Vec<String> =
+            if a.languages.is_empty() { vec![language_and_zone(a.country).0.to_string()] } else { a.languages.clone() };
+        if !langs.iter().any(|l| has(l)) {
+            bad.push((a, langs));
+        }
+    }
+    let ev = Evidence::new(format!(
+        "{} of {} directory entries for Member States we supplied understand none of the languages we have letter templates in ({}).",
+        bad.len(),
+        entries.len(),
+        f.letter_languages.join(" ")
+    ))
+    .figure(figure("authorities", "directory entries concerned", entries.len(), "count"))
+    .figure(figure("authorities_without_template", "without a template in their language", bad.len(), "count"));
+    let Some((first, _)) = bad.first() else {
+        return Check::ok(ID, Area::Authorities, T, ev).basis(legal::COOPERATION_ON_REQUEST);
+    };
+    let first_langs = bad[0].1.join(",");
+    Check::gap(
+        ID,
+        Area::Authorities,
+        T,
+        ev.items(bad.iter().map(|(a, l)| format!("{} ({}): understands {}", a.id, a.country, l.join(", ")))),
+        format!(
+            "Ask the authority whether it accepts English and record it: msadesk authority edit {} --languages {first_langs},en; otherwise have the letters translated into its language before a request arrives",
+            first.id
+        ),
+        Some(PenaltyTier::OperatorObligations),
+    )
+    .basis(legal::COOPERATION_ON_REQUEST)
 }
 
 /// An official language (ISO 639-1) and the capital's time zone of each EU/EEA Member State, to

@@ -329,6 +329,8 @@ pub struct AuthorityFacts {
     pub confirmed: bool,
     /// A market surveillance authority (not a CSIRT).
     pub msa: bool,
+    /// Languages it easily understands (ISO 639-1), as the directory says.
+    pub languages: Vec<String>,
 }
 
 /// What kind of feed.
@@ -450,6 +452,8 @@ pub struct Facts {
     pub event_parties: Vec<EventParty>,
     pub trace_timing: Option<TraceTiming>,
     pub authorities: Vec<AuthorityFacts>,
+    /// Languages msadesk has letter templates in (ISO 639-1).
+    pub letter_languages: Vec<String>,
     pub feeds: Vec<FeedFacts>,
     pub open_assessments: Vec<OpenAssessment>,
     pub decisions: Vec<DecisionFacts>,
@@ -483,6 +487,7 @@ impl Facts {
             event_parties: Vec::new(),
             trace_timing: None,
             authorities: Vec::new(),
+            letter_languages: Vec::new(),
             feeds: Vec::new(),
             open_assessments: Vec::new(),
             decisions: Vec::new(),

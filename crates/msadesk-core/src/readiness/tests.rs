@@ -82,7 +82,9 @@ fn good() -> Facts {
         country: Country::parse("FR").unwrap(),
         confirmed: false,
         msa: true,
+        languages: vec!["fr".into()],
     }];
+    f.letter_languages = ["en", "de", "fr"].iter().map(|l| l.to_string()).collect();
     f.feeds = vec![
         FeedFacts { kind: FeedKind::Vulnerabilities, name: "OSV".into(), taken: d("2026-12-01") },
         FeedFacts { kind: FeedKind::KnownExploited, name: "CISA KEV".into(), taken: d("2026-12-03") },
@@ -157,6 +159,12 @@ const CASES: &[(&str, Mutate, Option<&str>, Option<Mutate>)] = &[
         |f| f.versions[0].supplied_to.push(Country::parse("PL").unwrap()),
         Some("64(3)"),
         Some(|f| f.versions[0].supplied_to = vec![Country::parse("CH").unwrap()]),
+    ),
+    (
+        "authorities.letter_languages",
+        |f| f.authorities[0].languages = vec!["br".into()],
+        Some("64(3)"),
+        Some(|f| f.authorities.clear()),
     ),
     ("vulnerabilities.sbom", |f| f.versions[0].sbom_imported = None, Some("64(3)"), Some(|f| f.versions[0].events = 0)),
     ("vulnerabilities.feeds", |f| f.feeds.truncate(1), Some("64(3)"), Some(|f| f.products.clear())),
