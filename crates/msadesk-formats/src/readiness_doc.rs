@@ -94,6 +94,7 @@ pub fn document(r: &ReadinessReport) -> Document {
         d.push(Block::KeyValues(kv));
     }
 
+    d.push(Block::PageBreak);
     d.push(Block::Heading { level: 2, text: "Every check".into() });
     d.push(Block::Table {
         header: vec!["Status".into(), "Check".into(), "Evidence".into()],
