@@ -18,7 +18,7 @@ use crate::output;
 pub enum ReportCommand {
     /// Could we answer an authority today? Live checks (ok / gap / not applicable) with evidence, the fix and the Art 64 tier.
     #[command(
-        after_help = "Every item is evaluated from the data; a gap says what to do, with the exact msadesk command.\n\nExamples:\n  msadesk report readiness\n  msadesk report readiness --format json --out readiness.json\n  msadesk report readiness --format pdf --out readiness.pdf\n  msadesk report readiness --fail-on-gap   # exit 1 when a check has a gap (for a scheduled job)"
+        after_help = "Every item is evaluated from the data; a gap says what to do, with the exact msadesk command.\n\nExamples:\n  msadesk report readiness\n  msadesk report readiness --format json --out readiness.json\n  msadesk report readiness --format pdf --out readiness.pdf\n  msadesk report readiness --fail-on-gap   # exit 1 when a check has a gap (for a scheduled job)\n  msadesk report readiness --show-policy > policy.json   # then: --policy policy.json"
     )]
     Readiness(ReadinessArgs),
 }
@@ -49,10 +49,38 @@ pub struct ReadinessArgs {
     /// Exit with status 1 when any check has a gap.
     #[arg(long)]
     fail_on_gap: bool,
+    /// The readiness policy as JSON (feed_max_age_days, sbom_max_age_days, backup_max_age_days,
+    /// retention_run_max_age_days, trace_max_ms; missing fields keep their default).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Print the default policy as JSON (edit it and pass it with --policy) and exit.
+    #[arg(long)]
+    show_policy: bool,
+}
+
+fn policy(path: Option<&std::path::Path>) -> Result<ReadinessPolicy> {
+    let Some(path) = path else { return Ok(ReadinessPolicy::default()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the policy {}", path.display()))?;
+    let p: ReadinessPolicy = serde_json::from_str(&text).map_err(|e| {
+        anyhow!("{}: {e} (print the default with `msadesk report readiness --show-policy`)", path.display())
+    })?;
+    if p.feed_max_age_days < 0
+        || p.sbom_max_age_days < 0
+        || p.backup_max_age_days < 0
+        || p.retention_run_max_age_days < 0
+    {
+        return Err(anyhow!("{}: ages are whole numbers of days, 0 or more", path.display()));
+    }
+    Ok(p)
 }
 
 pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
     let ReportCommand::Readiness(a) = c;
+    if a.show_policy {
+        println!("{}", serde_json::to_string_pretty(&ReadinessPolicy::default())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let policy = policy(a.policy.as_deref())?;
     let now = match a.now.as_deref() {
         Some(s) => s
             .parse::<jiff::Timestamp>()
@@ -65,13 +93,8 @@ pub fn report(url: &str, c: ReportCommand) -> Result<ExitCode> {
         _ => ReportFormat::Json,
     });
     let mut store = db::open(url)?;
-    let r = msadesk_store::readiness::report(
-        store.as_mut(),
-        &now,
-        &ReadinessPolicy::default(),
-        msadesk_formats::letters::LANGUAGES,
-    )
-    .context("reading the registry for the report")?;
+    let r = msadesk_store::readiness::report(store.as_mut(), &now, &policy, msadesk_formats::letters::LANGUAGES)
+        .context("reading the registry for the report")?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Table => table(&r).into_bytes(),
         ReportFormat::Json => {

@@ -1299,6 +1299,19 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     }
     let out = env.run(&["report", "readiness", "--fail-on-gap", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
+    // A policy file: a trace allowance of 0 ms always fails; unknown fields are refused.
+    let policy: Value = serde_json::from_str(&env.ok(&["report", "readiness", "--show-policy"])).unwrap();
+    assert_eq!(policy["trace_max_ms"], 1000);
+    let strict = env.write("strict.json", r#"{"trace_max_ms": 0}"#);
+    let r = env.json(&["report", "readiness", "--policy", strict.to_str().unwrap()]);
+    assert_eq!(
+        (check_status(&r, "traceability.trace_time").as_str(), r["policy"]["trace_max_ms"].as_u64()),
+        ("gap", Some(0))
+    );
+    assert_eq!(r["policy"]["feed_max_age_days"], 7, "missing fields keep their default");
+    let bad = env.write("bad.json", r#"{"trace_max": 5}"#);
+    let out = env.run(&["report", "readiness", "--policy", bad.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("unknown field"), "{}", stderr(&out));
     let out = env.run(&["report", "readiness", "--now", "yesterday"]);
     assert!(!out.status.success() && stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
 }

@@ -236,8 +236,10 @@ impl Check {
     }
 }
 
-/// The operator's readiness policy: how fresh is fresh, how fast is fast. Data, shown in the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The operator's readiness policy: how fresh is fresh, how fast is fast. Data, shown in the report;
+/// read from JSON where every field is optional (missing ones keep the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReadinessPolicy {
     /// Vulnerability data and the known-exploited list may be this many days old.
     pub feed_max_age_days: i64,
