@@ -1079,4 +1079,34 @@ pub fn readiness_facts_are_gathered_and_backups_audited(store: &mut dyn Store) {
     let r = evaluate(&f, &ReadinessPolicy::default());
     let expected = if f.backups_supported { Status::Ok } else { Status::NotApplicable };
     assert_eq!(r.check("evidence.backup").expect("backup").status, expected);
+
+    // Open significant assessments: significant by the policy and not decided by an officer.
+    let decision = |vuln: &str, significant: bool, policy: &str| crate::RiskDecisionRecord {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: vuln.into(),
+        significant,
+        policy_version: policy.into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment: serde_json::json!({}),
+    };
+    for (vuln, significant, policy) in [
+        ("CVE-2026-0001", true, "msadesk-default-1"),
+        ("CVE-2026-0002", true, "msadesk-default-1"),
+        ("CVE-2026-0002", false, "officer"),
+        ("CVE-2026-0003", true, "msadesk-default-1"),
+        ("CVE-2026-0003", false, "msadesk-default-1"),
+        ("CVE-2026-0004", false, "msadesk-default-1"),
+    ] {
+        store.record_decision(&decision(vuln, significant, policy), &meta()).expect("decision");
+    }
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    let open: Vec<&str> = f.open_assessments.iter().map(|a| a.vulnerability.as_str()).collect();
+    assert_eq!(open, ["CVE-2026-0001"], "decided by an officer or no longer significant: not open");
+    assert_eq!(f.decisions.len(), 6);
+    assert_eq!(f.decisions.iter().filter(|d| d.officer).count(), 1);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.open_assessments").expect("open").status, Status::Gap);
 }
