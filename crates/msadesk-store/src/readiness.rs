@@ -81,6 +81,10 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
             let mut events = 0;
             for e in t.upstream.iter().chain(&t.downstream) {
                 events += e.deliveries;
+                // Only the ones the check reports: a large registry has a million of the others.
+                if msadesk_core::readiness::postal_address_problem(&e.address).is_none() {
+                    continue;
+                }
                 f.event_parties.push(EventParty {
                     product_id: p.id.clone(),
                     operator_id: e.operator_id.to_string(),

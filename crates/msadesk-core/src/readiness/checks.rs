@@ -299,7 +299,7 @@ pub fn traceability_counterparties(f: &Facts, _: &ReadinessPolicy) -> Check {
 pub fn traceability_event_addresses(f: &Facts, _: &ReadinessPolicy) -> Check {
     const ID: &str = "traceability.event_addresses";
     const T: &str = "No supply event without the counterparty's postal address";
-    let total: u64 = f.event_parties.iter().map(|e| e.deliveries).sum();
+    let total = f.supply.total;
     if total == 0 {
         return Check::na(ID, Area::Traceability, T, "No supply events yet.");
     }

@@ -450,7 +450,8 @@ pub struct Facts {
     pub versions: Vec<VersionFacts>,
     /// Every operator with its latest details.
     pub counterparties: Vec<Party>,
-    /// Counterparties as named and addressed at their events.
+    /// Counterparties as named and addressed at their events. Only those without a postal address
+    /// ([`postal_address_problem`]) need to be here: the check reads the total from `supply`.
     pub event_parties: Vec<EventParty>,
     pub trace_timing: Option<TraceTiming>,
     pub authorities: Vec<AuthorityFacts>,

@@ -142,7 +142,7 @@ const CASES: &[(&str, Mutate, Option<&str>, Option<Mutate>)] = &[
         "traceability.event_addresses",
         |f| f.event_parties[0].address = "n/a".into(),
         Some("64(3)"),
-        Some(|f| f.event_parties.clear()),
+        Some(|f| f.supply = SupplyRetention::default()),
     ),
     (
         "traceability.trace_time",
