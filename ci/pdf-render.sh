@@ -51,3 +51,28 @@ for n in 1 "$pages"; do
 done
 [[ "$fail" -eq 0 ]] || exit 1
 echo "pdf-render: $pages A4 pages rendered to PNG, text and accents read back exactly ($out)"
+
+# Every letter kind in every language: each renders, and the formal wording comes back exactly.
+letters="$out/letters"
+rm -rf "$letters"
+(cd "$root" && MSADESK_SAMPLE_LETTERS="$letters" cargo test -q -p msadesk-formats --lib letters::tests::write_sample_letters_when_asked >/dev/null)
+n=0
+for pdf in "$letters"/*.pdf; do
+    pdftoppm -png -r 30 -f 1 -l 1 "$pdf" "${pdf%.pdf}" || { echo "error: $pdf does not render" >&2; exit 1; }
+    n=$((n + 1))
+done
+[[ "$n" -eq 56 ]] || { echo "error: expected 56 letters (7 kinds x 8 languages), found $n" >&2; exit 1; }
+check() { # FILE NEEDLE...
+    local file="$1" t; shift
+    t="$(pdftotext -enc UTF-8 "$letters/$file" - | tr '\n' ' ')"
+    for needle in "$@"; do
+        grep -qF -- "$needle" <<<"$t" || { echo "error: $file: pdftotext did not return: $needle" >&2; fail=1; }
+    done
+}
+check risk-notice-msa.pl.pdf "Szanowni Państwo," "Zgłoszenie znaczącego ryzyka w zakresie cyberbezpieczeństwa" "4 grudnia 2026 r." "Z poważaniem"
+check risk-notice-msa.de.pdf "Sehr geehrte Damen und Herren," "zuständige Marktüberwachungsbehörde" "4. Dezember 2026" "Mit freundlichen Grüßen"
+check request-ack.fr.pdf "Madame, Monsieur," "Accusé de réception" "4 décembre 2026"
+check user-notice.sv.pdf "Viktig säkerhetsinformation" "försiktighetsåtgärd"
+check recall-notice.es.pdf "Recuperación de" "4 de diciembre de 2026"
+[[ "$fail" -eq 0 ]] || exit 1
+echo "pdf-render: $n letters (7 kinds x 8 languages) rendered to PNG, formal wording read back exactly"

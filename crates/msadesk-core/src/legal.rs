@@ -142,6 +142,17 @@ pub const NOTIFICATION_HOURS: u32 = 72;
 /// Days after a fix is available for the final report (Art 14(2)(c)).
 pub const FINAL_REPORT_DAYS_AFTER_FIX: u32 = 14;
 
+/// The article of the duty to cooperate on request for one role (the cover letter of a response
+/// cites it next to Art 23).
+pub fn cooperation_for(role: crate::OurRole) -> &'static str {
+    match role {
+        crate::OurRole::Manufacturer => "CRA Art 13(22)",
+        crate::OurRole::AuthorisedRepresentative => "CRA Art 18(3)(b)",
+        crate::OurRole::Importer => "CRA Art 19(7)",
+        crate::OurRole::Distributor => "CRA Art 20(5)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod csaf_out;
 pub mod csv_export;
 pub mod csv_import;
 pub mod deployments;

@@ -449,3 +449,80 @@ fn official_corpora() {
     eprintln!("CSAF 2.0 test documents: {read}/{total} read; not read: {failed:#?}");
     assert!(falsely_rejected.is_empty(), "valid documents refused: {falsely_rejected:#?}");
 }
+
+/// An NVD configuration with AND ("firmware running on this board") is kept as a tree and matched
+/// against every CPE of the version; a plain OR configuration stays a flat list.
+#[test]
+fn nvd_and_configuration_kept_as_a_tree() {
+    use msadesk_core::vuln::matching::{ComponentRef, MatchOutcome};
+    let doc = r#"{"vulnerabilities": [{"cve": {"id": "CVE-2026-0042", "descriptions": [{"lang": "en", "value": "x"}],
+      "configurations": [
+        {"operator": "AND", "nodes": [
+          {"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:o:acme:fw:*:*:*:*:*:*:*:*", "versionEndExcluding": "2.0"}]},
+          {"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": false, "criteria": "cpe:2.3:h:acme:board:-:*:*:*:*:*:*:*"}]}]},
+        {"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:a:acme:tool:*:*:*:*:*:*:*:*", "versionEndExcluding": "1.1"}]}]}
+      ]}}]}"#;
+    let r = read_vulns(doc.as_bytes(), "nvd.json", &ctx()).unwrap();
+    let rec = &r.records[0];
+    assert_eq!(rec.cpe_configs.len(), 1, "only the AND configuration is a tree");
+    assert!(rec.cpe_configs[0].and && rec.cpe_configs[0].nodes.len() == 2);
+    let data = rec.match_data();
+    assert_eq!(data.cpe.len(), 1, "the OR configuration's match stays flat");
+    let fw = "cpe:2.3:o:acme:fw:1.0:*:*:*:*:*:*:*";
+    let board = "cpe:2.3:h:acme:board:-:*:*:*:*:*:*:*";
+    let c = ComponentRef { purl: "pkg:generic/fw@1.0", cpe: Some(fw) };
+    let table: [(&[&str], &str); 3] = [(&[fw, board], "affected"), (&[fw], "unknown"), (&[], "unknown")];
+    for (siblings, want) in table {
+        let got = match data.matches_in(&c, siblings) {
+            MatchOutcome::Affected(_) => "affected",
+            MatchOutcome::Unknown(_) => "unknown",
+            MatchOutcome::NotAffected => "not",
+        };
+        assert_eq!(got, want, "{siblings:?}");
+    }
+    // The stored form round-trips.
+    let back: msadesk_core::vuln::matching::MatchData =
+        serde_json::from_value(serde_json::to_value(&data).unwrap()).unwrap();
+    assert_eq!(back, data);
+}
+
+/// CSAF `product_version_range` branches with `vers:` ranges, and exploit status kept as data.
+#[test]
+fn csaf_vers_range_branches_and_exploit_status() {
+    use msadesk_core::vuln::matching::{ComponentRef, MatchOutcome};
+    let doc = r#"{"document": {"category": "csaf_vex", "csaf_version": "2.0", "title": "t", "lang": "en",
+      "publisher": {"category": "vendor", "name": "Lib Co", "namespace": "https://lib.example"},
+      "tracking": {"id": "LIB-1", "status": "final", "version": "1", "initial_release_date": "2026-11-01T00:00:00Z",
+        "current_release_date": "2026-11-01T00:00:00Z", "revision_history": [{"date": "2026-11-01T00:00:00Z", "number": "1", "summary": "x"}]}},
+      "product_tree": {"branches": [{"category": "vendor", "name": "Lib Co", "branches": [{"category": "product_name", "name": "libx",
+        "branches": [
+          {"category": "product_version_range", "name": "vers:npm/>=1.0.0|<1.4.2",
+           "product": {"name": "libx 1.0.0 - 1.4.1", "product_id": "LIBX-OLD", "product_identification_helper": {"purl": "pkg:npm/libx"}}},
+          {"category": "product_version", "name": "1.4.2",
+           "product": {"name": "libx 1.4.2", "product_id": "LIBX-142", "product_identification_helper": {"purl": "pkg:npm/libx@1.4.2"}}},
+          {"category": "product_version_range", "name": "vers:npm/nonsense<<",
+           "product": {"name": "bad", "product_id": "LIBX-BAD", "product_identification_helper": {"purl": "pkg:npm/libx"}}}]}]}]},
+      "vulnerabilities": [{"cve": "CVE-2026-0077",
+        "product_status": {"known_affected": ["LIBX-OLD"], "fixed": ["LIBX-142"]},
+        "threats": [{"category": "exploit_status", "details": "Exploitation seen in the wild since 2026-10-30."}]}]}"#;
+    let r = read_vulns(doc.as_bytes(), "vex.json", &ctx()).unwrap();
+    let m = messages(&r.diagnostics).join("\n");
+    assert!(m.contains("branches/2") && m.contains("vers"), "the bad range is reported: {m}");
+    let data = r.records[0].match_data();
+    assert_eq!(data.exploit_status, ["Exploitation seen in the wild since 2026-10-30."]);
+    for (purl, want) in [
+        ("pkg:npm/libx@1.0.0", "affected"),
+        ("pkg:npm/libx@1.4.1", "affected"),
+        ("pkg:npm/libx@1.4.2", "not"),
+        ("pkg:npm/libx@0.9.0", "not"),
+        ("pkg:npm/other@1.2.0", "not"),
+    ] {
+        let got = match data.matches(&ComponentRef { purl, cpe: None }) {
+            MatchOutcome::Affected(_) => "affected",
+            MatchOutcome::Unknown(_) => "unknown",
+            MatchOutcome::NotAffected => "not",
+        };
+        assert_eq!(got, want, "{purl}");
+    }
+    assert!(data.declared_not_affected(&ComponentRef { purl: "pkg:npm/libx@1.4.2", cpe: None }).is_some());
+}

@@ -47,6 +47,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
                 ("/trace", m.nav_trace),
                 ("/readiness", m.nav_readiness),
             ]);
+            links.push(("/assessments", "Risk"));
         }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));
@@ -111,6 +112,7 @@ pub const CSS: &str = r#":root{--fg:#1b1f24;--muted:#4a5560;--bg:#fff;--accent:#
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--accent)}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
 a:focus,button:focus,input:focus,select:focus{outline:3px solid #ffbf47;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:2}
 header{background:#0d2b45;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}

@@ -15,6 +15,7 @@
 
 mod api;
 pub mod auth;
+pub mod fetch;
 mod html;
 pub mod messages;
 mod metrics;
@@ -22,6 +23,7 @@ pub mod openapi;
 mod pages;
 pub mod pool;
 mod problem;
+mod risk;
 pub mod routes;
 mod util;
 

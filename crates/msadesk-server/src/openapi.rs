@@ -136,7 +136,75 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(inbox)) = (all.as_object_mut(), inbox_schemas()) {
         all.extend(inbox);
     }
+    if let (Some(all), Value::Object(risk)) = (all.as_object_mut(), risk_schemas()) {
+        all.extend(risk);
+    }
     all
+}
+
+/// The schemas of the risk assessment endpoints.
+fn risk_schemas() -> Value {
+    let s = || json!({"type": "string"});
+    let strings = || json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "Officer": {
+            "type": "object",
+            "required": ["id", "significant", "reason", "decided_by", "decided_at"],
+            "properties": {"id": {"type": "integer"}, "significant": {"type": "boolean"}, "reason": s(), "decided_by": s(), "decided_at": s()}
+        },
+        "NoticeSent": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"}, "product_id": s(), "version": s(), "vulnerability": s(), "to": s(), "what": s(),
+                "member_states": strings(), "sent_at": s(), "reference": nullable("string"), "note": nullable("string"),
+                "recorded_by": s(), "recorded_at": s()
+            }
+        },
+        "Obligation": {
+            "type": "object",
+            "required": ["assessment_id", "product_id", "version", "vulnerability", "to", "what", "member_states", "basis", "due", "legal_duty", "status", "overdue"],
+            "properties": {
+                "assessment_id": {"type": "integer"}, "product_id": s(), "version": s(), "vulnerability": s(),
+                "to": {"type": "string", "description": "manufacturer, msa, csirt_enisa, users or end_users"},
+                "what": {"type": "string", "description": "inform, early_warning, notification or final_report"},
+                "member_states": strings(), "basis": {"type": "string", "description": "Legal citation"},
+                "due": {"type": ["string", "null"], "description": "RFC 3339 UTC"}, "timing": s(),
+                "legal_duty": {"type": "boolean"}, "status": {"type": "string", "enum": ["open", "sent"]},
+                "overdue": {"type": "boolean"},
+                "sent": {"oneOf": [{"$ref": "#/components/schemas/NoticeSent"}, {"type": "null"}]}
+            }
+        },
+        "ObligationList": {"type": "array", "items": {"$ref": "#/components/schemas/Obligation"}},
+        "Assessment": {
+            "type": "object",
+            "required": ["id", "product_id", "version", "vulnerability", "significant", "fired", "policy_version", "recorded_at", "obligations"],
+            "properties": {
+                "id": {"type": "integer"}, "product_id": s(), "version": s(), "vulnerability": s(),
+                "significant": {"type": "boolean"}, "fired": strings(), "policy_version": s(), "recorded_at": s(),
+                "officer": {"oneOf": [{"$ref": "#/components/schemas/Officer"}, {"type": "null"}]},
+                "reassessment_pending": {"type": "boolean"},
+                "obligations": {"type": "array", "items": {"$ref": "#/components/schemas/Obligation"}},
+                "assessment": {"description": "The recorded assessment: indicators, rules, evidence, Member States, drafts (null in lists)"}
+            }
+        },
+        "AssessmentList": {"type": "array", "items": {"$ref": "#/components/schemas/Assessment"}},
+        "DecisionRequest": {
+            "type": "object",
+            "required": ["significant", "reason"],
+            "additionalProperties": false,
+            "properties": {"significant": {"type": "boolean"}, "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}
+        },
+        "NoticeRequest": {
+            "type": "object",
+            "required": ["to", "what"],
+            "additionalProperties": false,
+            "properties": {
+                "to": s(), "what": s(),
+                "sent_at": {"type": ["string", "null"], "description": "RFC 3339 (default: now)"},
+                "reference": {"type": ["string", "null"], "maxLength": 2000}, "note": {"type": ["string", "null"], "maxLength": 2000}
+            }
+        }
+    })
 }
 
 /// The schemas of the MSA inbox endpoints.
@@ -315,6 +383,8 @@ fn operation(e: &Endpoint) -> Value {
         for media in e.body {
             let schema = match (e.operation_id, *media) {
                 ("createToken", _) => json!({"$ref": "#/components/schemas/TokenRequest"}),
+                ("decideAssessment", _) => json!({"$ref": "#/components/schemas/DecisionRequest"}),
+                ("markNoticeSent", _) => json!({"$ref": "#/components/schemas/NoticeRequest"}),
                 ("createSupplyEvent", _) => {
                     json!({"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}, "description": "Members named like the supply CSV's columns"})
                 }
@@ -347,6 +417,7 @@ pub fn document() -> Value {
             {"name": "registry", "description": "Products, operators, supply events and the Art 23 trace"},
             {"name": "inbox", "description": "Requests from market surveillance authorities and the authority directory"},
             {"name": "readiness", "description": "The readiness report: could we answer an authority today?"},
+            {"name": "risk", "description": "Significant-risk assessments, officer decisions, obligations and notices sent"},
             {"name": "auth", "description": "Who is calling; API tokens"},
             {"name": "operations", "description": "Health and metrics"}
         ],

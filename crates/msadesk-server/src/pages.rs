@@ -244,6 +244,7 @@ async fn dashboard(State(st): State<AppState>, headers: HeaderMap) -> Response {
             .collect();
         body.push_str(&table(&[m.col_when, m.col_who, m.col_what, m.col_source], &rows));
     }
+    body.push_str(&crate::risk::dashboard_block(&st).await);
     page(StatusCode::OK, m.dashboard_title, Some(&p), "/", &body)
 }
 

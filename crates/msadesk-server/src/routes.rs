@@ -6,7 +6,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 use msadesk_store::Role;
 
-use crate::{AppState, api, metrics, pages};
+use crate::{AppState, api, metrics, pages, risk};
 
 /// Read the registry.
 pub const READ: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer];
@@ -258,6 +258,61 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/v1/assessments",
+        roles: Some(READ),
+        operation_id: "listAssessments",
+        tag: "risk",
+        summary: "Current risk assessments (latest recorded per product version and vulnerability), significant first",
+        params: &[],
+        body: &[],
+        ok: (200, "AssessmentList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/assessments/{id}",
+        roles: Some(READ),
+        operation_id: "getAssessment",
+        tag: "risk",
+        summary: "One assessment: indicators, rules, policy version, evidence, obligations with due and status, drafts",
+        params: &[path("id", "Assessment id (the recorded decision's id)")],
+        body: &[],
+        ok: (200, "Assessment"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/assessments/{id}/decision",
+        roles: Some(WRITE),
+        operation_id: "decideAssessment",
+        tag: "risk",
+        summary: "Record an officer's decision (significant or not, with a reason); it wins over the policy (audited)",
+        params: &[path("id", "Assessment id")],
+        body: &["application/json"],
+        ok: (201, "Assessment"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/assessments/{id}/notices",
+        roles: Some(WRITE),
+        operation_id: "markNoticeSent",
+        tag: "risk",
+        summary: "Record that the notice for one of the assessment's obligations was sent (audited)",
+        params: &[path("id", "Assessment id")],
+        body: &["application/json"],
+        ok: (201, "Assessment"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/obligations",
+        roles: Some(READ),
+        operation_id: "listObligations",
+        tag: "risk",
+        summary: "Every obligation of the current assessments with its status, overdue first",
+        params: &[q("overdue", "boolean", "Only legal duties past due with no notice recorded")],
+        body: &[],
+        ok: (200, "ObligationList"),
+    },
+    Endpoint {
+        method: "get",
         path: "/api/v1/tokens",
         roles: Some(ADMIN),
         operation_id: "listTokens",
@@ -310,9 +365,15 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/requests/{id}", get(api::request))
         .route("/api/v1/requests/{id}/ack", post(api::ack_request))
         .route("/api/v1/readiness", get(api::readiness))
+        .route("/api/v1/assessments", get(risk::list))
+        .route("/api/v1/assessments/{id}", get(risk::get_one))
+        .route("/api/v1/assessments/{id}/decision", post(risk::post_decision))
+        .route("/api/v1/assessments/{id}/notices", post(risk::post_notice))
+        .route("/api/v1/obligations", get(risk::list_obligations))
         .route("/api/v1/tokens", get(api::tokens).post(api::create_token))
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())
+        .merge(risk::router())
         .fallback(not_found)
 }
 

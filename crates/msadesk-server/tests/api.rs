@@ -756,6 +756,150 @@ fn inbox_over_the_api_postgres() {
     }
 }
 
+// ---- Risk assessments ----
+
+fn record_assessment(s: &mut dyn Store, vuln: &str, significant: bool, due: &str) -> i64 {
+    let assessment = serde_json::json!({
+        "product_id": "CAM-1", "version": "1.0", "vulnerability": vuln, "aliases": [vuln, "GHSA-xxxx"],
+        "summary": "Prototype pollution <script>", "affected": true,
+        "cvss": {"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "base_score": 9.8},
+        "indicators": {"actively_exploited": null, "cvss_critical": significant, "mass_impact": false},
+        "fired": if significant { vec!["cvss_critical"] } else { vec![] },
+        "rules": [{"rule": "cvss_critical", "fired": significant, "explanation": "highest base score 9.8"}],
+        "significant": significant, "policy_version": "msadesk-default-1",
+        "evidence": [{"source": "OSV", "kind": "vulnerability feed", "taken_at": "2026-12-01", "file": "osv.json"}],
+        "obligations": [
+            {"to": "msa", "what": "inform", "member_states": ["DE", "PL"], "basis": {"cite": "CRA Art 19(5)", "summary": "x"},
+             "due": due, "timing": "24 h", "legal_duty": true},
+            {"to": "end_users", "what": "inform", "member_states": [], "basis": {"cite": "Regulation (EU) 2019/1020 Art 16(3)(g)", "summary": "x"},
+             "due": due, "timing": "24 h", "legal_duty": false}
+        ],
+        "drafts": [{"to": "msa", "what": "inform", "language": "en", "legal_duty": true, "basis": "CRA Art 19(5)",
+                    "due": due, "subject": "Significant cybersecurity risk: Camera 1.0", "body": "Dear authority"}],
+        "first_significant_at": "2026-12-01T10:00:00Z"
+    });
+    let r = msadesk_store::RiskDecisionRecord {
+        id: 0,
+        product_id: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+        version: msadesk_core::Version::parse("1.0").unwrap(),
+        vulnerability: vuln.into(),
+        significant,
+        policy_version: "msadesk-default-1".into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment,
+    };
+    s.record_decision(&r, &meta()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assessments_api_and_pages() {
+    let h = sqlite();
+    let (quiet, loud) = h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        let quiet = record_assessment(s, "CVE-2026-00001", false, "2099-01-01T00:00:00Z");
+        let loud = record_assessment(s, "CVE-2026-00002", true, "2026-12-02T10:00:00Z");
+        (quiet, loud)
+    });
+    let viewer = h.token(Role::Viewer);
+    let officer = h.token(Role::Officer);
+
+    // Significant first; the list is a summary.
+    let (status, list) = h.get("/api/v1/assessments", &viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = list.as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [loud, quiet]);
+    assert_eq!(list[0]["assessment"], Value::Null);
+    let (_, one) = h.get(&format!("/api/v1/assessments/{loud}"), &viewer).await;
+    assert_eq!(one["assessment"]["evidence"][0]["source"], "OSV");
+    assert_eq!(h.get("/api/v1/assessments/999", &viewer).await.0, StatusCode::NOT_FOUND);
+
+    // The past-due legal duty is overdue; the recommendation and the future one are not.
+    let (_, overdue) = h.get("/api/v1/obligations?overdue=true", &viewer).await;
+    let got: Vec<(i64, &str)> = overdue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["assessment_id"].as_i64().unwrap(), o["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [(loud, "msa")]);
+    let (_, all) = h.get("/api/v1/obligations", &viewer).await;
+    assert_eq!(all.as_array().unwrap().len(), 4);
+
+    // Marking sent: viewers may not; a wrong obligation is refused; then it is closed and audited.
+    let uri = format!("/api/v1/assessments/{loud}/notices");
+    let body = r#"{"to": "msa", "what": "inform", "sent_at": "2026-12-02T11:00:00+01:00", "reference": "BNetzA-17"}"#;
+    assert_eq!(h.call("POST", &uri, Some(&viewer), "application/json", body).await.0, StatusCode::FORBIDDEN);
+    let (status, _, text) =
+        h.call("POST", &uri, Some(&officer), "application/json", r#"{"to": "csirt_enisa", "what": "inform"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("it has: msa (inform), end_users (inform)"), "{text}");
+    let (status, v, text) = h.call("POST", &uri, Some(&officer), "application/json", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(
+        (v["obligations"][0]["status"].as_str(), v["obligations"][0]["overdue"].as_bool()),
+        (Some("sent"), Some(false))
+    );
+    assert_eq!(v["obligations"][0]["sent"]["sent_at"], "2026-12-02T10:00:00Z");
+    assert_eq!(h.get("/api/v1/obligations?overdue=true", &viewer).await.1, serde_json::json!([]));
+    let last = h.with_store(|s| s.audit_entries().unwrap().pop().unwrap());
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("notice", "sent"));
+
+    // An officer's decision needs a reason, is recorded and wins.
+    let uri = format!("/api/v1/assessments/{loud}/decision");
+    let (status, _, _) =
+        h.call("POST", &uri, Some(&officer), "application/json", r#"{"significant": false, "reason": " "}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, v, text) = h
+        .call("POST", &uri, Some(&officer), "application/json", r#"{"significant": false, "reason": "not reachable"}"#)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!((v["significant"].as_bool(), v["officer"]["reason"].as_str()), (Some(false), Some("not reachable")));
+    assert_eq!(v["reassessment_pending"], true);
+
+    // Pages: the list, the assessment explained, the forms, the dashboard block.
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = b.get("/assessments").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains(&format!("href=\"/assessments/{quiet}\"")), "{}", p.text);
+    let p = b.get(&format!("/assessments/{quiet}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for want in [
+        "cvss_critical",
+        "highest base score 9.8",
+        "osv.json",
+        "Significant cybersecurity risk: Camera 1.0",
+        "Prototype pollution &lt;script&gt;",
+        "Mark sent",
+        "Record decision",
+    ] {
+        assert!(p.text.contains(want), "{want} missing in {}", p.text);
+    }
+    let csrf = hidden(&p.text, "csrf");
+    let form = [("csrf", csrf.as_str()), ("to", "msa"), ("what", "inform"), ("sent_at", ""), ("reference", "x")];
+    assert_eq!(
+        b.post_form(&format!("/assessments/{quiet}/notices"), &[("csrf", "nope"), ("to", "msa"), ("what", "inform")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = b.post_form(&format!("/assessments/{quiet}/notices"), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p = b.get(&format!("/assessments/{quiet}?done=notice")).await;
+    assert!(p.text.contains("Notice recorded as sent."));
+    let r = b
+        .post_form(
+            &format!("/assessments/{quiet}/decision"),
+            &[("csrf", &csrf), ("significant", "true"), ("reason", "exploit seen")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p = b.get("/").await;
+    assert!(p.text.contains("Obligations") && p.text.contains("No overdue obligations"), "{}", p.text);
+}
+
 // ---- The readiness report over the API and as a page ----
 
 async fn readiness_story(h: &Harness) {

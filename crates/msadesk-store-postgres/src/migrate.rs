@@ -17,6 +17,8 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../migrations/0003_auth.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_risk.sql")),
+    (8, include_str!("../migrations/0008_notices.sql")),
+    (9, include_str!("../migrations/0009_letters.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod notice;
 mod risk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +29,7 @@ use msadesk_store::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
+mod letters;
 mod readiness;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
@@ -37,6 +39,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
+    include_str!("../migrations/0008_notices.sql"),
+    include_str!("../migrations/0009_letters.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].

@@ -43,6 +43,8 @@ macro_rules! conformance_suite {
             sboms_replace_the_current_one_and_keep_history,
             vulnerability_data_round_trips_and_is_audited,
             risk_decisions_are_recorded_and_audited,
+            letter_templates_are_set_replaced_removed_and_audited,
+            notices_sent_are_recorded_and_audited,
             readiness_facts_are_gathered_and_backups_audited
         );
     };
@@ -1012,6 +1014,68 @@ pub fn risk_decisions_are_recorded_and_audited(store: &mut dyn Store) {
     assert!(!got[1].significant);
     let last = store.audit_entries().expect("audit").pop().expect("entry");
     assert_eq!((last.entity.as_str(), last.action.as_str()), ("risk_decision", "record"));
+    assert!(last.detail.contains("CVE-2019-10744"));
+    assert_verifies(store);
+}
+
+pub fn letter_templates_are_set_replaced_removed_and_audited(store: &mut dyn Store) {
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), None);
+    let text = "request-ack-subject = Eingang Ihres Schreibens { $their_reference } – Größe ✓\n";
+    let set = store.set_letter_template("request-ack", "de", text, &meta()).expect("set");
+    assert_eq!(set.text, text);
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), Some(set.clone()));
+    let other = store.set_letter_template("user-notice", "pl", "user-notice-subject = x\n", &meta()).expect("set");
+    let replaced = store.set_letter_template("request-ack", "de", "closing = Hochachtungsvoll\n", &meta()).expect("2");
+    assert_eq!(store.letter_templates().expect("list"), vec![replaced, other]);
+    assert!(store.set_letter_template("Request Ack", "de", "a = b", &meta()).is_err(), "kind names are checked");
+    assert!(store.set_letter_template("request-ack", "deu", "a = b", &meta()).is_err(), "languages are checked");
+    let big = "a = b\n".repeat(crate::letters::MAX_TEMPLATE_BYTES / 6 + 1);
+    assert!(store.set_letter_template("request-ack", "de", &big, &meta()).is_err(), "size is limited");
+    assert!(store.remove_letter_template("request-ack", "de", &meta()).expect("remove"));
+    assert!(!store.remove_letter_template("request-ack", "de", &meta()).expect("again"));
+    assert_eq!(store.letter_template("request-ack", "de").expect("read"), None);
+    let trail: Vec<(String, String)> = store
+        .audit_entries()
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.entity == "letter_templates")
+        .map(|e| (e.action, e.detail))
+        .collect();
+    let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, ["set", "set", "set", "remove"]);
+    assert!(trail[0].1.contains(&msadesk_core::audit::sha256_hex(text.as_bytes())));
+}
+
+pub fn notices_sent_are_recorded_and_audited(store: &mut dyn Store) {
+    assert!(store.notices_sent().expect("none yet").is_empty());
+    let n = crate::NoticeSent {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "CVE-2019-10744".into(),
+        to: "msa".into(),
+        what: "inform".into(),
+        member_states: vec!["DE".into(), "PL".into()],
+        sent_at: "2026-12-04T09:30:00Z".into(),
+        reference: Some("BNetzA-2026-17 «Łódź»".into()),
+        note: None,
+        recorded_by: String::new(),
+        recorded_at: String::new(),
+    };
+    let first = store.record_notice_sent(&n, &meta()).expect("record");
+    let second = store
+        .record_notice_sent(
+            &crate::NoticeSent { to: "manufacturer".into(), member_states: vec![], ..n.clone() },
+            &meta(),
+        )
+        .expect("second");
+    assert!(second > first);
+    let got = store.notices_sent().expect("notices");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0], crate::NoticeSent { id: first, recorded_by: meta().actor, recorded_at: meta().at, ..n });
+    assert_eq!((got[1].to.as_str(), got[1].member_states.len()), ("manufacturer", 0));
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("notice", "sent"));
     assert!(last.detail.contains("CVE-2019-10744"));
     assert_verifies(store);
 }

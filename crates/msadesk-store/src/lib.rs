@@ -10,6 +10,8 @@
 
 pub mod auth;
 pub mod conformance;
+pub mod letters;
+pub mod notice;
 pub mod readiness;
 pub mod risk;
 
@@ -23,6 +25,8 @@ use msadesk_core::{
 use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
+pub use letters::{LetterTemplate, LetterTemplateStore};
+pub use notice::{NoticeSent, NoticeStore};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
 };
@@ -162,7 +166,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + readiness::ReadinessStore {
+pub trait Store: Send + LetterTemplateStore + NoticeStore + readiness::ReadinessStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

@@ -70,6 +70,20 @@ enum Command {
         after_help = "Examples:\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --significant false --reason 'JNDI lookups disabled in our build'\n  msadesk decide --product SH-CAM-200 --version 1.2.0 --vuln GHSA-jfh8-c2jp-5v3q --significant true --reason 'exploit seen at a customer'"
     )]
     Decide(crate::risk::DecideArgs),
+    /// Every duty that follows from the current assessments (whom to inform, by when, on which basis), open or sent; overdue first.
+    #[command(
+        after_help = "A duty is overdue when it is a legal duty, past its due time, and no notice was recorded for it\n(`msadesk notice sent`). Recommendations are listed but never overdue.\n\nExamples:\n  msadesk obligations\n  msadesk obligations --overdue --format json\n  msadesk obligations --overdue --as-of 2026-12-05T08:00:00Z\n  msadesk obligations --product SH-CAM-200 --open"
+    )]
+    Obligations(crate::obligations::ObligationsArgs),
+    /// Notices for obligations: record that one was sent.
+    #[command(subcommand)]
+    Notice(NoticeCommand),
+    /// Download data over plain HTTP and import it (the URL is configurable; HTTPS needs TLS, which this build does not have).
+    #[command(subcommand)]
+    Fetch(FetchCommand),
+    /// Publish what we know about a vulnerability: a CSAF 2.0 security advisory or VEX document for our product versions.
+    #[command(subcommand)]
+    Advisory(AdvisoryCommand),
     /// Show how long a product's records must be kept (`--product`), or run the retention job (`run`).
     #[command(
         after_help = "Examples:\n  msadesk retention --product SH-CAM-200\n  msadesk retention run --dry-run --as-of 2037-01-01\n  msadesk retention run --format json"
@@ -139,6 +153,12 @@ enum Command {
         after_help = "Examples:\n  msadesk report readiness\n  msadesk report readiness --format pdf --out readiness.pdf"
     )]
     Report(crate::readiness::ReportCommand),
+    /// Letters in English and the authorities' languages (PDF or HTML), and the operator's own template wording.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk letter kinds\n  msadesk letter render --kind user-notice --lang pl --args-json notice.json --out notice.pl.pdf\n  msadesk letter template export --lang de --out templates/\n  msadesk request letter 1 --kind ack --out ack.pdf"
+    )]
+    Letter(crate::letters::LetterCommand),
     /// Check a signed package (an MSA response package): every file's SHA-256, nothing added or removed, the signature.
     #[command(
         after_help = "Exit status 0 when valid; otherwise non-zero, naming the file that was altered, added or removed.\n\nExamples:\n  msadesk verify response-BNetzA-2026-0042.zip\n  msadesk verify response.zip --key acme-public-key.txt\n  msadesk verify response.zip --key 3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
@@ -242,6 +262,34 @@ struct InitArgs {
     gln: Option<String>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Subcommand)]
+enum NoticeCommand {
+    /// Record that the notice for an obligation was sent (audited); the obligation is then no longer open or overdue.
+    #[command(
+        after_help = "Examples:\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to msa --reference 'BNetzA 2026-0042'\n  msadesk notice sent --product SH-CAM-200 --version 1.2.0 --vuln CVE-2021-44228 --to csirt_enisa --what early_warning --sent-at 2026-12-04T09:30:00Z"
+    )]
+    Sent(crate::obligations::NoticeSentArgs),
+}
+
+#[derive(Subcommand)]
+enum FetchCommand {
+    /// Download vulnerability data (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON) from a plain-HTTP URL and import it like `import vulns`.
+    #[command(
+        after_help = "The feed date is today; the URL is recorded as the file. No redirects are followed. For an HTTPS feed,\ndownload it with curl and use `msadesk import vulns FILE`, or point --url (or MSADESK_VULNS_URL) at an internal mirror.\n\nExamples:\n  msadesk fetch vulns --url http://mirror.internal/osv/npm.json --feed 'OSV npm'\n  MSADESK_VULNS_URL=http://10.0.0.5/nvd/recent.json msadesk fetch vulns --format json"
+    )]
+    Vulns(crate::risk::FetchVulnsArgs),
+}
+
+#[derive(Subcommand)]
+enum AdvisoryCommand {
+    /// A CSAF 2.0 document (csaf_security_advisory, or csaf_vex with --vex) for one assessed vulnerability: affected,
+    /// fixed, not affected and under-investigation versions, CVSS, exploitation, remediation; we are the publisher.
+    #[command(
+        after_help = "Versions come from the registry and the current SBOMs: affected as assessed, fixed when the SBOM holds the\nvulnerable package at an unaffected version, not affected when it does not hold it, under investigation without an SBOM.\n\nExamples:\n  msadesk advisory csaf --vuln CVE-2021-44228 --product SH-CAM-200 --out advisory.json\n  msadesk advisory csaf --vuln CVE-2021-44228 --vex --out vex.json\n  msadesk advisory csaf --vuln CVE-2021-44228 --update advisory.json --revision-summary 'Fix in 1.3.0' --out advisory.json"
+    )]
+    Csaf(crate::advisory::CsafArgs),
 }
 
 #[derive(Subcommand)]
@@ -434,6 +482,10 @@ pub fn run() -> Result<ExitCode> {
         Command::Import(ImportCommand::Deployments(a)) => crate::risk::import_deployments(&cli.database, a),
         Command::Assess(a) => crate::risk::assess(&cli.database, a),
         Command::Decide(a) => crate::risk::decide(&cli.database, a),
+        Command::Advisory(AdvisoryCommand::Csaf(a)) => crate::advisory::csaf(&cli.database, a),
+        Command::Fetch(FetchCommand::Vulns(a)) => crate::risk::fetch_vulns(&cli.database, a),
+        Command::Obligations(a) => crate::obligations::obligations(&cli.database, a),
+        Command::Notice(NoticeCommand::Sent(a)) => crate::obligations::notice_sent(&cli.database, a),
         Command::Trace(a) => trace(&cli.database, a),
         Command::Export(ExportCommand::Epcis(a)) => export(&cli.database, a, ExportKind::Epcis),
         Command::Export(ExportCommand::Supply(a)) => export(&cli.database, a, ExportKind::Csv),
@@ -446,6 +498,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Authority(c) => crate::inbox::authority(&cli.database, c, meta(None)),
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
+        Command::Letter(c) => crate::letters::letter(&cli.database, c, meta(None)),
         Command::Verify(a) => crate::keys::verify(a),
         Command::Key(c) => crate::keys::key(&cli.database, c),
         Command::Backup(a) => evidence::backup(&cli.database, a),

@@ -152,6 +152,11 @@ pub enum RequestCommand {
     /// Record that the response was sent (the package step comes first).
     #[command(after_help = "Example:\n  msadesk request sent 1 --note 'sent by registered mail'")]
     Sent(StepArgs),
+    /// Write the acknowledgement (ack) or the response cover letter (cover) of a request, as PDF or HTML.
+    #[command(
+        after_help = "Without --lang the letter is written in the authority's language (the first of its directory languages\nthat has templates) and, when that is not English, in English too: ack.pdf and ack.en.pdf.\n\nExamples:\n  msadesk request letter 1 --kind ack --out ack.pdf\n  msadesk request letter 1 --kind cover --lang fr --out cover.html --enclosure trace.csv --enclosure report.pdf"
+    )]
+    Letter(crate::letters::RequestLetterArgs),
     /// Close a request (answered, or withdrawn by the authority).
     #[command(after_help = "Example:\n  msadesk request close 1 --note 'authority confirmed receipt'")]
     Close(StepArgs),
@@ -352,6 +357,7 @@ pub fn request(url: &str, c: RequestCommand, meta: ChangeMeta) -> Result<ExitCod
             let r = store.request(id)?.ok_or_else(|| msadesk_store::unknown_request(id))?;
             print_requests(&[r], now, clock.format, true)?;
         }
+        RequestCommand::Letter(a) => crate::letters::request_letter(store.as_mut(), a)?,
         RequestCommand::Ack(s) => step(store.as_mut(), s, Step::Acknowledged, &meta)?,
         RequestCommand::Sent(s) => step(store.as_mut(), s, Step::Sent, &meta)?,
         RequestCommand::Close(s) => step(store.as_mut(), s, Step::Closed, &meta)?,

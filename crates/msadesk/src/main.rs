@@ -3,12 +3,15 @@
 
 #![forbid(unsafe_code)]
 
+mod advisory;
 mod cli;
 mod db;
 mod evidence;
 mod generate;
 mod inbox;
 mod keys;
+mod letters;
+mod obligations;
 mod output;
 mod readiness;
 mod risk;

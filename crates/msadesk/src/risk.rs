@@ -40,6 +40,12 @@ pub struct SbomArgs {
     version: String,
     /// CycloneDX JSON (1.4–1.6) or SPDX 2.3 JSON.
     file: PathBuf,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -54,6 +60,12 @@ pub struct VulnsArgs {
     /// The feed's name as decisions show it (default: the format, e.g. "OSV").
     #[arg(long)]
     feed: Option<String>,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -65,6 +77,12 @@ pub struct KevArgs {
     /// The catalogue's name (default: CISA KEV).
     #[arg(long, default_value = "CISA KEV")]
     source: String,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     /// The date the catalogue was taken (YYYY-MM-DD; default: today).
     #[arg(long)]
     feed_date: Option<String>,
@@ -76,6 +94,12 @@ pub struct KevArgs {
 pub struct DeploymentsArgs {
     /// CSV with the columns product_id,version,member_state,instances,critical_sector.
     file: PathBuf,
+    /// The significant-risk policy (JSON) for the re-assessment that follows the import (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import (by default, what the import touched is assessed again and new or changed results are recorded).
+    #[arg(long)]
+    no_assess: bool,
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
@@ -92,7 +116,7 @@ pub struct AssessArgs {
     #[arg(long, requires = "product")]
     version: Option<String>,
     /// The significant-risk policy as a JSON file (default: the built-in default policy; print it with --show-policy).
-    #[arg(long)]
+    #[arg(long, env = "MSADESK_POLICY")]
     policy: Option<PathBuf>,
     /// Print the policy in force as JSON and stop.
     #[arg(long)]
@@ -100,6 +124,11 @@ pub struct AssessArgs {
     /// Add English notice drafts for the obligations (JSON: `drafts`; table: printed after the table).
     #[arg(long)]
     drafts: bool,
+    /// Also write each obligation's notice as a letter (PDF and HTML) into this directory: in English and in the
+    /// language of each addressed Member State's authority (manufacturer: English; users: the languages of the
+    /// Member States where the version was made available). Needs `msadesk init`.
+    #[arg(long, value_name = "DIR")]
+    letters: Option<PathBuf>,
     /// Do not record the decisions (by default a decision is recorded, audited, when it is new or differs from the last one recorded).
     #[arg(long)]
     dry_run: bool,
@@ -272,16 +301,46 @@ pub fn import_sbom(url: &str, a: SbomArgs) -> Result<ExitCode> {
     };
     let mut store = db::open(url)?;
     let info = store.import_sbom(&sbom, &meta(Some(name.clone())))?;
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), Some(&sbom.product_id), Some(&sbom.version), None)?)
+    };
     #[derive(Serialize)]
     struct Detail {
         sbom: msadesk_store::SbomInfo,
         components_without_purl: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reassessment: Option<Reassessment>,
     }
     let line = format!(
         "{name}: {} SBOM for {} {} stored as #{} with {} components ({} without a purl, kept as pkg:generic); it is now the version's current SBOM",
         sbom.format, info.product_id, info.version, info.id, info.components, without_purl
     );
-    report(a.format, &a.file, Detail { sbom: info, components_without_purl: without_purl }, &read.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(
+        a.format,
+        &a.file,
+        Detail { sbom: info, components_without_purl: without_purl, reassessment },
+        &read.diagnostics,
+        line,
+    )
+}
+
+/// Import statistics with the re-assessment that followed.
+#[derive(Serialize)]
+struct Reassessed {
+    #[serde(flatten)]
+    stats: ImportStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reassessment: Option<Reassessment>,
+}
+
+fn with_reassessment(line: String, r: Option<&Reassessment>) -> String {
+    match r {
+        Some(r) => format!("{line}\n{}", r.line()),
+        None => line,
+    }
 }
 
 fn stats_line(name: &str, what: &str, s: &ImportStats) -> String {
@@ -293,11 +352,64 @@ fn stats_line(name: &str, what: &str, s: &ImportStats) -> String {
 
 /// `msadesk import vulns`.
 pub fn import_vulns(url: &str, a: VulnsArgs) -> Result<ExitCode> {
-    let taken = feed_date(a.feed_date.as_deref())?;
     let bytes = read_file(&a.file)?;
+    import_vulns_bytes(url, a, &bytes)
+}
+
+#[derive(Args)]
+pub struct FetchVulnsArgs {
+    /// Where the feed is: a plain http:// URL (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON, detected). HTTPS needs TLS, which this build does not have.
+    #[arg(long, env = "MSADESK_VULNS_URL")]
+    url: String,
+    /// The feed's name as decisions show it (default: the format).
+    #[arg(long)]
+    feed: Option<String>,
+    /// Largest answer accepted, in MiB.
+    #[arg(long, default_value_t = 64)]
+    max_mib: usize,
+    /// Seconds the whole download may take.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// The significant-risk policy for the re-assessment that follows (default: the built-in one).
+    #[arg(long, env = "MSADESK_POLICY")]
+    policy: Option<PathBuf>,
+    /// Do not re-assess after the import.
+    #[arg(long)]
+    no_assess: bool,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+/// `msadesk fetch vulns`: downloads the feed over plain HTTP and imports it as `import vulns` does,
+/// with today as the date the feed was taken and the URL as its file.
+pub fn fetch_vulns(url: &str, a: FetchVulnsArgs) -> Result<ExitCode> {
+    let max = a.max_mib.saturating_mul(1024 * 1024).max(1);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let fetched = rt
+        .block_on(msadesk_server::fetch::get(&a.url, max, std::time::Duration::from_secs(a.timeout.max(1))))
+        .map_err(|e| anyhow!("{e}"))?;
+    eprintln!(
+        "{}: {} bytes{}",
+        a.url.trim(),
+        fetched.bytes.len(),
+        fetched.content_type.as_deref().map_or(String::new(), |c| format!(" ({c})"))
+    );
+    let args = VulnsArgs {
+        file: PathBuf::from(a.url.trim()),
+        feed_date: None,
+        feed: a.feed,
+        policy: a.policy,
+        no_assess: a.no_assess,
+        format: a.format,
+    };
+    import_vulns_bytes(url, args, &fetched.bytes)
+}
+
+fn import_vulns_bytes(url: &str, a: VulnsArgs, bytes: &[u8]) -> Result<ExitCode> {
+    let taken = feed_date(a.feed_date.as_deref())?;
     let name = a.file.display().to_string();
     let ctx = FeedContext::new(a.feed.clone().unwrap_or_default(), taken);
-    let read = match msadesk_formats::intake::read_vulns(&bytes[..], &name, &ctx) {
+    let read = match msadesk_formats::intake::read_vulns(bytes, &name, &ctx) {
         Ok(r) => r,
         Err(d) => return rejected(a.format, &a.file, &[d], "not vulnerability data msadesk reads"),
     };
@@ -319,12 +431,16 @@ pub fn import_vulns(url: &str, a: VulnsArgs) -> Result<ExitCode> {
         .collect();
     let mut store = db::open(url)?;
     let stats = store.import_vulns(&vulns, &meta(Some(name.clone())))?;
+    let ids: Vec<String> = vulns.iter().map(|v| v.id.clone()).collect();
+    let reassessment =
+        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
     let line = format!(
         "{} ({}, feed '{feed}' of {taken})",
         stats_line(&name, "vulnerability records", &stats),
         read.format.name()
     );
-    report(a.format, &a.file, stats, &read.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &read.diagnostics, line)
 }
 
 /// `msadesk import kev`.
@@ -350,8 +466,12 @@ pub fn import_kev(url: &str, a: KevArgs) -> Result<ExitCode> {
         .collect();
     let mut store = db::open(url)?;
     let stats = store.import_known_exploited(&entries, &meta(Some(name.clone())))?;
+    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let reassessment =
+        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
     let line = format!("{} (catalogue '{}')", stats_line(&name, "known-exploited listings", &stats), a.source);
-    report(a.format, &a.file, stats, &cat.diagnostics, line)
+    let line = with_reassessment(line, reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &cat.diagnostics, line)
 }
 
 /// `msadesk import deployments`.
@@ -364,74 +484,105 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
     }
     let mut store = db::open(url)?;
     let stats = store.import_deployments(&rows, &meta(Some(name.clone())))?;
-    let line = stats_line(&name, "deployments", &stats);
-    report(a.format, &a.file, stats, &diags, line)
+    // The install base changes indicators of every vulnerability of the versions named.
+    let mut reassessment: Option<Reassessment> = None;
+    if !a.no_assess {
+        let versions: BTreeSet<(ProductId, Version)> =
+            rows.iter().map(|r| (r.product_id.clone(), r.version.clone())).collect();
+        let mut total = Reassessment::default();
+        // Each pass reads the whole intake once: past a few versions, one pass over everything is cheaper.
+        let passes: Vec<(Option<&ProductId>, Option<&Version>)> = if versions.len() > 20 {
+            vec![(None, None)]
+        } else {
+            versions.iter().map(|(p, v)| (Some(p), Some(v))).collect()
+        };
+        for (p, v) in passes {
+            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None)?;
+            total.assessed += r.assessed;
+            total.new_affected += r.new_affected;
+            total.changed += r.changed;
+            total.significant += r.significant;
+            total.policy_version = r.policy_version;
+        }
+        if total.policy_version.is_empty() {
+            total.policy_version = load_policy(a.policy.as_deref())?.version;
+        }
+        reassessment = Some(total);
+    }
+    let line = with_reassessment(stats_line(&name, "deployments", &stats), reassessment.as_ref());
+    report(a.format, &a.file, Reassessed { stats, reassessment }, &diags, line)
 }
 
 /// One (product version, vulnerability) assessment, as `assess --format json` shows it.
 #[derive(Serialize)]
-struct Assessment {
-    product_id: ProductId,
-    version: Version,
-    vulnerability: String,
-    aliases: Vec<String>,
-    summary: Option<String>,
+pub(crate) struct Assessment {
+    pub(crate) product_id: ProductId,
+    pub(crate) version: Version,
+    pub(crate) vulnerability: String,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) summary: Option<String>,
+    /// What CSAF advisories say about exploitation (`threats` of category `exploit_status`),
+    /// verbatim: for the officer, who can mark it exploited with `msadesk decide`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) exploit_status: Vec<String>,
     /// `true` when a component is affected; `null` when the data names a component whose version
     /// could not be compared (an officer must look).
-    affected: Option<bool>,
+    pub(crate) affected: Option<bool>,
     /// Why the version is affected: each matching SBOM component and the rule that matched.
-    matched: Vec<MatchedComponent>,
-    cvss: Option<CvssOut>,
-    indicators: BTreeMap<&'static str, Option<bool>>,
-    fired: Vec<&'static str>,
+    pub(crate) matched: Vec<MatchedComponent>,
+    pub(crate) cvss: Option<CvssOut>,
+    pub(crate) indicators: BTreeMap<&'static str, Option<bool>>,
+    pub(crate) fired: Vec<&'static str>,
     rules: Vec<msadesk_core::vuln::RuleOutcome>,
-    significant: bool,
-    policy_version: String,
-    role: Option<OurRole>,
-    member_states: Vec<MemberStateOut>,
+    pub(crate) significant: bool,
+    pub(crate) policy_version: String,
+    pub(crate) role: Option<OurRole>,
+    pub(crate) member_states: Vec<MemberStateOut>,
     deployed_instances: Option<u64>,
-    obligations: Vec<Obligation>,
-    evidence: Vec<Evidence>,
+    pub(crate) obligations: Vec<Obligation>,
+    pub(crate) evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     drafts: Vec<msadesk_core::vuln::notice::Draft>,
     /// The recorded decision this assessment is (or was) stored as.
-    decision_id: Option<i64>,
-    first_assessed_at: Option<String>,
-    first_significant_at: Option<String>,
+    pub(crate) decision_id: Option<i64>,
+    pub(crate) first_assessed_at: Option<String>,
+    pub(crate) first_significant_at: Option<String>,
+    #[serde(skip)]
+    pub(crate) change: Change,
 }
 
 #[derive(Serialize, Clone)]
-struct MatchedComponent {
-    purl: String,
-    outcome: MatchOutcome,
+pub(crate) struct MatchedComponent {
+    pub(crate) purl: String,
+    pub(crate) outcome: MatchOutcome,
 }
 
 #[derive(Serialize)]
-struct CvssOut {
-    version: &'static str,
-    vector: String,
-    base_score: f64,
+pub(crate) struct CvssOut {
+    pub(crate) version: &'static str,
+    pub(crate) vector: String,
+    pub(crate) base_score: f64,
 }
 
 #[derive(Serialize, Default)]
-struct MemberStateOut {
-    member_state: String,
+pub(crate) struct MemberStateOut {
+    pub(crate) member_state: String,
     /// Quantity we supplied there (registry, supplied events).
-    supplied: u64,
+    pub(crate) supplied: u64,
     /// Deployed instances there (install base).
-    instances: u64,
+    pub(crate) instances: u64,
 }
 
 #[derive(Serialize)]
-struct Evidence {
-    source: String,
-    kind: &'static str,
-    taken_at: Date,
+pub(crate) struct Evidence {
+    pub(crate) source: String,
+    pub(crate) kind: &'static str,
+    pub(crate) taken_at: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<String>,
 }
 
-fn load_policy(path: Option<&Path>) -> Result<Policy> {
+pub(crate) fn load_policy(path: Option<&Path>) -> Result<Policy> {
     let Some(path) = path else { return Ok(Policy::default()) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let p: Policy = serde_json::from_str(&text).with_context(|| {
@@ -462,12 +613,16 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
         &policy,
         product_filter.as_ref(),
         version_filter.as_ref(),
-        vuln_filter.as_deref(),
+        vuln_filter.as_ref().map(std::slice::from_ref),
         (!a.dry_run).then_some(&meta),
     )?;
     let mut assessments = assessments;
     if a.drafts {
         add_drafts(&mut *store, &mut assessments)?;
+    }
+    if let Some(dir) = &a.letters {
+        let written = write_notice_letters(&mut *store, &assessments, dir)?;
+        eprintln!("wrote {} notice letters to {}", written, dir.display());
     }
     if output::resolve(a.format) == Format::Json {
         print_json(&assessments)?;
@@ -481,34 +636,48 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn build(
+pub(crate) fn build(
     store: &mut dyn Store,
     policy: &Policy,
     product: Option<&ProductId>,
     version: Option<&Version>,
-    vuln: Option<&str>,
+    vuln: Option<&[String]>,
     record: Option<&ChangeMeta>,
 ) -> Result<Vec<Assessment>> {
     let vulns = store.vulns()?;
     let kev = store.known_exploited()?;
     let deployments = store.deployments()?;
     let components = store.current_components()?;
-    let default_role = store.identity()?.map(|i| i.default_role);
+    let identity = store.identity()?;
+    let default_role = identity.as_ref().map(|i| i.default_role);
+    let sender = identity.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
+    let products = store.products()?;
+    let product_names: BTreeMap<ProductId, String> = products.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     let roles: BTreeMap<ProductId, Option<OurRole>> =
-        store.products()?.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
+        products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
     let decisions = store.decisions()?;
+    // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
+    let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
+    for c in &components {
+        if let Some(cpe) = c.component.cpe.as_deref() {
+            cpes.entry((&c.product_id, &c.version)).or_default().push(cpe);
+        }
+    }
     let mut out = Vec::new();
     let mut downstream: BTreeMap<(ProductId, Version), BTreeMap<String, u64>> = BTreeMap::new();
     // Records of the same vulnerability (shared aliases, from different feeds) are assessed as one.
     let groups = msadesk_core::vuln::ids::unify(
         vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
     );
+    // Every id of the vulnerabilities in scope (all, without a filter).
+    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
     for ids in groups {
         if let Some(want) = vuln
-            && !ids.iter().any(|i| i.eq_ignore_ascii_case(want))
+            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
         {
             continue;
         }
+        scoped_ids.extend(ids.iter().cloned());
         let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
         let Some(first) = members.first() else { continue };
         // The CVE id names the vulnerability when there is one; otherwise the first record's id.
@@ -530,6 +699,7 @@ fn build(
             }
         };
         let fix_available = merge(&|d| d.fix_available);
+        let exploit_status: Vec<String> = datas.iter().flat_map(|d| d.exploit_status.iter().cloned()).collect();
         let feed_exploited = merge(&|d| d.exploited);
         // Matched components per product version: the first record that says "affected" wins.
         let mut hits: BTreeMap<(ProductId, Version), Vec<MatchedComponent>> = BTreeMap::new();
@@ -538,9 +708,15 @@ fn build(
                 continue;
             }
             let component = ComponentRef { purl: &c.component.purl, cpe: c.component.cpe.as_deref() };
+            // A CSAF document (a supplier's VEX) that says this exact version is not affected or
+            // fixed wins over ranges that say it is.
+            if datas.iter().any(|d| d.declared_not_affected(&component).is_some()) {
+                continue;
+            }
+            let siblings = cpes.get(&(&c.product_id, &c.version)).map_or(&[][..], Vec::as_slice);
             let mut outcome = MatchOutcome::NotAffected;
             for d in &datas {
-                match d.matches(&component) {
+                match d.matches_in(&component, siblings) {
                     MatchOutcome::NotAffected => {}
                     o @ MatchOutcome::Affected(_) => {
                         outcome = o;
@@ -631,7 +807,14 @@ fn build(
                 l.significant != decision.significant
                     || l.policy_version != decision.policy_version
                     || l.assessment.get("fired") != Some(&serde_json::json!(fired))
+                    || l.assessment.get("affected") == Some(&serde_json::json!(false))
             });
+            let change = match last {
+                None => Change::New,
+                Some(l) if l.assessment.get("affected") == Some(&serde_json::json!(false)) => Change::New,
+                Some(_) if changed => Change::Changed,
+                Some(_) => Change::Unchanged,
+            };
             let role = roles.get(&pid).copied().flatten();
             let mut assessment = Assessment {
                 product_id: pid.clone(),
@@ -639,6 +822,7 @@ fn build(
                 vulnerability: primary.clone(),
                 aliases: ids.iter().cloned().collect(),
                 summary: summary.clone(),
+                exploit_status: exploit_status.clone(),
                 affected: if affected { Some(true) } else { None },
                 matched,
                 cvss: decision.highest_cvss.as_ref().map(|c| CvssOut {
@@ -674,6 +858,7 @@ fn build(
                 decision_id: last.map(|l| l.id),
                 first_assessed_at: pair.first().map(|r| r.decided_at.clone()),
                 first_significant_at: pair.iter().find(|r| r.significant).map(|r| r.decided_at.clone()),
+                change,
             };
             let now = record.map(|m| m.at.clone());
             if changed && now.is_some() {
@@ -701,6 +886,15 @@ fn build(
                 });
             }
             if changed && let Some(m) = record {
+                // The recorded assessment carries its English drafts, so that what was drafted at
+                // the time can be reviewed later (the server's assessment page shows them).
+                let mut value = serde_json::to_value(&assessment).unwrap_or_default();
+                if let Some(obj) = value.as_object_mut() {
+                    obj.insert(
+                        "drafts".into(),
+                        serde_json::to_value(drafts_for(&sender, &product_names, &assessment)).unwrap_or_default(),
+                    );
+                }
                 let rec = RiskDecisionRecord {
                     id: 0,
                     product_id: pid.clone(),
@@ -710,14 +904,122 @@ fn build(
                     policy_version: assessment.policy_version.clone(),
                     decided_at: m.at.clone(),
                     decided_by: m.actor.clone(),
-                    assessment: serde_json::to_value(&assessment).unwrap_or_default(),
+                    assessment: value,
                 };
                 assessment.decision_id = Some(store.record_decision(&rec, m)?);
             }
             out.push(assessment);
         }
     }
+    if let Some(m) = record {
+        record_no_longer_affected(store, &decisions, &out, product, version, vuln.map(|_| &scoped_ids), m)?;
+    }
     Ok(out)
+}
+
+/// Records, for every (product version, vulnerability) in scope whose last automatic assessment
+/// said "affected" but which no longer matches (a new SBOM, corrected vulnerability data), an
+/// automatic entry saying so. Nothing is deleted: the earlier entries and officer decisions stay.
+fn record_no_longer_affected(
+    store: &mut dyn Store,
+    decisions: &[RiskDecisionRecord],
+    out: &[Assessment],
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    scoped_ids: Option<&BTreeSet<String>>,
+    m: &ChangeMeta,
+) -> Result<()> {
+    let mut last: BTreeMap<(&ProductId, &Version, &str), &RiskDecisionRecord> = BTreeMap::new();
+    for r in decisions.iter().filter(|r| r.assessment.get(OVERRIDE_KEY).is_none()) {
+        last.insert((&r.product_id, &r.version, r.vulnerability.as_str()), r);
+    }
+    for ((pid, ver, vuln), r) in last {
+        if product.is_some_and(|p| p != pid)
+            || version.is_some_and(|v| v != ver)
+            || scoped_ids.is_some_and(|s| !s.contains(vuln))
+            || r.assessment.get("affected") == Some(&serde_json::json!(false))
+            || out.iter().any(|a| &a.product_id == pid && &a.version == ver && a.aliases.iter().any(|i| i == vuln))
+        {
+            continue;
+        }
+        let rec = RiskDecisionRecord {
+            id: 0,
+            product_id: pid.clone(),
+            version: ver.clone(),
+            vulnerability: vuln.to_string(),
+            significant: false,
+            policy_version: r.policy_version.clone(),
+            decided_at: m.at.clone(),
+            decided_by: m.actor.clone(),
+            assessment: serde_json::json!({
+                "product_id": pid.as_str(),
+                "version": ver.as_str(),
+                "vulnerability": vuln,
+                "affected": false,
+                "significant": false,
+                "reason": "no component of the version's current SBOM matches the vulnerability data any more",
+                "previous_decision_id": r.id,
+            }),
+        };
+        store.record_decision(&rec, m)?;
+    }
+    Ok(())
+}
+
+/// How an assessment compares with the last one recorded for the same pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Change {
+    /// Never assessed as affected before (or affected again after a "no longer affected").
+    New,
+    /// Significance, policy or fired indicators differ from the last recorded assessment.
+    Changed,
+    #[default]
+    Unchanged,
+}
+
+/// Re-runs the assessment after an import, for what the import touched, records new and changed
+/// results (audited), and says what came out. Officer decisions are kept and applied.
+fn reassess(
+    store: &mut dyn Store,
+    policy: Option<&Path>,
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    vulns: Option<&[String]>,
+) -> Result<Reassessment> {
+    let policy = load_policy(policy)?;
+    let m = meta(Some("re-assessment after import".into()));
+    let list = build(store, &policy, product, version, vulns, Some(&m))?;
+    let touched: Vec<&Assessment> = list.iter().filter(|a| a.change != Change::Unchanged).collect();
+    Ok(Reassessment {
+        assessed: list.len() as u64,
+        new_affected: touched.iter().filter(|a| a.change == Change::New).count() as u64,
+        changed: touched.iter().filter(|a| a.change == Change::Changed).count() as u64,
+        significant: touched.iter().filter(|a| a.significant).count() as u64,
+        policy_version: policy.version,
+    })
+}
+
+/// What a re-assessment after an import found.
+#[derive(Serialize, Default)]
+struct Reassessment {
+    /// Pairs assessed (affected or unknown).
+    assessed: u64,
+    /// (product, version, vulnerability) pairs affected for the first time.
+    new_affected: u64,
+    /// Pairs whose significance, policy or indicators changed.
+    changed: u64,
+    /// Of the new and changed pairs, how many are significant.
+    significant: u64,
+    policy_version: String,
+}
+
+impl Reassessment {
+    fn line(&self) -> String {
+        format!(
+            "re-assessed under policy {}: {} new affected (product, version, vulnerability), {} changed, {} significant; see `msadesk assess`",
+            self.policy_version, self.new_affected, self.changed, self.significant
+        )
+    }
 }
 
 fn print_table(list: &[Assessment]) {
@@ -769,27 +1071,197 @@ fn print_table(list: &[Assessment]) {
 
 /// Adds the English notice drafts of each assessment's obligations.
 fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
-    use msadesk_core::vuln::notice::{NoticeFacts, draft};
     let sender = store.identity()?.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
     let names: BTreeMap<ProductId, String> = store.products()?.into_iter().map(|p| (p.id, p.name)).collect();
     for a in list.iter_mut() {
-        let states: Vec<(String, u64, u64)> =
-            a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
-        let facts = NoticeFacts {
-            sender: &sender,
-            product_id: a.product_id.as_str(),
-            product_name: names.get(&a.product_id).map(String::as_str),
-            version: a.version.as_str(),
-            vulnerability: &a.vulnerability,
-            aliases: &a.aliases,
-            summary: a.summary.as_deref(),
-            cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
-            fired: &a.fired,
-            significant: a.significant,
-            member_states: &states,
-            policy_version: &a.policy_version,
-        };
-        a.drafts = a.obligations.iter().map(|o| draft(o, &facts)).collect();
+        a.drafts = drafts_for(&sender, &names, a);
     }
     Ok(())
+}
+
+/// One notice letter to write: kind, file stem, languages, recipient name and address, the Member
+/// States it concerns.
+type NoticeJob = (msadesk_formats::letters::LetterKind, String, Vec<&'static str>, String, Option<String>, String);
+
+/// The languages of a Member State's market surveillance authorities that letters exist in.
+fn member_state_languages(authorities: &[msadesk_core::inbox::Authority], ms: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for a in
+        authorities.iter().filter(|a| a.country.as_str() == ms && a.kind == msadesk_core::inbox::AuthorityKind::Msa)
+    {
+        let l = crate::letters::authority_language(a);
+        if !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// Writes the notice letters of every assessment's obligations (`assess --letters DIR`): to the
+/// manufacturer (English), to each addressed Member State's market surveillance authority (English
+/// and the authority's language), to users (English and the languages of the Member States where
+/// the version was made available; marked as a recommendation when it is not a legal duty).
+/// Reports to the CSIRT/ENISA go through the single reporting platform and stay text drafts.
+/// Returns how many files were written.
+fn write_notice_letters(store: &mut dyn Store, list: &[Assessment], dir: &Path) -> Result<usize> {
+    use msadesk_formats::letters::{LetterKind, phrase};
+    let (base, _) = crate::letters::sender_args(store, Date::from_unix_seconds(jiff::Timestamp::now().as_second()))?;
+    let authorities = store.authorities()?;
+    let products: BTreeMap<ProductId, msadesk_core::Product> =
+        store.products()?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let mut written = 0;
+    for a in list.iter().filter(|a| !a.obligations.is_empty()) {
+        let product = products.get(&a.product_id);
+        let folder =
+            dir.join(format!("{}-{}-{}", a.product_id, a.version, a.vulnerability).replace(['/', '\\', ' '], "_"));
+        let made_available: Vec<&str> =
+            a.member_states.iter().filter(|m| m.supplied > 0).map(|m| m.member_state.as_str()).collect();
+        let args_for = |lang: &str| -> Result<msadesk_formats::letters::LetterArgs> {
+            let mut g = base.clone();
+            g.insert(
+                "product".into(),
+                product.map_or_else(|| a.product_id.to_string(), |p| format!("{} ({})", p.name, p.id)),
+            );
+            g.insert("versions".into(), a.version.to_string());
+            let others: Vec<&str> = a.aliases.iter().map(String::as_str).filter(|x| *x != a.vulnerability).collect();
+            g.insert(
+                "vulnerability".into(),
+                if others.is_empty() {
+                    a.vulnerability.clone()
+                } else {
+                    format!("{} ({})", a.vulnerability, others.join(", "))
+                },
+            );
+            if let Some(c) = &a.cvss {
+                g.insert("severity".into(), format!("CVSS {} {:.1} ({})", c.version, c.base_score, c.vector));
+            }
+            let mut details = a.summary.clone().unwrap_or_else(|| a.vulnerability.clone());
+            if !a.fired.is_empty() {
+                details.push_str(&format!("\n{}: {}", phrase(lang, "risk-indicators", &[])?, a.fired.join(", ")));
+            }
+            g.insert("risk_details".into(), details);
+            let mut lines = Vec::new();
+            for m in &a.member_states {
+                let (s, i) = (m.supplied.to_string(), m.instances.to_string());
+                lines.push(phrase(
+                    lang,
+                    "quantity-line",
+                    &[("member_state", m.member_state.as_str()), ("supplied", s.as_str()), ("instances", i.as_str())],
+                )?);
+            }
+            g.insert("quantities".into(), if lines.is_empty() { "—".into() } else { lines.join("\n") });
+            g.insert("corrective_measures".into(), phrase(lang, "measures-placeholder", &[])?);
+            g.insert("what_to_do".into(), phrase(lang, "todo-placeholder", &[])?);
+            if let Some(at) = &a.first_significant_at {
+                g.insert("aware_since_date".into(), at.clone());
+            }
+            Ok(g)
+        };
+        for o in &a.obligations {
+            let mut jobs: Vec<NoticeJob> = Vec::new();
+            match o.to {
+                "manufacturer" => jobs.push((
+                    LetterKind::VulnInfoManufacturer,
+                    "manufacturer".into(),
+                    vec!["en"],
+                    product.and_then(|p| p.manufacturer_name.clone()).unwrap_or_else(|| "[manufacturer]".into()),
+                    None,
+                    String::new(),
+                )),
+                "msa" => {
+                    for ms in &o.member_states {
+                        let authority = authorities
+                            .iter()
+                            .find(|x| x.country.as_str() == ms && x.kind == msadesk_core::inbox::AuthorityKind::Msa);
+                        let mut langs = vec!["en"];
+                        for l in member_state_languages(&authorities, ms) {
+                            if !langs.contains(&l) {
+                                langs.push(l);
+                            }
+                        }
+                        jobs.push((
+                            LetterKind::RiskNoticeMsa,
+                            format!("msa-{ms}"),
+                            langs,
+                            authority
+                                .map_or_else(|| format!("[market surveillance authority, {ms}]"), |x| x.name.clone()),
+                            authority.and_then(|x| x.postal_address.clone()),
+                            o.member_states.join(", "),
+                        ));
+                    }
+                }
+                "users" | "end_users" => {
+                    let mut langs = vec!["en"];
+                    for ms in &made_available {
+                        for l in member_state_languages(&authorities, ms) {
+                            if !langs.contains(&l) {
+                                langs.push(l);
+                            }
+                        }
+                    }
+                    jobs.push((
+                        LetterKind::UserNotice,
+                        o.to.replace('_', "-"),
+                        langs,
+                        "[users]".into(),
+                        None,
+                        String::new(),
+                    ));
+                }
+                _ => {}
+            }
+            for (kind, stem, langs, recipient, address, states) in jobs {
+                for lang in langs {
+                    let mut args = args_for(lang)?;
+                    args.insert("recipient_name".into(), recipient.clone());
+                    if let Some(ad) = &address {
+                        args.insert("recipient_address".into(), ad.clone());
+                    }
+                    args.insert(
+                        "member_states".into(),
+                        if states.is_empty() { made_available.join(", ") } else { states.clone() },
+                    );
+                    if kind != LetterKind::UserNotice || o.legal_duty {
+                        args.insert("legal_basis".into(), o.basis.cite.to_string());
+                    }
+                    if !o.legal_duty {
+                        args.insert("recommendation".into(), "yes".into());
+                    }
+                    for ext in ["pdf", "html"] {
+                        let out = folder.join(format!("{stem}.{lang}.{ext}"));
+                        crate::letters::write_letter(store, kind, lang, &args, &out)?;
+                        written += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// The English notice drafts of one assessment's obligations. (The authority-language drafts of
+/// `msadesk_formats::letters` are added next to these when that module is merged.)
+fn drafts_for(
+    sender: &str,
+    names: &BTreeMap<ProductId, String>,
+    a: &Assessment,
+) -> Vec<msadesk_core::vuln::notice::Draft> {
+    use msadesk_core::vuln::notice::{NoticeFacts, draft};
+    let states: Vec<(String, u64, u64)> =
+        a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
+    let facts = NoticeFacts {
+        sender,
+        product_id: a.product_id.as_str(),
+        product_name: names.get(&a.product_id).map(String::as_str),
+        version: a.version.as_str(),
+        vulnerability: &a.vulnerability,
+        aliases: &a.aliases,
+        summary: a.summary.as_deref(),
+        cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
+        fired: &a.fired,
+        significant: a.significant,
+        member_states: &states,
+        policy_version: &a.policy_version,
+    };
+    a.obligations.iter().map(|o| draft(o, &facts)).collect()
 }

@@ -1179,6 +1179,581 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
     assert!(env.ok(&["assess", "--help"]).contains("msadesk assess --vuln"));
 }
 
+#[test]
+fn letters_request_letters_templates_and_notice_letters() {
+    let env = Env::sqlite();
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Import GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--contact-person",
+        "Jana Novák",
+        "--email",
+        "compliance@acme.example",
+    ]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+
+    // A request from the German authority: the acknowledgement in German, and in English beside it.
+    let r = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "BNetzA-2026-0042",
+        "--received",
+        "2026-12-03T16:30",
+        "--due-working-days",
+        "10",
+        "--product",
+        "CAM-1",
+        "--asks",
+        "trace,documents",
+    ]);
+    let id = r["id"].as_i64().unwrap().to_string();
+    let w = env.json(&["request", "letter", &id, "--kind", "ack", "--out", "ack.html", "--date", "2026-12-04"]);
+    assert_eq!(w[0]["lang"], "de");
+    assert_eq!(w[1]["lang"], "en");
+    let de = std::fs::read_to_string(env.path("ack.html")).unwrap();
+    assert!(de.contains("Eingangsbestätigung zu Ihrem Ersuchen BNetzA-2026-0042"), "{de}");
+    assert!(de.contains("am 3. Dezember 2026") && de.contains("EU-Konformitätserklärung"));
+    assert!(de.contains("Jana Novák"));
+    let en = std::fs::read_to_string(env.path("ack.en.html")).unwrap();
+    assert!(en.contains("Acknowledgement of receipt of your request BNetzA-2026-0042"));
+    env.ok(&["request", "letter", &id, "--kind", "cover", "--lang", "fr", "--out", "cover.pdf"]);
+    assert!(std::fs::read(env.path("cover.pdf")).unwrap().starts_with(b"%PDF-1.7"));
+    let out = env.run(&["request", "letter", &id, "--kind", "memo", "--out", "x.pdf"]);
+    assert!(!out.status.success() && stderr(&out).contains("use ack"), "{}", stderr(&out));
+    let out = env.run(&["request", "letter", &id, "--kind", "ack", "--out", "x.docx"]);
+    assert!(!out.status.success() && stderr(&out).contains(".pdf or .html"));
+
+    // Templates: export, edit, import (checked), and the letter uses the operator's wording.
+    env.ok(&["letter", "template", "export", "--lang", "de", "--out", "tpl"]);
+    let path = env.path("tpl/request-ack.de.ftl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("request-ack-subject = ") && text.contains("salutation = Sehr geehrte Damen und Herren,"));
+    std::fs::write(&path, text.replace("Sehr geehrte Damen und Herren,", "Sehr geehrte Frau Dr. Weber,")).unwrap();
+    let imported = env.json(&["letter", "template", "import", path.to_str().unwrap(), "--lang", "de"]);
+    assert_eq!(imported["kind"], "request-ack");
+    assert_eq!(imported["missing"], serde_json::json!([]));
+    env.ok(&["request", "letter", &id, "--kind", "ack", "--lang", "de", "--out", "ack2.html"]);
+    assert!(std::fs::read_to_string(env.path("ack2.html")).unwrap().contains("Sehr geehrte Frau Dr. Weber,"));
+    let list = env.json(&["letter", "template", "list"]);
+    assert_eq!(list[0]["kind"], "request-ack");
+    let log = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(log[0]["entity"], "letter_templates");
+    // A broken template is refused with its line, and nothing is stored.
+    let bad =
+        env.write("request-ack.pl.ftl", "salutation = Szanowni Państwo,\nrequest-ack-subject = { $their_reference\n");
+    let out = env.run(&["letter", "template", "import", bad.to_str().unwrap(), "--lang", "pl"]);
+    assert!(!out.status.success() && stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert_eq!(env.json(&["letter", "template", "list"]).as_array().unwrap().len(), 1);
+    env.ok(&["letter", "template", "remove", "--kind", "request-ack", "--lang", "de"]);
+
+    // Render any kind from arguments; a missing argument is named.
+    let out = env.run(&["letter", "render", "--kind", "recall-notice", "--lang", "pl", "--out", "r.pdf"]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the argument 'recipient_name'"), "{}", stderr(&out));
+    env.ok(&[
+        "letter",
+        "render",
+        "--kind",
+        "recall-notice",
+        "--lang",
+        "pl",
+        "--out",
+        "r.html",
+        "--arg",
+        "recipient_name=Łódź Elektro",
+        "--arg",
+        "product=Camera",
+        "--arg",
+        "versions=1.0",
+        "--arg",
+        "recall_reference=R-1",
+        "--arg",
+        "reason=CVE-2026-11111",
+        "--arg",
+        "what_to_do=Zwrot",
+        "--arg",
+        "deadline_date=2026-12-20",
+        "--arg",
+        "ack_link=https://acme.example/r/1",
+    ]);
+    let r = std::fs::read_to_string(env.path("r.html")).unwrap();
+    assert!(r.contains("do dnia 20 grudnia 2026 r.") && r.contains("ACME Import GmbH"), "{r}");
+    let kinds = env.json(&["letter", "kinds"]);
+    assert_eq!(kinds.as_array().unwrap().len(), 7);
+
+    // Notice letters for an assessment: English and the authorities' languages.
+    let sbom = env.write("cam.cdx.json", SBOM);
+    env.ok(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", sbom.to_str().unwrap()]);
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    let out = env.run(&["assess", "--vuln", "CVE-2026-11111", "--letters", "notices", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = env.path("notices/CAM-1-1.0-CVE-2026-11111");
+    for f in [
+        "manufacturer.en.pdf",
+        "msa-DE.en.pdf",
+        "msa-DE.de.pdf",
+        "msa-DE.de.html",
+        "end-users.en.html",
+        "end-users.de.html",
+    ] {
+        assert!(folder.join(f).exists(), "{f} missing in {}", folder.display());
+    }
+    let de = std::fs::read_to_string(folder.join("msa-DE.de.html")).unwrap();
+    assert!(
+        de.contains("Meldung eines erheblichen Cybersicherheitsrisikos") && de.contains("Marktüberwachungsbehörde")
+    );
+    assert!(de.contains("Artikel 19 Absatz 5 der Verordnung (EU) 2024/2847"), "{de}");
+    assert!(de.contains("PL: 50 Einheiten geliefert"), "{de}");
+    let users = std::fs::read_to_string(folder.join("end-users.de.html")).unwrap();
+    assert!(users.contains("empfohlene Vorsichtsmaßnahme"), "an importer's user notice is a recommendation");
+}
+
+#[test]
+fn letter_commands_have_help_with_examples() {
+    let env = Env::sqlite();
+    for cmd in [
+        &["letter", "--help"][..],
+        &["letter", "render", "--help"],
+        &["letter", "kinds", "--help"],
+        &["letter", "template", "export", "--help"],
+        &["letter", "template", "import", "--help"],
+        &["letter", "template", "list", "--help"],
+        &["letter", "template", "remove", "--help"],
+        &["request", "letter", "--help"],
+    ] {
+        let out = env.ok(cmd);
+        assert!(out.contains("Example"), "{cmd:?} --help has no example:\n{out}");
+    }
+}
+
+/// Reads the hex seed `msadesk` keeps next to a SQLite database.
+fn signing_key_of(env: &Env) -> ed25519_dalek::SigningKey {
+    let text = std::fs::read_to_string(env.path("t.db.signing-key")).expect("key file");
+    let t = text.trim();
+    let mut seed = [0u8; 32];
+    for (i, b) in seed.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+#[test]
+fn verify_checks_packages_and_names_the_altered_file() {
+    use msadesk_formats::package::{PackageFile, PackageMeta, build};
+    let env = Env::sqlite();
+    let public = env.ok(&["key", "export"]).trim().to_string();
+    assert_eq!(public.len(), 64, "{public}");
+    // The same key again (created once), and the JSON form.
+    assert_eq!(env.json(&["key", "export"])["public_key"], public.as_str());
+    let key = signing_key_of(&env);
+    let files = vec![
+        PackageFile { path: "trace/answer.csv".into(), media_type: "text/csv".into(), bytes: b"x,y\n1,2\n".to_vec() },
+        PackageFile { path: "report.html".into(), media_type: "text/html".into(), bytes: b"<h1>Report</h1>".to_vec() },
+    ];
+    let meta = PackageMeta { title: "t".into(), created_at: "2026-12-04T21:00:00Z".into(), operator: "ACME".into() };
+    let zip = build(&files, &meta, &key).unwrap();
+    std::fs::write(env.path("p.zip"), &zip).unwrap();
+    let out = env.ok(&["verify", "p.zip", "--key", &public]);
+    assert!(out.contains("OK"), "{out}");
+    env.write("pub.txt", &format!("{public}\n"));
+    assert_eq!(env.json(&["verify", "p.zip", "--key", "pub.txt"])["ok"], true);
+
+    // Another key: refused.
+    let other = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    let o = env.run(&["verify", "p.zip", "--key", other]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("manifest.sig"), "{}", stderr(&o));
+
+    // One altered byte of a file: refused, naming the file.
+    let mut bad = zip.clone();
+    let at = bad.windows(5).position(|w| w == b"x,y\n1").unwrap();
+    bad[at] = b'z';
+    std::fs::write(env.path("bad.zip"), &bad).unwrap();
+    let o = env.run(&["verify", "bad.zip"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("trace/answer.csv"), "{}", stderr(&o));
+    let o = env.run(&["verify", "bad.zip", "--format", "json"]);
+    assert!(!o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["problem_file"], "trace/answer.csv");
+
+    // A bad --key is explained.
+    let o = env.run(&["verify", "p.zip", "--key", "nothex"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("key export"), "{}", stderr(&o));
+}
+
+const OWN_PRODUCTS: &str = "product_id,product_name,version,manufacturer_id,manufacturer_name,manufacturer_address,manufacturer_country,manufacturer_email,placed_on_market,end_of_support,gtin,our_role
+CAM-1,Camera,1.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2024-02-29,2027-06-30,4006381333931,
+CAM-1,Camera,2.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+CAM-1,Camera,3.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+CAM-1,Camera,4.0,ACME,ACME Devices GmbH,Hafenstraße 1,DE,security@acme.example,2026-05-01,2040-12-31,4006381333931,
+";
+
+/// A manufacturer's CSAF 2.0 advisory and VEX: every version gets the status the SBOMs support,
+/// the ids are consistent, and a revision is added only when the content changed. With
+/// MSADESK_CSAF_OUT set, the documents are copied there for the outside validator
+/// (ci/csaf-validate.sh).
+#[test]
+fn csaf_advisory_and_vex() {
+    let env = Env::sqlite();
+    let out = env.run(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--out", "a.json"]);
+    assert!(!out.status.success() && stderr(&out).contains("msadesk init"), "{}", stderr(&out));
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Devices GmbH",
+        "--address",
+        "Hafenstraße 1, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "manufacturer",
+        "--email",
+        "security@acme.example",
+    ]);
+    env.ok(&["import", "products", env.write("p.csv", OWN_PRODUCTS).to_str().unwrap()]);
+    let out = env.run(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--out", "a.json"]);
+    assert!(!out.status.success() && stderr(&out).contains("import vulns"), "{}", stderr(&out));
+    for (version, sbom) in [
+        ("1.0", SBOM.to_string()),
+        ("2.0", SBOM.replace("4.17.20", "4.17.21")),
+        ("3.0", SBOM.replace("pkg:npm/lodash@4.17.20", "pkg:npm/other@4.17.20")),
+    ] {
+        let f = env.write(&format!("sbom-{version}.json"), &sbom);
+        env.ok(&["import", "sbom", "--product", "CAM-1", "--version", version, f.to_str().unwrap()]);
+    }
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap(), "--feed-date", "2026-12-01"]);
+
+    env.ok(&["advisory", "csaf", "--vuln", "GHSA-test-lodash", "--out", "advisory.json"]);
+    env.ok(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--product", "CAM-1", "--vex", "--out", "vex.json"]);
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(env.path(name)).unwrap()).unwrap() };
+    let adv = read("advisory.json");
+    let vex = read("vex.json");
+    assert_eq!(adv["document"]["category"], "csaf_security_advisory");
+    assert_eq!(vex["document"]["category"], "csaf_vex");
+    for doc in [&adv, &vex] {
+        let d = &doc["document"];
+        assert_eq!(d["csaf_version"], "2.0");
+        assert_eq!(
+            (
+                d["publisher"]["name"].as_str(),
+                d["publisher"]["category"].as_str(),
+                d["publisher"]["namespace"].as_str()
+            ),
+            (Some("ACME Devices GmbH"), Some("vendor"), Some("https://acme.example"))
+        );
+        assert_eq!(d["tracking"]["version"], "1");
+        assert_eq!(d["tracking"]["revision_history"].as_array().unwrap().len(), 1);
+        let v = &doc["vulnerabilities"][0];
+        assert_eq!(v["cve"], "CVE-2026-11111");
+        assert_eq!(v["ids"][0]["text"], "GHSA-test-lodash");
+        assert_eq!(v["scores"][0]["cvss_v3"]["baseScore"].as_f64(), Some(9.8));
+        let s = &v["product_status"];
+        // Table: version -> status, as the SBOMs support it.
+        for (status, id) in [
+            ("known_affected", "CAM-1:1.0"),
+            ("fixed", "CAM-1:2.0"),
+            ("known_not_affected", "CAM-1:3.0"),
+            ("under_investigation", "CAM-1:4.0"),
+        ] {
+            assert!(s[status].as_array().unwrap().iter().any(|x| x == id), "{status} {id}: {s:#}");
+        }
+        assert_eq!(v["remediations"][0]["category"], "vendor_fix");
+        assert!(v["remediations"][0]["details"].as_str().unwrap().contains("Camera 2.0"), "{v:#}");
+        assert_eq!(v["flags"][0]["label"], "component_not_present");
+        // Every product id the vulnerability names is defined in the product tree.
+        let tree = doc["product_tree"].to_string();
+        for id in s.as_object().unwrap().values().flat_map(|l| l.as_array().unwrap()) {
+            assert!(tree.contains(&format!("\"product_id\":{id}")), "{id} is not defined in the product tree");
+        }
+    }
+    assert_eq!(adv["document"]["tracking"]["id"], "MSADESK-CVE-2026-11111");
+
+    // Nothing changed: the revision history stays. A KEV listing changes the content: revision 2.
+    env.ok(&["advisory", "csaf", "--vuln", "CVE-2026-11111", "--update", "advisory.json", "--out", "same.json"]);
+    assert_eq!(read("same.json")["document"]["tracking"], adv["document"]["tracking"]);
+    let kev = r#"{"title": "KEV", "catalogVersion": "1", "dateReleased": "2026-12-02T00:00:00Z", "count": 1,
+      "vulnerabilities": [{"cveID": "CVE-2026-11111", "vendorProject": "lodash", "product": "lodash",
+      "vulnerabilityName": "x", "dateAdded": "2026-12-02", "shortDescription": "x", "requiredAction": "x",
+      "dueDate": "2026-12-23", "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#;
+    env.ok(&["import", "kev", env.write("kev.json", kev).to_str().unwrap()]);
+    env.ok(&[
+        "advisory",
+        "csaf",
+        "--vuln",
+        "CVE-2026-11111",
+        "--update",
+        "advisory.json",
+        "--revision-summary",
+        "Exploited in the wild",
+        "--out",
+        "advisory2.json",
+    ]);
+    let adv2 = read("advisory2.json");
+    let t = &adv2["document"]["tracking"];
+    assert_eq!((t["id"].as_str(), t["version"].as_str()), (Some("MSADESK-CVE-2026-11111"), Some("2")));
+    assert_eq!(t["revision_history"][1]["summary"], "Exploited in the wild");
+    assert_eq!(t["initial_release_date"], adv["document"]["tracking"]["initial_release_date"]);
+    assert!(adv2["vulnerabilities"][0]["threats"][0]["details"].as_str().unwrap().contains("CISA KEV"), "{adv2:#}");
+
+    assert!(env.ok(&["advisory", "csaf", "--help"]).contains("Example"));
+    if let Ok(dir) = std::env::var("MSADESK_CSAF_OUT") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["advisory.json", "vex.json", "advisory2.json"] {
+            std::fs::copy(env.path(f), Path::new(&dir).join(f)).unwrap();
+        }
+    }
+}
+
+/// New SBOMs, vulnerability data, known-exploited listings and install base are assessed as they
+/// arrive: new and changed results are recorded, officer decisions kept, "became aware" is the
+/// first significant result, and a version that no longer matches gets an entry saying so.
+#[test]
+fn imports_reassess_what_changed() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    let sbom = env.write("cam.cdx.json", SBOM);
+    let fixed = env.write("fixed.cdx.json", &SBOM.replace("4.17.20", "4.17.21"));
+    let import_sbom =
+        |f: &Path| env.json(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", f.to_str().unwrap()]);
+    let r = import_sbom(&sbom);
+    assert_eq!(r["reassessment"]["new_affected"], 0, "no vulnerability data yet: {r:#}");
+
+    // 7.5, integrity only, a fix exists: not significant under the default policy.
+    let osv = OSV.replace("C:H/I:H/A:H", "C:N/I:H/A:N");
+    let osv = env.write("osv.json", &osv);
+    let import_vulns = || env.json(&["import", "vulns", osv.to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    let out = env.run(&["import", "vulns", osv.to_str().unwrap(), "--feed-date", "2026-12-01"]);
+    assert!(
+        stderr(&out).contains("1 new affected (product, version, vulnerability), 0 changed, 0 significant"),
+        "{}",
+        stderr(&out)
+    );
+    let r = import_vulns();
+    let table = [("new_affected", 0), ("changed", 0), ("significant", 0), ("assessed", 1)];
+    for (k, want) in table {
+        assert_eq!(r["reassessment"][k], want, "{k}: {r:#}");
+    }
+    let a = env.json(&["assess", "--dry-run"]);
+    assert_eq!((a[0]["significant"].as_bool(), a[0]["first_significant_at"].as_str()), (Some(false), None));
+
+    // Listed as exploited: significant from now on, and that is when we became aware.
+    let kev = r#"{"title": "KEV", "catalogVersion": "1", "dateReleased": "2026-12-02T00:00:00Z", "count": 1,
+      "vulnerabilities": [{"cveID": "CVE-2026-11111", "vendorProject": "lodash", "product": "lodash",
+      "vulnerabilityName": "x", "dateAdded": "2026-12-02", "shortDescription": "x", "requiredAction": "x",
+      "dueDate": "2026-12-23", "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#;
+    let r = env.json(&["import", "kev", env.write("kev.json", kev).to_str().unwrap()]);
+    assert_eq!((r["reassessment"]["changed"].as_u64(), r["reassessment"]["significant"].as_u64()), (Some(1), Some(1)));
+    let a = env.json(&["assess", "--dry-run"]);
+    let aware = a[0]["first_significant_at"].as_str().unwrap().to_string();
+    assert_eq!(a[0]["significant"], true);
+    assert!(a[0]["obligations"].as_array().unwrap().iter().any(|o| o["due"].is_string()), "{a:#}");
+
+    // The officer's decision is kept through later imports.
+    env.ok(&[
+        "decide",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--significant",
+        "false",
+        "--reason",
+        "not reachable",
+    ]);
+    let r = import_vulns();
+    assert_eq!((r["reassessment"]["changed"].as_u64(), r["reassessment"]["significant"].as_u64()), (Some(1), Some(0)));
+    let a = env.json(&["assess", "--dry-run"]);
+    assert_eq!(a[0]["significant"], false);
+    assert_eq!(a[0]["first_significant_at"], aware.as_str(), "when we became aware does not move");
+
+    // A fixed SBOM: the pair is recorded as no longer affected; nothing is deleted.
+    let r = import_sbom(&fixed);
+    assert_eq!(r["reassessment"]["assessed"], 0);
+    let log = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(log[0]["entity"], "risk_decision", "{log:#}");
+    assert_eq!(env.json(&["assess", "--dry-run"]), serde_json::json!([]));
+    let again = import_sbom(&fixed);
+    assert_eq!(again["reassessment"]["assessed"], 0);
+    assert_eq!(env.json(&["audit", "log", "--limit", "1"])[0]["entity"], "sbom", "no second 'no longer affected'");
+    // Vulnerable again: a new affected pair; the officer's decision still applies.
+    let r = import_sbom(&sbom);
+    assert_eq!(r["reassessment"]["new_affected"], 1, "{r:#}");
+    assert_eq!(env.json(&["assess", "--dry-run"])[0]["significant"], false);
+
+    // The install base: assessed again for the versions named; --no-assess skips it.
+    let d = env.write("d.csv", "product_id,version,member_state,instances,critical_sector\nCAM-1,1.0,FR,3,energy\n");
+    let r = env.json(&["import", "deployments", d.to_str().unwrap()]);
+    assert!(r["reassessment"]["assessed"].as_u64() == Some(1), "{r:#}");
+    let r = env.json(&["import", "deployments", d.to_str().unwrap(), "--no-assess"]);
+    assert!(r.get("reassessment").is_none(), "{r:#}");
+}
+
+/// Obligations listed with their status; overdue ones first; a notice recorded as sent closes one
+/// and is audited.
+#[test]
+fn obligations_overdue_and_notices_sent() {
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    env.ok(&["import", "products", env.write("p.csv", PRODUCTS).to_str().unwrap()]);
+    env.ok(&["import", "supply", env.write("s.csv", SUPPLY).to_str().unwrap()]);
+    env.ok(&["import", "sbom", "--product", "CAM-1", "--version", "1.0", env.write("c.json", SBOM).to_str().unwrap()]);
+    env.ok(&["import", "vulns", env.write("osv.json", OSV).to_str().unwrap()]);
+
+    let all = env.json(&["obligations"]);
+    let rows = all.as_array().unwrap();
+    let got: Vec<(&str, &str, bool, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["to"].as_str().unwrap(),
+                r["what"].as_str().unwrap(),
+                r["legal_duty"].as_bool().unwrap(),
+                r["status"].as_str().unwrap(),
+                r["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("manufacturer", "inform", true, "open", false),
+            ("msa", "inform", true, "open", false),
+            ("end_users", "inform", false, "open", false)
+        ],
+        "{all:#}"
+    );
+    assert_eq!(rows[1]["member_states"], serde_json::json!(["DE", "PL"]));
+    assert!(rows[1]["due"].is_string() && rows[1]["basis"]["cite"] == "CRA Art 19(5)");
+    assert_eq!(env.json(&["obligations", "--overdue"]), serde_json::json!([]));
+
+    // Far in the future, the two legal duties are overdue; the recommendation never is.
+    let later = ["obligations", "--overdue", "--as-of", "2099-01-01T00:00:00Z"];
+    let overdue = env.json(&later);
+    assert_eq!(overdue.as_array().unwrap().len(), 2, "{overdue:#}");
+    let text = env.ok(&["obligations", "--as-of", "2099-01-01T00:00:00Z", "--format", "table"]);
+    assert!(text.contains("OVERDUE"), "{text}");
+
+    // Record the notice to the authorities: closed, audited, no longer overdue.
+    let bad = env.run(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--to",
+        "csirt_enisa",
+    ]);
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("it has: manufacturer (inform), msa (inform)"),
+        "{}",
+        stderr(&bad)
+    );
+    let bad = env.run(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "CVE-2026-11111",
+        "--to",
+        "msa",
+        "--sent-at",
+        "yesterday",
+    ]);
+    assert!(!bad.status.success() && stderr(&bad).contains("RFC 3339"), "{}", stderr(&bad));
+    env.ok(&[
+        "notice",
+        "sent",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--vuln",
+        "GHSA-test-lodash",
+        "--to",
+        "msa",
+        "--sent-at",
+        "2026-12-04T09:30:00+01:00",
+        "--reference",
+        "BNetzA-17",
+    ]);
+    assert_eq!(env.json(&["audit", "log", "--limit", "1"])[0]["entity"], "notice");
+    let overdue = env.json(&later);
+    assert_eq!(overdue.as_array().unwrap().len(), 1);
+    assert_eq!(overdue[0]["to"], "manufacturer");
+    let all = env.json(&["obligations", "--as-of", "2099-01-01T00:00:00Z"]);
+    let msa = all.as_array().unwrap().iter().find(|r| r["to"] == "msa").unwrap();
+    assert_eq!((msa["status"].as_str(), msa["overdue"].as_bool()), (Some("sent"), Some(false)));
+    assert_eq!(msa["sent"]["sent_at"], "2026-12-04T08:30:00Z");
+    assert_eq!(msa["sent"]["reference"], "BNetzA-17");
+    assert_eq!(env.json(&["obligations", "--open"]).as_array().unwrap().len(), 2);
+    assert!(env.ok(&["obligations", "--help"]).contains("Example"));
+    assert!(env.ok(&["notice", "sent", "--help"]).contains("Example"));
+}
+
+/// `fetch vulns` downloads a feed over plain HTTP from a local server and imports it; HTTPS and
+/// error statuses are refused with what to do.
+#[test]
+fn fetch_vulns_over_plain_http() {
+    use std::io::{Read, Write};
+    let env = Env::sqlite();
+    env.ok(&["init", "--name", "X", "--address", "Y", "--member-state", "AT", "--role", "importer"]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let answers = [
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{OSV}",
+                OSV.len()
+            ),
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+        ];
+        let mut requests = Vec::new();
+        for answer in answers {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            requests.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            s.write_all(answer.as_bytes()).unwrap();
+        }
+        requests
+    });
+    let url = format!("http://{addr}/osv/npm.json");
+    let r = env.json(&["fetch", "vulns", "--url", &url, "--feed", "OSV npm"]);
+    assert_eq!((r["new"].as_u64(), r["file"].as_str()), (Some(1), Some(url.as_str())), "{r:#}");
+    let out = env.run(&["fetch", "vulns", "--url", &url]);
+    assert!(!out.status.success() && stderr(&out).contains("404"), "{}", stderr(&out));
+    let requests = server.join().unwrap();
+    assert!(requests[0].starts_with("GET /osv/npm.json HTTP/1.1"), "{}", requests[0]);
+    let out = env.run(&["fetch", "vulns", "--url", "https://api.osv.dev/v1/vulns"]);
+    assert!(!out.status.success() && stderr(&out).contains("no TLS"), "{}", stderr(&out));
+    let a = env.json(&["assess", "--vuln", "CVE-2026-11111", "--dry-run"]);
+    assert_eq!(a, serde_json::json!([]), "no SBOM yet: nothing affected");
+    assert!(env.ok(&["fetch", "vulns", "--help"]).contains("Example"));
+}
+
 fn check_status(r: &Value, id: &str) -> String {
     let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"));
     c["status"].as_str().unwrap().to_string()
@@ -1314,63 +1889,6 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     assert!(!out.status.success() && stderr(&out).contains("unknown field"), "{}", stderr(&out));
     let out = env.run(&["report", "readiness", "--now", "yesterday"]);
     assert!(!out.status.success() && stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
-}
-
-/// Reads the hex seed `msadesk` keeps next to a SQLite database.
-fn signing_key_of(env: &Env) -> ed25519_dalek::SigningKey {
-    let text = std::fs::read_to_string(env.path("t.db.signing-key")).expect("key file");
-    let t = text.trim();
-    let mut seed = [0u8; 32];
-    for (i, b) in seed.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).expect("hex");
-    }
-    ed25519_dalek::SigningKey::from_bytes(&seed)
-}
-
-#[test]
-fn verify_checks_packages_and_names_the_altered_file() {
-    use msadesk_formats::package::{PackageFile, PackageMeta, build};
-    let env = Env::sqlite();
-    let public = env.ok(&["key", "export"]).trim().to_string();
-    assert_eq!(public.len(), 64, "{public}");
-    // The same key again (created once), and the JSON form.
-    assert_eq!(env.json(&["key", "export"])["public_key"], public.as_str());
-    let key = signing_key_of(&env);
-    let files = vec![
-        PackageFile { path: "trace/answer.csv".into(), media_type: "text/csv".into(), bytes: b"x,y\n1,2\n".to_vec() },
-        PackageFile { path: "report.html".into(), media_type: "text/html".into(), bytes: b"<h1>Report</h1>".to_vec() },
-    ];
-    let meta = PackageMeta { title: "t".into(), created_at: "2026-12-04T21:00:00Z".into(), operator: "ACME".into() };
-    let zip = build(&files, &meta, &key).unwrap();
-    std::fs::write(env.path("p.zip"), &zip).unwrap();
-    let out = env.ok(&["verify", "p.zip", "--key", &public]);
-    assert!(out.contains("OK"), "{out}");
-    env.write("pub.txt", &format!("{public}\n"));
-    assert_eq!(env.json(&["verify", "p.zip", "--key", "pub.txt"])["ok"], true);
-
-    // Another key: refused.
-    let other = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
-    let o = env.run(&["verify", "p.zip", "--key", other]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("manifest.sig"), "{}", stderr(&o));
-
-    // One altered byte of a file: refused, naming the file.
-    let mut bad = zip.clone();
-    let at = bad.windows(5).position(|w| w == b"x,y\n1").unwrap();
-    bad[at] = b'z';
-    std::fs::write(env.path("bad.zip"), &bad).unwrap();
-    let o = env.run(&["verify", "bad.zip"]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("trace/answer.csv"), "{}", stderr(&o));
-    let o = env.run(&["verify", "bad.zip", "--format", "json"]);
-    assert!(!o.status.success());
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["problem_file"], "trace/answer.csv");
-
-    // A bad --key is explained.
-    let o = env.run(&["verify", "p.zip", "--key", "nothex"]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("key export"), "{}", stderr(&o));
 }
 
 #[test]

@@ -161,6 +161,25 @@ pub fn obligations(s: &Situation<'_>) -> Vec<Obligation> {
     out
 }
 
+/// An RFC 3339 time (any offset) as UTC `YYYY-MM-DDTHH:MM:SSZ`, or `None` when it is not one.
+pub fn utc_timestamp(s: &str) -> Option<String> {
+    let t: jiff::Timestamp = s.trim().parse().ok()?;
+    Some(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Whether a duty is overdue at `now` (RFC 3339): a legal duty, no notice sent for it, and its
+/// due time passed. A recommendation, or a duty without a computable due time, is never overdue.
+pub fn is_overdue(due: Option<&str>, legal_duty: bool, sent: bool, now: &str) -> bool {
+    if !legal_duty || sent {
+        return false;
+    }
+    let (Some(due), Ok(now)) = (due.and_then(|d| d.parse::<jiff::Timestamp>().ok()), now.parse::<jiff::Timestamp>())
+    else {
+        return false;
+    };
+    due < now
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +254,30 @@ mod tests {
         assert_eq!(obligations(&s)[1].due.as_deref(), Some("2026-12-04T08:00:00Z"));
         s.first_significant = None;
         assert_eq!(obligations(&s)[1].due, None);
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_utc() {
+        assert_eq!(utc_timestamp("2026-12-04T09:30:00+01:00").as_deref(), Some("2026-12-04T08:30:00Z"));
+        assert_eq!(utc_timestamp(" 2026-12-04T09:30:00Z ").as_deref(), Some("2026-12-04T09:30:00Z"));
+        assert_eq!(utc_timestamp("2026-12-04"), None);
+        assert_eq!(utc_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn overdue_only_for_unsent_legal_duties_past_due() {
+        let now = "2026-12-04T12:00:00Z";
+        let table = [
+            (Some("2026-12-04T11:59:59Z"), true, false, true),
+            (Some("2026-12-04T12:00:00Z"), true, false, false),
+            (Some("2026-12-05T00:00:00Z"), true, false, false),
+            (Some("2026-12-01T00:00:00Z"), true, true, false),
+            (Some("2026-12-01T00:00:00Z"), false, false, false),
+            (None, true, false, false),
+            (Some("not a time"), true, false, false),
+        ];
+        for (due, legal, sent, want) in table {
+            assert_eq!(is_overdue(due, legal, sent, now), want, "{due:?} legal={legal} sent={sent}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 # Testi comuni a tutte le lettere (italiano).
 date-label = Data
-your-reference = Vostro riferimento
+your-reference = Suo riferimento
 our-reference = Nostro riferimento
 salutation = Gentili Signore e Signori,
 closing = Distinti saluti,
@@ -30,3 +30,14 @@ label-completion = Completamento previsto
 label-effectiveness = Efficacia finora
 label-source = Come ne siamo venuti a conoscenza
 label-acknowledge = Conferma e resoconto
+ask-trace = Identificazione degli operatori economici che ci hanno fornito il prodotto e di quelli a cui lo abbiamo fornito (catena di fornitura, quantità)
+ask-documents = Documentazione tecnica e dichiarazione di conformità UE
+ask-sbom = Distinta base del software (SBOM)
+ask-samples = Campioni del prodotto
+ask-access = Accesso al prodotto e alle relative informazioni
+period-all = Tutti i dati di fornitura in nostro possesso
+period-range = dal { $from_date } al { $to_date }
+quantity-line = { $member_state }: { $supplied } unità fornite, { $instances } installazioni in uso
+measures-placeholder = [Descrivere le misure correttive adottate, con le date: informazione del fabbricante, sospensione delle vendite, aggiornamento, ritiro o richiamo.]
+todo-placeholder = [Aggiornare alla versione … oppure applicare la seguente misura di mitigazione: …]
+risk-indicators = Indicatori di rischio

@@ -5,3 +5,4 @@ user-notice-todo = Co należy zrobić:
 user-notice-basis = Informację tę przekazujemy zgodnie z { $legal_basis }.
 user-notice-recommendation = Niniejsze powiadomienie jest zalecanym środkiem ostrożności. Jako importer lub dystrybutor nie mamy na mocy rozporządzenia (UE) 2024/2847 (akt o cyberodporności) obowiązku informowania użytkowników, uważamy jednak, że powinni Państwo wiedzieć o tym ryzyku.
 user-notice-questions = W razie pytań prosimy o kontakt.
+user-notice-closing = Z poważaniem

@@ -5,3 +5,4 @@ user-notice-todo = Vad ni bör göra:
 user-notice-basis = Vi lämnar denna information i enlighet med { $legal_basis }.
 user-notice-recommendation = Detta meddelande är en rekommenderad försiktighetsåtgärd. Som importör eller distributör har vi ingen skyldighet enligt förordning (EU) 2024/2847 (cyberresiliensförordningen) att informera användare, men vi anser att det är viktigt att ni känner till denna risk.
 user-notice-questions = Kontakta oss gärna om ni har frågor.
+user-notice-closing = Med vänliga hälsningar

@@ -207,3 +207,43 @@ fn write_sample_when_asked() {
     }
     assert!(!doc.to_pdf().is_empty());
 }
+
+/// Documents of random text (control characters, PDF delimiters, any Unicode) always give a PDF
+/// whose cross-reference table is right and whose text streams are balanced.
+#[test]
+fn random_documents_stay_valid() {
+    let seed = std::cell::Cell::new(0x5eed_u64);
+    let next = |n: u64| {
+        seed.set(seed.get().wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407));
+        (seed.get() >> 33) % n
+    };
+    let alphabet: Vec<char> = "ab (x) \\ \n\r\t\0ÄÖüßłąęŁŻźćńśóŤřĚ€—„“…中🙂\u{2028}\u{feff}".chars().collect();
+    for _ in 0..60 {
+        let text = |len: u64| -> String { (0..len).map(|_| alphabet[next(alphabet.len() as u64) as usize]).collect() };
+        let mut d = Document::new(text(20), "pl");
+        for _ in 0..8 {
+            let block = match next(6) {
+                0 => Block::Heading { level: next(5) as u8, text: text(60) },
+                1 => Block::Paragraph(text(400)),
+                2 => Block::KeyValues(vec![(text(30), text(200)), (text(5), text(5))]),
+                3 => Block::Table {
+                    header: vec![text(10), text(10), text(3)],
+                    rows: (0..next(80)).map(|_| vec![text(30), text(90), text(4)]).collect(),
+                },
+                4 => Block::BarChart {
+                    title: text(20),
+                    unit: text(5),
+                    bars: (0..next(40)).map(|i| (text(15), i as f64 * 1.5 - 3.0)).collect(),
+                },
+                _ => Block::PageBreak,
+            };
+            d.push(block);
+        }
+        let pdf = d.to_pdf();
+        let objs = objects(&pdf);
+        for body in objs.values().filter(|b| b.contains("stream\n")) {
+            assert_eq!(body.matches(" BT ").count() + body.matches("\nBT ").count(), body.matches("ET\n").count());
+        }
+        assert!(d.to_html().ends_with("</html>\n"));
+    }
+}

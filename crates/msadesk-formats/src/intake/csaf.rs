@@ -10,7 +10,9 @@
 //! `{tracking id}#{index}`), `ids` as aliases, the products per `product_status` category,
 //! `scores[].cvss_v3`/`cvss_v4` vectors, `remediations` (a `vendor_fix` means a fix is available;
 //! `none_available`/`no_fix_planned` without one means none is) and `threats` of category
-//! `exploit_status` kept verbatim.
+//! `exploit_status` kept verbatim (stored with the matching data, shown to the officer).
+//! A `product_version_range` branch named with a `vers:` range gives its products that range,
+//! matched against the package of their purl helper.
 
 use std::collections::BTreeMap;
 
@@ -54,13 +56,13 @@ pub(crate) fn from_value(doc: &Value, file: &str, ctx: &FeedContext) -> Result<V
     if let Some(tree) = doc.get("product_tree") {
         let tp = "/product_tree";
         for (i, fpn) in w.array(tree, tp, "full_product_names").unwrap_or(&[]).iter().enumerate() {
-            product(&mut w, fpn, &format!("{tp}/full_product_names/{i}"), &mut products);
+            product(&mut w, fpn, &format!("{tp}/full_product_names/{i}"), &mut products, None);
         }
-        branches(&mut w, tree, tp, &mut products, 0);
+        branches(&mut w, tree, tp, &mut products, 0, None);
         for (i, rel) in w.array(tree, tp, "relationships").unwrap_or(&[]).iter().enumerate() {
             let rp = format!("{tp}/relationships/{i}");
             match rel.get("full_product_name") {
-                Some(fpn) => product(&mut w, fpn, &format!("{rp}/full_product_name"), &mut products),
+                Some(fpn) => product(&mut w, fpn, &format!("{rp}/full_product_name"), &mut products, None),
                 None => w.problem(&rp, "full_product_name", "is missing"),
             }
         }
@@ -160,21 +162,39 @@ pub(crate) fn from_value(doc: &Value, file: &str, ctx: &FeedContext) -> Result<V
 
 /// Nested branches end in products. serde_json's nesting limit bounds the recursion; `depth` is a
 /// second guard.
-fn branches(w: &mut Walk<'_>, node: &Value, p: &str, out: &mut BTreeMap<String, CsafProduct>, depth: usize) {
+fn branches(
+    w: &mut Walk<'_>,
+    node: &Value,
+    p: &str,
+    out: &mut BTreeMap<String, CsafProduct>,
+    depth: usize,
+    vers: Option<&str>,
+) {
     if depth > 64 {
         w.problem(p, "branches", "branches nested more than 64 deep are not read");
         return;
     }
     for (i, b) in w.array(node, p, "branches").unwrap_or(&[]).iter().enumerate() {
         let bp = format!("{p}/branches/{i}");
-        if let Some(prod) = b.get("product") {
-            product(w, prod, &format!("{bp}/product"), out);
+        // A `product_version_range` branch named with a `vers:` range applies to what is under it.
+        let range = (b.get("category").and_then(Value::as_str) == Some("product_version_range"))
+            .then(|| b.get("name").and_then(Value::as_str))
+            .flatten()
+            .filter(|n| n.trim_start().to_ascii_lowercase().starts_with("vers:"));
+        if let Some(r) = range
+            && let Err(e) = msadesk_core::vuln::vers::VersRange::parse(r)
+        {
+            w.problem(&bp, "name", format!("{e}; products under it are matched by their purl only"));
         }
-        branches(w, b, &bp, out, depth + 1);
+        let vers = range.or(vers);
+        if let Some(prod) = b.get("product") {
+            product(w, prod, &format!("{bp}/product"), out, vers);
+        }
+        branches(w, b, &bp, out, depth + 1, vers);
     }
 }
 
-fn product(w: &mut Walk<'_>, v: &Value, p: &str, out: &mut BTreeMap<String, CsafProduct>) {
+fn product(w: &mut Walk<'_>, v: &Value, p: &str, out: &mut BTreeMap<String, CsafProduct>, vers: Option<&str>) {
     let Some(product_id) = w.req_str(v, p, "product_id") else { return };
     let name = w.req_str(v, p, "name").unwrap_or_default();
     let (mut purl, mut cpe) = (None, None);
@@ -193,5 +213,8 @@ fn product(w: &mut Walk<'_>, v: &Value, p: &str, out: &mut BTreeMap<String, Csaf
         w.problem(p, "product_id", format!("product id {product_id} is defined twice; the first definition is kept"));
         return;
     }
-    out.insert(product_id.clone(), CsafProduct { product_id, name, purl, cpe });
+    // A range is only usable with the package it ranges over.
+    let vers =
+        vers.filter(|r| purl.is_some() && msadesk_core::vuln::vers::VersRange::parse(r).is_ok()).map(str::to_string);
+    out.insert(product_id.clone(), CsafProduct { product_id, name, purl, cpe, vers });
 }

@@ -163,6 +163,9 @@ pub struct CpeMatch {
     pub version_end_including: Option<String>,
     pub version_end_excluding: Option<String>,
     pub pointer: String,
+    /// Part of a configuration with AND operators or negated nodes (kept whole in
+    /// [`VulnRecord::cpe_configs`]), so not a vulnerable CPE on its own.
+    pub in_config: bool,
 }
 
 impl CpeMatch {
@@ -215,6 +218,8 @@ pub struct CsafProduct {
     pub name: String,
     pub purl: Option<Purl>,
     pub cpe: Option<String>,
+    /// The `vers:` range of a `product_version_range` branch the product sits under.
+    pub vers: Option<String>,
 }
 
 /// One vulnerability as one source describes it.
@@ -236,6 +241,8 @@ pub struct VulnRecord {
     pub affected: Vec<AffectedPackage>,
     /// NVD configurations.
     pub cpe_matches: Vec<CpeMatch>,
+    /// NVD configurations with AND operators or negated nodes, as trees.
+    pub cpe_configs: Vec<msadesk_core::vuln::matching::CpeConfig>,
     /// CSAF: the status of each product of the product tree for this vulnerability.
     pub products: Vec<(ProductStatus, CsafProduct)>,
     /// Whether a fixed version or vendor fix is named (`None`: the record does not say).
@@ -266,6 +273,7 @@ impl VulnRecord {
             cvss: Vec::new(),
             affected: Vec::new(),
             cpe_matches: Vec::new(),
+            cpe_configs: Vec::new(),
             products: Vec::new(),
             fix_available: None,
             exploited: None,
@@ -295,7 +303,7 @@ impl VulnRecord {
             cpe: self
                 .cpe_matches
                 .iter()
-                .filter(|m| m.vulnerable)
+                .filter(|m| m.vulnerable && !m.in_config)
                 .map(|m| CpeCriterion {
                     criteria: m.criteria.clone(),
                     start_including: m.version_start_including.clone(),
@@ -314,10 +322,13 @@ impl VulnRecord {
                         .map_or("unknown", |(n, _)| n)
                         .to_string(),
                     affected: status.is_affected(),
-                    purl: p.purl.as_ref().map(purl_text),
+                    purl: p.purl.as_ref().map(|u| if p.vers.is_some() { u.package_key() } else { purl_text(u) }),
                     cpe: p.cpe.clone(),
+                    vers: p.vers.clone(),
                 })
                 .collect(),
+            cpe_configs: self.cpe_configs.clone(),
+            exploit_status: self.exploit_status.clone(),
             fix_available: if fixed_named { Some(true) } else { self.fix_available },
             exploited: self.exploited,
         }

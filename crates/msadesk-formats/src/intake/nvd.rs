@@ -4,12 +4,15 @@
 //! `metrics.cvssMetricV40/V31/V30[].cvssData.vectorString` (scored by us; the feed's
 //! `baseScore` is not trusted), `cisaExploitAdd` (listed in CISA KEV: exploited), and the
 //! `configurations[].nodes[].cpeMatch[]` with their `versionStart…`/`versionEnd…` bounds.
-//! Rejected CVEs are reported and not imported. Node operators (AND/OR, `negate`) are flattened:
-//! every vulnerable CPE match is kept with its bounds; running-on/with conditions are not
-//! evaluated here.
+//! Rejected CVEs are reported and not imported. A configuration that is only OR nodes gives its
+//! vulnerable CPE matches as a flat list; one with an AND operator (configuration or node) or a
+//! negated node is kept as a tree (`cpe_configs`) and evaluated by the matcher against every CPE
+//! of the product version ("running on / with").
 
 use msadesk_core::vuln::ids::normalize_id;
 use serde_json::Value;
+
+use msadesk_core::vuln::matching::{CpeConfig, CpeCriterion, CpeNode, CpeNodeMatch};
 
 use super::json::Walk;
 use super::{CpeMatch, FeedContext, Format, Source, VulnRead, VulnRecord, add_cvss};
@@ -76,8 +79,16 @@ fn record(w: &mut Walk<'_>, cve: &Value, p: &str, file: &str, ctx: &FeedContext)
     }
     for (i, c) in w.array(cve, p, "configurations").unwrap_or(&[]).iter().enumerate() {
         let cp = format!("{p}/configurations/{i}");
+        let is_and =
+            |v: &Value| v.get("operator").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case("AND"));
+        let is_neg = |v: &Value| v.get("negate").and_then(Value::as_bool) == Some(true);
+        let nodes = c.get("nodes").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let tree = is_and(c) || is_neg(c) || nodes.iter().any(|n| is_and(n) || is_neg(n));
+        let first = rec.cpe_matches.len();
+        let mut config = CpeConfig { and: is_and(c), negate: is_neg(c), nodes: Vec::new() };
         for (j, n) in w.array(c, &cp, "nodes").unwrap_or(&[]).iter().enumerate() {
             let np = format!("{cp}/nodes/{j}");
+            config.nodes.push(CpeNode { and: is_and(n), negate: is_neg(n), matches: Vec::new() });
             for (k, m) in w.array(n, &np, "cpeMatch").unwrap_or(&[]).iter().enumerate() {
                 let mp = format!("{np}/cpeMatch/{k}");
                 let Some(criteria) = w.req_str(m, &mp, "criteria") else { continue };
@@ -104,8 +115,24 @@ fn record(w: &mut Walk<'_>, cve: &Value, p: &str, file: &str, ctx: &FeedContext)
                     version_end_including: w.opt_str(m, &mp, "versionEndIncluding"),
                     version_end_excluding: w.opt_str(m, &mp, "versionEndExcluding"),
                     pointer: mp,
+                    in_config: tree,
                 });
+                if let (Some(node), Some(last)) = (config.nodes.last_mut(), rec.cpe_matches.last()) {
+                    node.matches.push(CpeNodeMatch {
+                        vulnerable: last.vulnerable,
+                        criterion: CpeCriterion {
+                            criteria: last.criteria.clone(),
+                            start_including: last.version_start_including.clone(),
+                            start_excluding: last.version_start_excluding.clone(),
+                            end_including: last.version_end_including.clone(),
+                            end_excluding: last.version_end_excluding.clone(),
+                        },
+                    });
+                }
             }
+        }
+        if tree && rec.cpe_matches.len() > first {
+            rec.cpe_configs.push(config);
         }
     }
     // An exclusive upper bound on a vulnerable match is the first fixed version.

@@ -21,9 +21,11 @@ use crate::document::{Block, Document};
 
 mod dates;
 mod legal;
+mod request;
 
 pub use dates::format_date;
 pub use legal::localize_legal_basis;
+pub use request::{request_letter_args, sender_args};
 
 /// The letters we write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -473,6 +475,35 @@ fn given<'a>(args: &'a LetterArgs, name: &str) -> Option<&'a str> {
     args.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
+/// A shared phrase of the letters in `lang` (e.g. `ask-trace`, `period-range` with `from_date` and
+/// `to_date`), for callers that build list arguments in the letter's language. Dates are localized
+/// as in letters.
+pub fn phrase(lang: &str, id: &str, args: &[(&str, &str)]) -> Result<String, LetterError> {
+    let (lang, _) = effective_language(lang);
+    let (common, _) = builtin(LetterKind::RequestAck, lang).ok_or_else(|| LetterError::UnknownLanguage(lang.into()))?;
+    let langid: unic_langid::LanguageIdentifier =
+        lang.parse().map_err(|_| LetterError::UnknownLanguage(lang.to_string()))?;
+    let mut bundle = FluentBundle::new(vec![langid]);
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(parse(common)?)
+        .map_err(|e| LetterError::Format { id: id.to_string(), message: format!("{e:?}") })?;
+    let mut fargs = FluentArgs::new();
+    for (k, v) in args {
+        fargs.set(k.to_string(), FluentValue::from(localize_arg(lang, k, v)));
+    }
+    let pattern = bundle
+        .get_message(id)
+        .and_then(|m| m.value())
+        .ok_or_else(|| LetterError::Format { id: id.to_string(), message: "no such phrase".into() })?;
+    let mut errors = Vec::new();
+    let out = bundle.format_pattern(pattern, Some(&fargs), &mut errors).to_string();
+    match errors.first() {
+        Some(e) => Err(LetterError::Format { id: id.to_string(), message: e.to_string() }),
+        None => Ok(out),
+    }
+}
+
 /// Renders a letter. Unknown languages are written in English (see [`effective_language`]); a
 /// missing required argument is an error naming it. `overrides` is the operator's Fluent text for
 /// this (kind, language), laid over the built-in messages.
@@ -579,7 +610,9 @@ pub fn render(
             }
         }
     }
-    doc.push(Block::Paragraph(msg("closing")?));
+    let closing_id = format!("{kind}-closing");
+    let closing = if bundle.has_message(&closing_id) { msg(&closing_id)? } else { msg("closing")? };
+    doc.push(Block::Paragraph(closing));
     let sign = format!("{}\n{}", args.get("sender_name").cloned().unwrap_or_default(), msg("contact-line")?);
     doc.push(Block::Paragraph(sign));
     Ok(doc)

@@ -235,3 +235,57 @@ fn write_sample_letters_when_asked() {
         }
     }
 }
+
+#[test]
+fn phrases_are_localized() {
+    assert_eq!(
+        phrase("de", "period-range", &[("from_date", "2026-01-01"), ("to_date", "2026-06-30")]).expect("phrase"),
+        "vom 1. Januar 2026 bis zum 30. Juni 2026"
+    );
+    assert_eq!(phrase("pl", "ask-samples", &[]).expect("phrase"), "Próbki produktu");
+    assert!(phrase("de", "no-such-phrase", &[]).is_err());
+}
+
+#[test]
+fn request_letters_take_their_facts_from_the_request() {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, Request, RequestInput, defaults};
+    use msadesk_core::{Date, Email, MemberState, OurRole, OwnIdentity, ProductId};
+    let authority = defaults::authorities().into_iter().find(|a| a.id == "de-bnetza").expect("seeded");
+    let new = NewRequest::build(
+        RequestInput {
+            authority: &authority,
+            reference: "BNetzA-2026-0042",
+            received: "2026-12-03T16:30",
+            deadline: DeadlineRule::WorkingDays(10),
+            product: ProductId::parse("CAM-1").expect("id"),
+            version: None,
+            from: Some(Date::parse("2026-01-01").expect("date")),
+            to: Some(Date::parse("2026-06-30").expect("date")),
+            asks: vec![Ask::Trace, Ask::Sbom],
+            ack_hours: 24,
+        },
+        &[],
+    )
+    .expect("request");
+    let request = Request::received(1, new, "2026-12-03T15:30:00Z", "cli:test");
+    let identity = OwnIdentity {
+        name: "ACME Import GmbH".into(),
+        address: "Hafenstraße 1, 20457 Hamburg".into(),
+        member_state: MemberState::parse("DE").expect("ms"),
+        contact_person: Some("Jana Novák".into()),
+        email: Some(Email::parse("compliance@acme.example").expect("email")),
+        default_role: OurRole::Distributor,
+        gln: None,
+    };
+    let date = Date::parse("2026-12-10").expect("date");
+    let args = request_letter_args(&identity, &authority, &request, None, LetterKind::ResponseCover, "de", date, &[])
+        .expect("args");
+    assert_eq!(args["legal_basis"], "CRA Art 23(1), CRA Art 20(5)", "a distributor cooperates under Art 20(5)");
+    assert_eq!(args["period"], "vom 1. Januar 2026 bis zum 30. Juni 2026");
+    assert!(args["asks"].contains("Software-Stückliste (SBOM)"));
+    assert!(args["enclosures"].ends_with("• manifest.json, manifest.sig"));
+    let doc = render(LetterKind::ResponseCover, "de", &args, None).expect("render");
+    let t = doc.plain_text();
+    assert!(t.contains("Artikel 23 Absatz 1 und Artikel 20 Absatz 5 der Verordnung (EU) 2024/2847"), "{t}");
+    assert!(t.contains("Tulpenfeld 4, 53113 Bonn"));
+}
