@@ -131,6 +131,13 @@ pub fn document(r: &ReadinessReport) -> Document {
             ),
         ),
         (
+            "Risk notifications (legal duties)".into(),
+            format!(
+                "{} ({} sent, {} overdue)",
+                f.risk.notifications_due, f.risk.notifications_sent, f.risk.notifications_overdue
+            ),
+        ),
+        (
             "Products / versions with events / operators".into(),
             format!("{} / {} / {}", f.products, f.versions_with_events, f.operators),
         ),

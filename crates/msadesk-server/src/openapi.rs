@@ -299,7 +299,7 @@ fn readiness_schema() -> Value {
                 "supply_records": {"type": "object", "properties": {"total": n(), "expired": n(), "held": n(), "deleted": n()}},
                 "supply_within_retention": n(),
                 "requests": {"type": "object", "properties": {"total": n(), "open": n(), "overdue": n(), "ack_overdue": n(), "answered": n(), "median_response_hours": nullable("integer")}},
-                "risk": {"type": "object", "properties": {"decisions": n(), "significant_decisions": n(), "officer_decisions": n(), "open_significant": n()}},
+                "risk": {"type": "object", "properties": {"decisions": n(), "significant_decisions": n(), "officer_decisions": n(), "open_significant": n(), "notifications_due": n(), "notifications_sent": n(), "notifications_overdue": n()}},
                 "products": n(), "versions_with_events": n(), "operators": n(), "active_legal_holds": n()
             }},
             "trends": {"type": "array", "items": trend}

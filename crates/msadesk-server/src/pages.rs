@@ -487,6 +487,8 @@ async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Respo
         (f.requests.overdue, "requests overdue"),
         (f.risk.significant_decisions, "significant-risk decisions"),
         (f.risk.open_significant, "significant without decision"),
+        (f.risk.notifications_due, "risk notifications due by law"),
+        (f.risk.notifications_sent, "risk notifications sent"),
     ] {
         let _ = write!(body, "<li><strong>{n}</strong>{}</li>", esc(label));
     }

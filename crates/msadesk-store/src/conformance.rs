@@ -1177,4 +1177,39 @@ pub fn readiness_facts_are_gathered_and_backups_audited(store: &mut dyn Store) {
     assert_eq!(f.decisions.iter().filter(|d| d.officer).count(), 1);
     let r = evaluate(&f, &ReadinessPolicy::default());
     assert_eq!(r.check("vulnerabilities.open_assessments").expect("open").status, Status::Gap);
+
+    // Obligations of the current assessment, overdue until a notice is recorded as sent.
+    let mut with_duty = decision("CVE-2026-0005", true, "msadesk-default-1");
+    with_duty.assessment = serde_json::json!({
+        "aliases": ["GHSA-xxxx-yyyy-zzzz"],
+        "obligations": [
+            {"to": "msa", "what": "inform", "due": "2026-12-01T10:00:00Z", "legal_duty": true},
+            {"to": "end_users", "what": "inform", "due": "2026-12-01T10:00:00Z", "legal_duty": false}
+        ]
+    });
+    store.record_decision(&with_duty, &meta()).expect("decision");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.obligations.len(), 2, "{:?}", f.obligations);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.obligations").expect("obligations").status, Status::Gap);
+    assert_eq!((r.figures.risk.notifications_due, r.figures.risk.notifications_overdue), (1, 1));
+    let notice = crate::notice::NoticeSent {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "GHSA-xxxx-yyyy-zzzz".into(),
+        to: "msa".into(),
+        what: "inform".into(),
+        member_states: vec!["FR".into()],
+        sent_at: "2026-12-02T09:00:00Z".into(),
+        reference: None,
+        note: None,
+        recorded_by: String::new(),
+        recorded_at: String::new(),
+    };
+    store.record_notice_sent(&notice, &meta()).expect("notice");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.obligations").expect("obligations").status, Status::Ok);
+    assert_eq!((r.figures.risk.notifications_sent, f.notices.len()), (1, 1));
 }

@@ -11,8 +11,8 @@ use std::time::Instant;
 use jiff::Timestamp;
 use msadesk_core::Date;
 use msadesk_core::readiness::{
-    AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, OpenAssessment, ProductFacts, RequestFacts,
-    SupplyRetention, TraceTiming, VersionFacts,
+    AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, NoticeFacts, ObligationFacts,
+    OpenAssessment, ProductFacts, RequestFacts, SupplyRetention, TraceTiming, VersionFacts,
 };
 use msadesk_core::trace::TraceQuery;
 use serde::Serialize;
@@ -206,6 +206,48 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
                 vulnerability: d.vulnerability.clone(),
                 role,
                 since,
+            });
+        }
+    }
+
+    // Obligations of the current assessments (the latest automatic one per pair that found the
+    // version affected), each sent when a notice for it was recorded (`msadesk notice sent`).
+    let notices = store.notices_sent()?;
+    f.notices = notices.iter().filter_map(|n| day_of(&n.sent_at)).map(|sent| NoticeFacts { sent }).collect();
+    let mut latest: BTreeMap<(String, String, String), &crate::RiskDecisionRecord> = BTreeMap::new();
+    for d in decisions.iter().filter(|d| d.policy_version != "officer") {
+        latest.insert((d.product_id.to_string(), d.version.to_string(), d.vulnerability.clone()), d);
+    }
+    for d in latest.into_values() {
+        if d.assessment.get("affected") == Some(&serde_json::Value::Bool(false)) {
+            continue;
+        }
+        let mut aliases: Vec<String> = d.assessment["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        aliases.push(d.vulnerability.clone());
+        let role = f.products.iter().find(|p| p.id == d.product_id).and_then(|p| p.explicit_role).or(default_role);
+        for o in d.assessment["obligations"].as_array().into_iter().flatten() {
+            let to = o["to"].as_str().unwrap_or_default().to_string();
+            let what = o["what"].as_str().unwrap_or_default().to_string();
+            let sent = notices.iter().any(|n| {
+                n.product_id == d.product_id
+                    && n.version == d.version
+                    && n.to == to
+                    && n.what == what
+                    && aliases.contains(&n.vulnerability)
+            });
+            f.obligations.push(ObligationFacts {
+                product_id: d.product_id.clone(),
+                version: d.version.clone(),
+                vulnerability: d.vulnerability.clone(),
+                to,
+                what,
+                due: o["due"].as_str().map(str::to_string),
+                legal_duty: o["legal_duty"].as_bool().unwrap_or(false),
+                sent,
+                role,
             });
         }
     }

@@ -1787,7 +1787,7 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     let held = &r["figures"]["supply_records"];
     assert_eq!(held["total"].as_u64(), Some(800));
     assert!(held["expired"].as_u64().unwrap() > 0, "the demo starts in 2016: {held}");
-    assert_eq!(r["trends"].as_array().unwrap().len(), 3);
+    assert_eq!(r["trends"].as_array().unwrap().len(), 4);
     assert_eq!(r["figures"]["requests"]["total"], 6, "the demo's requests from authorities");
     let received: f64 = r["trends"][0]["months"].as_array().unwrap().iter().map(|m| m["value"].as_f64().unwrap()).sum();
     assert!(received >= 1.0, "the trend of requests has data: {}", r["trends"][0]);

@@ -25,6 +25,7 @@ pub const CHECKS: &[CheckFn] = &[
     vulnerabilities_sbom,
     vulnerabilities_feeds,
     vulnerabilities_open_assessments,
+    vulnerabilities_obligations,
     requests_acknowledged,
     requests_deadlines,
     evidence_audit_chain,
@@ -634,6 +635,53 @@ pub fn vulnerabilities_open_assessments(f: &Facts, _: &ReadinessPolicy) -> Check
             first.product_id, first.version, first.vulnerability, first.vulnerability
         ),
         Some(PenaltyTier::for_roles(f.open_assessments.iter().filter_map(|a| a.role))),
+    )
+}
+
+pub fn vulnerabilities_obligations(f: &Facts, _: &ReadinessPolicy) -> Check {
+    const ID: &str = "vulnerabilities.obligations";
+    const T: &str = "No duty to inform is past due without a notice sent";
+    let duties: Vec<_> = f.obligations.iter().filter(|o| o.legal_duty).collect();
+    if duties.is_empty() {
+        return Check::na(ID, Area::Vulnerabilities, T, "No current assessment puts a legal duty to inform on us.");
+    }
+    let overdue: Vec<_> = duties.iter().filter(|o| o.overdue(&f.generated_at)).collect();
+    let sent = duties.iter().filter(|o| o.sent).count();
+    let ev = Evidence::new(format!(
+        "{} legal duties to inform: {sent} sent, {} past due without a notice recorded.",
+        duties.len(),
+        overdue.len()
+    ))
+    .figure(figure("duties", "legal duties to inform", duties.len(), "count"))
+    .figure(figure("sent", "notices sent", sent, "count"))
+    .figure(figure("overdue", "past due, not sent", overdue.len(), "count"));
+    let Some(first) = overdue.first() else {
+        return Check::ok(ID, Area::Vulnerabilities, T, ev);
+    };
+    Check::gap(
+        ID,
+        Area::Vulnerabilities,
+        T,
+        ev.items(overdue.iter().map(|o| {
+            format!(
+                "{} {} {}: {} the {} (due {})",
+                o.product_id,
+                o.version,
+                o.vulnerability,
+                o.what,
+                o.to,
+                o.due.as_deref().unwrap_or("-")
+            )
+        })),
+        format!(
+            "Send the notice now (drafts: msadesk assess --vuln {v} --drafts), then record it: msadesk notice sent --product {} --version {} --vuln {v} --to {} --what {} --reference 'OUR REF'; `msadesk obligations --overdue` lists what is left",
+            first.product_id,
+            first.version,
+            first.to,
+            first.what,
+            v = first.vulnerability
+        ),
+        Some(PenaltyTier::for_roles(overdue.iter().filter_map(|o| o.role))),
     )
 }
 

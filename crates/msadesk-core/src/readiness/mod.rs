@@ -365,6 +365,37 @@ pub struct OpenAssessment {
     pub since: String,
 }
 
+/// A duty to inform (CRA Arts 14, 19(5), 20(4)) of a current assessment, and whether its notice was
+/// recorded as sent (`msadesk notice sent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObligationFacts {
+    pub product_id: ProductId,
+    pub version: Version,
+    pub vulnerability: String,
+    /// `manufacturer`, `msa`, `csirt_enisa`, `users`, `end_users`.
+    pub to: String,
+    /// `inform`, `early_warning`, `notification`, `final_report`.
+    pub what: String,
+    /// RFC 3339, when the policy could compute it.
+    pub due: Option<String>,
+    pub legal_duty: bool,
+    pub sent: bool,
+    pub role: Option<OurRole>,
+}
+
+impl ObligationFacts {
+    /// Overdue at `now` (RFC 3339): a legal duty, not sent, past due (`vuln::obligations::is_overdue`).
+    pub fn overdue(&self, now: &str) -> bool {
+        crate::vuln::obligations::is_overdue(self.due.as_deref(), self.legal_duty, self.sent, now)
+    }
+}
+
+/// A notice recorded as sent, for the trend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeFacts {
+    pub sent: Date,
+}
+
 /// A request from an authority, with its clocks evaluated when the facts were read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestFacts {
@@ -460,6 +491,10 @@ pub struct Facts {
     pub feeds: Vec<FeedFacts>,
     pub open_assessments: Vec<OpenAssessment>,
     pub decisions: Vec<DecisionFacts>,
+    /// The obligations of the current assessments.
+    pub obligations: Vec<ObligationFacts>,
+    /// Notices recorded as sent.
+    pub notices: Vec<NoticeFacts>,
     pub requests: Vec<RequestFacts>,
     pub audit_entries: u64,
     /// The first break of the audit chain or of the records it covers.
@@ -494,6 +529,8 @@ impl Facts {
             feeds: Vec::new(),
             open_assessments: Vec::new(),
             decisions: Vec::new(),
+            obligations: Vec::new(),
+            notices: Vec::new(),
             requests: Vec::new(),
             audit_entries: 0,
             audit_break: None,
@@ -561,6 +598,12 @@ pub struct RiskFigures {
     pub significant_decisions: u64,
     pub officer_decisions: u64,
     pub open_significant: u64,
+    /// Legal duties to inform (authorities, manufacturer, CSIRT/ENISA, users) of the current assessments.
+    pub notifications_due: u64,
+    /// Of those, recorded as sent.
+    pub notifications_sent: u64,
+    /// Of those, past due and not sent.
+    pub notifications_overdue: u64,
 }
 
 /// The report's headline numbers.
@@ -668,6 +711,9 @@ fn figures(f: &Facts) -> Figures {
         significant_decisions: f.decisions.iter().filter(|d| d.significant).count() as u64,
         officer_decisions: f.decisions.iter().filter(|d| d.officer).count() as u64,
         open_significant: f.open_assessments.len() as u64,
+        notifications_due: f.obligations.iter().filter(|o| o.legal_duty).count() as u64,
+        notifications_sent: f.obligations.iter().filter(|o| o.legal_duty && o.sent).count() as u64,
+        notifications_overdue: f.obligations.iter().filter(|o| o.overdue(&f.generated_at)).count() as u64,
     };
     Figures {
         supply_records: f.supply,
@@ -725,6 +771,10 @@ fn trends(f: &Facts) -> Vec<Trend> {
     for d in f.decisions.iter().filter(|d| d.significant) {
         *significant.entry(month_of(d.decided)).or_default() += 1.0;
     }
+    let mut notices: BTreeMap<String, f64> = BTreeMap::new();
+    for n in &f.notices {
+        *notices.entry(month_of(n.sent)).or_default() += 1.0;
+    }
     vec![
         Trend {
             key: "requests_received",
@@ -743,6 +793,12 @@ fn trends(f: &Facts) -> Vec<Trend> {
             title: "Significant-risk decisions recorded per month",
             unit: "decisions",
             months: series(&months, &significant),
+        },
+        Trend {
+            key: "notices_sent",
+            title: "Notices sent (authorities, manufacturers, CSIRT/ENISA, users) per month",
+            unit: "notices",
+            months: series(&months, &notices),
         },
     ]
 }

@@ -91,6 +91,18 @@ fn good() -> Facts {
     ];
     f.decisions = vec![DecisionFacts { decided: d("2026-11-10"), significant: true, officer: true }];
     f.requests = vec![request(1, FINE, Some(50))];
+    f.obligations = vec![ObligationFacts {
+        product_id: ProductId::parse("CAM-1").unwrap(),
+        version: Version::parse("1.0").unwrap(),
+        vulnerability: "CVE-2026-0001".into(),
+        to: "msa".into(),
+        what: "inform".into(),
+        due: Some("2026-12-02T10:00:00Z".into()),
+        legal_duty: true,
+        sent: true,
+        role: Some(OurRole::Importer),
+    }];
+    f.notices = vec![NoticeFacts { sent: d("2026-12-01") }];
     f.audit_entries = 12;
     f.last_backup = Some("2026-12-02T22:00:00Z".into());
     f.last_retention_run = Some("2026-11-30T03:00:00Z".into());
@@ -181,6 +193,12 @@ const CASES: &[(&str, Mutate, Option<&str>, Option<Mutate>)] = &[
         },
         Some("64(2)"),
         Some(|f| f.decisions.clear()),
+    ),
+    (
+        "vulnerabilities.obligations",
+        |f| f.obligations[0].sent = false,
+        Some("64(3)"),
+        Some(|f| f.obligations.iter_mut().for_each(|o| o.legal_duty = false)),
     ),
     (
         "requests.acknowledged",
