@@ -120,17 +120,35 @@ function check(cond, what) {
     check((await page.content()).includes('The audit trail verifies'), 'the audit trail verifies');
     await shot('11-audit');
 
+    // The documentation library: gaps, an upload, the document listed with its hash.
+    await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('heading', { name: 'Documentation library' }).waitFor();
+    check((await page.content()).includes('Readiness gaps'), 'the library shows readiness gaps');
+    await page.locator('#up-product').fill('CAM-1');
+    await page.locator('#up-version').fill('1.0');
+    await page.getByLabel('Kind').selectOption('doc');
+    await page.getByLabel('File', { exact: true }).setInputFiles(path.join(fixtures, 'products.csv'));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('status').waitFor();
+    check((await page.getByRole('status').innerText()).includes('EU declaration of conformity revision 1'), 'a document is stored');
+    await shot('12-library');
+
+    // The MSA requests page.
+    await page.getByRole('link', { name: 'MSA requests' }).click();
+    await page.getByRole('heading', { name: 'Requests from authorities' }).waitFor();
+    await shot('13-requests');
+
     // The readiness report: every live check with its status and tier.
     await page.getByRole('link', { name: 'Readiness' }).click();
     await page.getByRole('heading', { name: 'Readiness report' }).waitFor();
     const ready = await page.content();
     check(ready.includes('identity.contact') && ready.includes('CRA Art 64(3)'), 'the readiness checks are listed with their tiers');
-    await shot('12-readiness');
+    await shot('14-readiness');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     check(errors.length === 0, 'no console errors (CSP violations included): ' + errors.join('; '));
-    console.log('browser walk passed: 12 screenshots');
+    console.log('browser walk passed: 14 screenshots');
   } catch (e) {
     await shot('failure').catch(() => {});
     console.error(e);

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod letters;
 pub mod package;
 pub mod readiness_doc;
+pub mod response;
 pub mod trace_out;
 
 use std::fmt;

@@ -765,4 +765,37 @@ mod tests {
         let m = PackageFile { path: MANIFEST.into(), media_type: "application/json".into(), bytes: vec![] };
         assert!(build(&[m], &meta(), &key()).is_err());
     }
+
+    #[test]
+    fn random_damage_never_panics_and_never_verifies() {
+        let zip = package();
+        // A small deterministic generator (xorshift): the same damage on every run.
+        let mut x: u64 = 0x2847_0000_0001;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..2000 {
+            let mut bad = zip.clone();
+            let n = 1 + (next() % 8) as usize;
+            for _ in 0..n {
+                let i = (next() as usize) % bad.len();
+                bad[i] = next() as u8;
+            }
+            if round % 7 == 0 {
+                let cut = (next() as usize) % bad.len();
+                bad.truncate(cut);
+            }
+            if bad != zip {
+                assert!(verify(&bad, None).is_err(), "round {round} went unnoticed");
+            }
+        }
+        // Pure noise of every small length.
+        for len in 0..200 {
+            let noise: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            assert!(verify(&noise, None).is_err());
+        }
+    }
 }

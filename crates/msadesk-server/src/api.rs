@@ -190,7 +190,7 @@ pub(crate) fn trace_query(q: &HashMap<String, String>) -> Result<TraceQuery, Api
     trace_query_for(product, q)
 }
 
-fn trace_query_for(product: &str, q: &HashMap<String, String>) -> Result<TraceQuery, ApiError> {
+pub(crate) fn trace_query_for(product: &str, q: &HashMap<String, String>) -> Result<TraceQuery, ApiError> {
     let tq = TraceQuery {
         product_id: product_id(product.trim())?,
         version: q
@@ -608,7 +608,7 @@ fn authority_json(a: &msadesk_core::inbox::Authority) -> serde_json::Value {
 }
 
 /// The wire shape of a request with its clocks at `now`.
-fn request_json(r: &msadesk_core::inbox::Request, now: &str) -> Result<serde_json::Value, ApiError> {
+pub(crate) fn request_json(r: &msadesk_core::inbox::Request, now: &str) -> Result<serde_json::Value, ApiError> {
     let now = msadesk_core::inbox::parse_instant(now).map_err(|e| ApiError::bad_request(format!("now: {e}")))?;
     let st = r.standing(now, msadesk_core::inbox::DEFAULT_DUE_SOON_DAYS);
     let timeline: Vec<serde_json::Value> = r
@@ -627,7 +627,7 @@ fn request_json(r: &msadesk_core::inbox::Request, now: &str) -> Result<serde_jso
     }))
 }
 
-fn request_id(s: &str) -> Result<i64, ApiError> {
+pub(crate) fn request_id(s: &str) -> Result<i64, ApiError> {
     s.trim().parse().map_err(|_| {
         ApiError::bad_request(format!("'{s}' is not a request id: use the number `id` of GET /api/v1/requests"))
     })

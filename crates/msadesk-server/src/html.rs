@@ -48,6 +48,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
                 ("/readiness", m.nav_readiness),
             ]);
             links.push(("/assessments", "Risk"));
+            links.extend([("/requests", m.nav_requests), ("/library", m.nav_library)]);
         }
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));

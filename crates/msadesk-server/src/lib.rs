@@ -17,12 +17,15 @@ mod api;
 pub mod auth;
 pub mod fetch;
 mod html;
+mod library_api;
+mod library_pages;
 pub mod messages;
 mod metrics;
 pub mod openapi;
 mod pages;
 pub mod pool;
 mod problem;
+pub mod respond;
 mod risk;
 pub mod routes;
 mod util;
@@ -36,6 +39,9 @@ pub use pool::StoreFactory;
 pub use problem::ApiError;
 pub use util::now_rfc3339;
 
+/// The default largest document of the library: 50 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 50 << 20;
+
 /// How the server behaves; defaults in [`Config::default`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,11 +54,33 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a page session lasts, in seconds.
     pub session_seconds: i64,
+    /// The operator's Ed25519 key that signs response packages; without it, packages cannot be built
+    /// over HTTP (the binary loads it, creating it on first use).
+    pub signing_key: Option<SigningKeyHandle>,
+    /// Largest document accepted into the library, in bytes.
+    pub max_document_bytes: usize,
+}
+
+/// The signing key, shared by the handlers; never printed.
+#[derive(Clone)]
+pub struct SigningKeyHandle(pub Arc<ed25519_dalek::SigningKey>);
+
+impl std::fmt::Debug for SigningKeyHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(redacted)")
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: false, pool_size: 4, max_body_bytes: 64 << 20, session_seconds: 8 * 3600 }
+        Config {
+            secure_cookies: false,
+            pool_size: 4,
+            max_body_bytes: 64 << 20,
+            session_seconds: 8 * 3600,
+            signing_key: None,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        }
     }
 }
 

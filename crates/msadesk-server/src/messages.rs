@@ -13,6 +13,8 @@ pub struct Messages {
     pub nav_import: &'static str,
     pub nav_tokens: &'static str,
     pub nav_audit: &'static str,
+    pub nav_requests: &'static str,
+    pub nav_library: &'static str,
     pub audit_title: &'static str,
     /// `{n}`: the number of entries; the head hash follows.
     pub audit_intact: &'static str,
@@ -156,6 +158,8 @@ pub const EN: Messages = Messages {
     nav_import: "Import",
     nav_tokens: "API tokens",
     nav_audit: "Audit trail",
+    nav_requests: "MSA requests",
+    nav_library: "Documents",
     audit_title: "Audit trail",
     audit_intact: "The audit trail verifies: {n} entries, and every record they cover is as written. Head hash:",
     audit_broken: "The audit trail is BROKEN at entry {seq}: {reason}. Records were changed outside msadesk: keep this database as evidence, run `msadesk audit verify`, and restore from a backup.",

@@ -239,6 +239,65 @@ fn inbox_schemas() -> Value {
             }
         },
         "RequestList": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},
+        "NewRequest": {
+            "type": "object",
+            "required": ["authority", "reference", "received", "product", "asks"],
+            "additionalProperties": false,
+            "properties": {
+                "authority": s(), "reference": s(),
+                "received": {"type": "string", "description": "2026-12-03T16:30 (authority's time zone), or with an offset or zone"},
+                "due": date(), "due_days": {"type": "integer", "minimum": 0}, "due_working_days": {"type": "integer", "minimum": 0},
+                "product": s(), "version": s(), "from": date(), "to": date(),
+                "asks": {"type": "array", "items": {"type": "string", "enum": ["trace", "documents", "sbom", "samples", "access"]}},
+                "ack_hours": {"type": "integer", "minimum": 1, "maximum": 720}
+            }
+        },
+        "Package": {
+            "type": "object",
+            "required": ["id", "request_id", "number", "file_name", "size", "sha256", "files", "built_by", "built_at"],
+            "properties": {
+                "id": {"type": "integer"}, "request_id": {"type": "integer"}, "number": {"type": "integer"},
+                "file_name": s(), "size": {"type": "integer", "minimum": 0}, "sha256": s(),
+                "files": {"type": "array", "items": s()}, "built_by": s(), "built_at": s()
+            }
+        },
+        "PackageList": {"type": "array", "items": {"$ref": "#/components/schemas/Package"}},
+        "Zip": {"type": "string", "format": "binary", "description": "A signed package: manifest.json, manifest.sig and the files"},
+        "Binary": {"type": "string", "format": "binary"},
+        "Share": {
+            "type": "object",
+            "required": ["token_id", "secret", "expires_at", "request_id"],
+            "properties": {"token_id": s(), "secret": s(), "expires_at": s(), "request_id": {"type": "integer"}}
+        },
+        "Unshare": {"type": "object", "required": ["request_id", "revoked"], "properties": {"request_id": {"type": "integer"}, "revoked": {"type": "integer"}}},
+        "AccessLog": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "token_id", "request_id", "at", "what", "allowed"],
+                "properties": {"id": {"type": "integer"}, "token_id": s(), "request_id": {"type": "integer"}, "at": s(), "what": s(), "allowed": {"type": "boolean"}}
+            }
+        },
+        "Document": {
+            "type": "object",
+            "required": ["id", "product_id", "version", "kind", "file_name", "media_type", "size", "sha256", "uploaded_by", "uploaded_at", "retention_until", "retention_basis", "revision", "current"],
+            "properties": {
+                "id": {"type": "integer"}, "product_id": s(), "version": s(),
+                "kind": {"type": "string", "enum": ["doc", "technical_documentation", "sbom", "test_report", "security_update_history", "user_instructions", "other"]},
+                "file_name": s(), "media_type": s(), "size": {"type": "integer", "minimum": 0}, "sha256": s(),
+                "uploaded_by": s(), "uploaded_at": s(), "retention_until": {"type": ["string", "null"], "format": "date"},
+                "retention_basis": s(), "revision": {"type": "integer"}, "current": {"type": "boolean"}
+            }
+        },
+        "DocumentList": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}},
+        "GapList": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["product_id", "version", "missing"],
+                "properties": {"product_id": s(), "version": s(), "missing": {"type": "array", "items": s()}}
+            }
+        },
         "ReadinessReport": readiness_schema()
     })
 }
@@ -336,7 +395,12 @@ fn operation(e: &Endpoint) -> Value {
     let ok = if e.ok.1.is_empty() {
         json!({"description": "Done"})
     } else {
-        let media = if e.ok.1 == "Text" { "text/plain" } else { "application/json" };
+        let media = match e.ok.1 {
+            "Text" => "text/plain",
+            "Zip" => "application/zip",
+            "Binary" => "application/octet-stream",
+            _ => "application/json",
+        };
         json!({"description": "Success", "content": {media: {"schema": {"$ref": format!("#/components/schemas/{}", e.ok.1)}}}})
     };
     responses.insert(e.ok.0.to_string(), ok);
@@ -385,6 +449,8 @@ fn operation(e: &Endpoint) -> Value {
                 ("createToken", _) => json!({"$ref": "#/components/schemas/TokenRequest"}),
                 ("decideAssessment", _) => json!({"$ref": "#/components/schemas/DecisionRequest"}),
                 ("markNoticeSent", _) => json!({"$ref": "#/components/schemas/NoticeRequest"}),
+                ("createRequest", _) => json!({"$ref": "#/components/schemas/NewRequest"}),
+                (_, "application/octet-stream") => json!({"type": "string", "format": "binary"}),
                 ("createSupplyEvent", _) => {
                     json!({"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}, "description": "Members named like the supply CSV's columns"})
                 }
@@ -418,6 +484,8 @@ pub fn document() -> Value {
             {"name": "inbox", "description": "Requests from market surveillance authorities and the authority directory"},
             {"name": "readiness", "description": "The readiness report: could we answer an authority today?"},
             {"name": "risk", "description": "Significant-risk assessments, officer decisions, obligations and notices sent"},
+            {"name": "library", "description": "The documentation library per product version, and readiness gaps"},
+            {"name": "inspector", "description": "What an authority's inspector token may read (one shared request)"},
             {"name": "auth", "description": "Who is calling; API tokens"},
             {"name": "operations", "description": "Health and metrics"}
         ],

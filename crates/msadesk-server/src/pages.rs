@@ -26,7 +26,7 @@ use crate::problem::ApiError;
 use crate::routes::{ADMIN, READ, WRITE};
 use crate::{AppState, openapi};
 
-type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
+pub(crate) type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api", get(api_reference))
 }
 
-fn msgs() -> &'static Messages {
+pub(crate) fn msgs() -> &'static Messages {
     &EN
 }
 
@@ -56,18 +56,18 @@ async fn css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS).into_response()
 }
 
-fn page(status: StatusCode, title: &str, who: Option<&Principal>, current: &str, body: &str) -> Response {
+pub(crate) fn page(status: StatusCode, title: &str, who: Option<&Principal>, current: &str, body: &str) -> Response {
     (status, Html(layout(msgs(), title, who, current, body))).into_response()
 }
 
-fn error_page(who: Option<&Principal>, e: &ApiError) -> Response {
+pub(crate) fn error_page(who: Option<&Principal>, e: &ApiError) -> Response {
     let body = format!("<p class=\"msg bad\" role=\"alert\">{}</p>", esc(&e.detail));
     page(e.status, msgs().error_title, who, "", &body)
 }
 
 /// The signed-in user with one of `allowed` roles, or the response to send instead (the login page,
 /// or a 403 page).
-async fn signed_in(st: &AppState, headers: &HeaderMap, allowed: &[Role]) -> Result<Principal, Response> {
+pub(crate) async fn signed_in(st: &AppState, headers: &HeaderMap, allowed: &[Role]) -> Result<Principal, Response> {
     match auth::session(st, headers).await {
         Ok(Some(p)) if allowed.contains(&p.role) => Ok(p),
         Ok(Some(p)) => Err(error_page(Some(&p), &ApiError::new(StatusCode::FORBIDDEN, msgs().forbidden))),
@@ -76,14 +76,14 @@ async fn signed_in(st: &AppState, headers: &HeaderMap, allowed: &[Role]) -> Resu
     }
 }
 
-fn check_csrf(p: &Principal, sent: Option<&String>) -> Result<(), Response> {
+pub(crate) fn check_csrf(p: &Principal, sent: Option<&String>) -> Result<(), Response> {
     match (p.csrf.as_deref(), sent) {
         (Some(want), Some(got)) if auth::same_secret(want, got) => Ok(()),
         _ => Err(error_page(Some(p), &ApiError::new(StatusCode::FORBIDDEN, msgs().csrf_failed))),
     }
 }
 
-fn csrf_field(p: &Principal) -> String {
+pub(crate) fn csrf_field(p: &Principal) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(p.csrf.as_deref().unwrap_or("")))
 }
 

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 use msadesk_store::Role;
 
-use crate::{AppState, api, metrics, pages, risk};
+use crate::{AppState, api, library_api, metrics, pages, risk};
 
 /// Read the registry.
 pub const READ: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer];
@@ -14,6 +14,8 @@ pub const READ: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer];
 pub const WRITE: &[Role] = &[Role::Admin, Role::Officer];
 /// Users and tokens.
 pub const ADMIN: &[Role] = &[Role::Admin];
+/// An authority's inspector token: reads only the request shared with it.
+pub const INSPECT: &[Role] = &[Role::Inspector];
 /// Any authenticated caller (inspectors included).
 pub const ANY: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer, Role::Inspector];
 
@@ -53,6 +55,18 @@ pub struct Endpoint {
     /// Schema name (in `openapi::schemas`) of the success answer, and its status.
     pub ok: (u16, &'static str),
 }
+
+const fn num(name: &'static str, description: &'static str) -> Param {
+    Param { name, location: "path", required: true, description, kind: "integer" }
+}
+
+const REQ: Param = Param { name: "id", location: "path", required: true, description: "Request id", kind: "integer" };
+const PERIOD_PARAMS: &[Param] = &[
+    REQ,
+    q("version", "id", "Only this version (must be the request's version if it names one)"),
+    q("from", "date", "First day, inclusive (not before the request's period)"),
+    q("to", "date", "Last day, inclusive (not after the request's period)"),
+];
 
 const TRACE_PARAMS: &[Param] = &[
     Param { name: "product", location: "query", required: true, description: "Product id", kind: "id" },
@@ -344,6 +358,193 @@ pub const ENDPOINTS: &[Endpoint] = &[
         body: &[],
         ok: (204, ""),
     },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests",
+        roles: Some(WRITE),
+        operation_id: "createRequest",
+        tag: "inbox",
+        summary: "Register a request from an authority (fields as `msadesk request add`); its clocks are computed",
+        params: &[],
+        body: &["application/json"],
+        ok: (201, "Request"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests/{id}/sent",
+        roles: Some(WRITE),
+        operation_id: "markRequestSent",
+        tag: "inbox",
+        summary: "Record that the response was sent (the timeline names the latest package)",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "Request"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests/{id}/close",
+        roles: Some(WRITE),
+        operation_id: "closeRequest",
+        tag: "inbox",
+        summary: "Close a request (answered or withdrawn)",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "Request"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests/{id}/package",
+        roles: Some(WRITE),
+        operation_id: "buildPackage",
+        tag: "inbox",
+        summary: "Build, sign and store the response package (Art 23 identification, requested documents, cover letter)",
+        params: &[REQ],
+        body: &[],
+        ok: (201, "Package"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/requests/{id}/packages",
+        roles: Some(READ),
+        operation_id: "listPackages",
+        tag: "inbox",
+        summary: "The packages built for a request, oldest first",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "PackageList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/requests/{id}/packages/{number}",
+        roles: Some(READ),
+        operation_id: "downloadPackage",
+        tag: "inbox",
+        summary: "A package exactly as built (ZIP); check it with `msadesk verify`",
+        params: &[REQ, num("number", "Package number (1, 2, …)")],
+        body: &[],
+        ok: (200, "Zip"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/requests/{id}/share",
+        roles: Some(WRITE),
+        operation_id: "shareRequest",
+        tag: "inbox",
+        summary: "Create an inspector token that reads only this request, for `days` days (default 14); the secret is in this answer only",
+        params: &[REQ, q("days", "integer", "How long the token works, 1 to 365 days")],
+        body: &[],
+        ok: (201, "Share"),
+    },
+    Endpoint {
+        method: "delete",
+        path: "/api/v1/requests/{id}/share",
+        roles: Some(WRITE),
+        operation_id: "unshareRequest",
+        tag: "inbox",
+        summary: "Revoke every inspector token of a request",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "Unshare"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/requests/{id}/access-log",
+        roles: Some(READ),
+        operation_id: "requestAccessLog",
+        tag: "inbox",
+        summary: "Every read by the request's inspectors, allowed or refused",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "AccessLog"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/documents",
+        roles: Some(READ),
+        operation_id: "listDocuments",
+        tag: "library",
+        summary: "The documentation library: every revision, with SHA-256, size, uploader and retention end",
+        params: &[q("product", "id", "Only this product")],
+        body: &[],
+        ok: (200, "DocumentList"),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/documents",
+        roles: Some(WRITE),
+        operation_id: "uploadDocument",
+        tag: "library",
+        summary: "Store a document (the body is the file); an upload of a kind the version has keeps the old one",
+        params: &[
+            Param { name: "product", location: "query", required: true, description: "Product id", kind: "id" },
+            Param { name: "version", location: "query", required: true, description: "Version", kind: "id" },
+            Param {
+                name: "kind",
+                location: "query",
+                required: true,
+                description: "doc, technical_documentation, sbom, test_report, security_update_history, user_instructions or other",
+                kind: "string",
+            },
+            Param { name: "name", location: "query", required: true, description: "The file's name", kind: "string" },
+        ],
+        body: &["application/octet-stream"],
+        ok: (201, "Document"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/documents/{id}",
+        roles: Some(READ),
+        operation_id: "downloadDocument",
+        tag: "library",
+        summary: "A stored document's bytes",
+        params: &[num("id", "Document id")],
+        body: &[],
+        ok: (200, "Binary"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/document-gaps",
+        roles: Some(READ),
+        operation_id: "documentGaps",
+        tag: "library",
+        summary: "Versions with supply events lacking a DoC, technical documentation or SBOM",
+        params: &[q("product", "id", "Only this product")],
+        body: &[],
+        ok: (200, "GapList"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/inspector/requests/{id}",
+        roles: Some(INSPECT),
+        operation_id: "inspectorRequest",
+        tag: "inspector",
+        summary: "The request shared with this inspector token, with its packages (the read is logged)",
+        params: &[REQ],
+        body: &[],
+        ok: (200, "Request"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/inspector/requests/{id}/packages/{number}",
+        roles: Some(INSPECT),
+        operation_id: "inspectorPackage",
+        tag: "inspector",
+        summary: "A package of the shared request (ZIP; the read is logged)",
+        params: &[REQ, num("number", "Package number (1, 2, …)")],
+        body: &[],
+        ok: (200, "Zip"),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/inspector/requests/{id}/trace",
+        roles: Some(INSPECT),
+        operation_id: "inspectorTrace",
+        tag: "inspector",
+        summary: "The Art 23 trace of the shared request's product within its period (the read is logged)",
+        params: PERIOD_PARAMS,
+        body: &[],
+        ok: (200, "Trace"),
+    },
 ];
 
 /// The router: the API of [`ENDPOINTS`], the OpenAPI document and the pages.
@@ -361,7 +562,20 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/imports/{kind}", post(api::import))
         .route("/api/v1/trace", get(api::trace))
         .route("/api/v1/authorities", get(api::authorities))
-        .route("/api/v1/requests", get(api::requests))
+        .route("/api/v1/requests", get(api::requests).post(library_api::create_request))
+        .route("/api/v1/requests/{id}/sent", post(library_api::sent_request))
+        .route("/api/v1/requests/{id}/close", post(library_api::close_request))
+        .route("/api/v1/requests/{id}/package", post(library_api::build_package))
+        .route("/api/v1/requests/{id}/packages", get(library_api::packages))
+        .route("/api/v1/requests/{id}/packages/{number}", get(library_api::download_package))
+        .route("/api/v1/requests/{id}/share", post(library_api::share).delete(library_api::unshare))
+        .route("/api/v1/requests/{id}/access-log", get(library_api::access_log))
+        .route("/api/v1/documents", get(library_api::documents).post(library_api::upload_document))
+        .route("/api/v1/documents/{id}", get(library_api::download_document))
+        .route("/api/v1/document-gaps", get(library_api::document_gaps))
+        .route("/api/v1/inspector/requests/{id}", get(library_api::inspector_request))
+        .route("/api/v1/inspector/requests/{id}/packages/{number}", get(library_api::inspector_package))
+        .route("/api/v1/inspector/requests/{id}/trace", get(library_api::inspector_trace))
         .route("/api/v1/requests/{id}", get(api::request))
         .route("/api/v1/requests/{id}/ack", post(api::ack_request))
         .route("/api/v1/readiness", get(api::readiness))
@@ -374,6 +588,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .merge(pages::router())
         .merge(risk::router())
+        .merge(crate::library_pages::router())
         .fallback(not_found)
 }
 

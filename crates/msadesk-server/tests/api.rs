@@ -114,7 +114,7 @@ impl Harness {
 
 /// A request that an admitted role gets past authorisation with (the answer may still be 4xx).
 fn sample(method: &str, path: &str) -> (String, &'static str, &'static str) {
-    let uri = path.replace("{id}", "CAM-1").replace("{kind}", "supply");
+    let uri = path.replace("{id}", "CAM-1").replace("{kind}", "supply").replace("{number}", "1");
     let uri = match uri.as_str() {
         "/api/v1/trace" => "/api/v1/trace?product=CAM-1".to_string(),
         "/api/v1/tokens/CAM-1" => "/api/v1/tokens/tok_missing".to_string(),
@@ -898,6 +898,264 @@ async fn assessments_api_and_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let p = b.get("/").await;
     assert!(p.text.contains("Obligations") && p.text.contains("No overdue obligations"), "{}", p.text);
+}
+
+// ---- Documentation library, response packages and inspector access ----
+
+impl Harness {
+    async fn get_bytes(&self, uri: &str, token: &str) -> (StatusCode, Vec<u8>) {
+        let req = Request::builder()
+            .method("GET")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+    }
+}
+
+async fn library_story(h: &Harness) {
+    let officer = h.token(Role::Officer);
+    let viewer = h.token(Role::Viewer);
+    h.with_store(|s| {
+        s.set_identity(
+            &msadesk_core::OwnIdentity {
+                name: "ACME Import GmbH".into(),
+                address: "Hafen 1, Hamburg".into(),
+                member_state: msadesk_core::MemberState::parse("DE").unwrap(),
+                contact_person: None,
+                email: None,
+                default_role: msadesk_core::OurRole::Importer,
+                gln: None,
+            },
+            &meta(),
+        )
+        .unwrap()
+    });
+    let (s, _, _) = h.call("POST", "/api/v1/imports/products", Some(&officer), "text/csv", PRODUCTS).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = h.call("POST", "/api/v1/imports/supply", Some(&officer), "text/csv", SUPPLY).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Documents: officers upload, viewers read; a second upload keeps the first.
+    let up = "/api/v1/documents?product=CAM-1&version=1.0&kind=doc&name=DoC.pdf";
+    let (s, _, _) = h.call("POST", up, Some(&viewer), "application/pdf", "%PDF x").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, d1, t) = h.call("POST", up, Some(&officer), "application/pdf", "%PDF first").await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!((d1["revision"].as_i64(), d1["media_type"].as_str()), (Some(1), Some("application/pdf")));
+    assert_eq!(d1["retention_until"], "2034-02-28");
+    let (s, d2, _) = h.call("POST", up, Some(&officer), "application/pdf", "%PDF second").await;
+    assert_eq!((s, d2["revision"].as_i64()), (StatusCode::CREATED, Some(2)));
+    let (s, _, t) =
+        h.call("POST", "/api/v1/documents?product=CAM-1&version=1.0&kind=nope&name=a", Some(&officer), "", "x").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{t}");
+    let (s, list) = h.get("/api/v1/documents?product=CAM-1", &viewer).await;
+    assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+    let (s, bytes) = h.get_bytes(&format!("/api/v1/documents/{}", d1["id"]), &viewer).await;
+    assert_eq!((s, bytes.as_slice()), (StatusCode::OK, &b"%PDF first"[..]));
+    let (_, gaps) = h.get("/api/v1/document-gaps?product=CAM-1", &viewer).await;
+    assert_eq!(gaps[0]["missing"], json!(["technical_documentation", "sbom"]), "{gaps}");
+
+    // Two requests; the first is answered with a package and shared with an inspector.
+    let body = |reference: &str| {
+        json!({"authority": "de-bnetza", "reference": reference, "received": "2026-12-03T16:30", "due_days": 10,
+               "product": "CAM-1", "version": "1.0", "from": "2026-01-01", "to": "2026-01-31", "asks": ["trace", "documents"]})
+        .to_string()
+    };
+    let (s, r1, t) = h.call("POST", "/api/v1/requests", Some(&officer), "application/json", &body("R-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let (s, r2, _) = h.call("POST", "/api/v1/requests", Some(&officer), "application/json", &body("R-2")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (id1, id2) = (r1["id"].as_i64().unwrap(), r2["id"].as_i64().unwrap());
+    let (s, _, _) = h.call("POST", &format!("/api/v1/requests/{id1}/package"), Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::CONFLICT, "not acknowledged yet");
+    let (s, _, _) = h.call("POST", &format!("/api/v1/requests/{id1}/ack"), Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, pkg, t) = h.call("POST", &format!("/api/v1/requests/{id1}/package"), Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(pkg["number"], 1);
+    let (s, zip) = h.get_bytes(&format!("/api/v1/requests/{id1}/packages/1"), &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let v = msadesk_formats::package::verify(&zip, Some(&signing_key().verifying_key())).unwrap();
+    assert!(v.manifest.files.iter().any(|f| f.path == "documents/1.0/doc/DoC.pdf"));
+    assert_eq!(msadesk_formats::package::sha256_hex(&zip), pkg["sha256"].as_str().unwrap());
+    let (s, sent, _) = h.call("POST", &format!("/api/v1/requests/{id1}/sent"), Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(sent["timeline"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().contains("package #1"));
+
+    let (s, share, _) = h.call("POST", &format!("/api/v1/requests/{id1}/share?days=7"), Some(&viewer), "", "").await;
+    assert_eq!((s, share["secret"].as_str()), (StatusCode::FORBIDDEN, None));
+    let (s, share, t) = h.call("POST", &format!("/api/v1/requests/{id1}/share?days=7"), Some(&officer), "", "").await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let insp = share["secret"].as_str().unwrap().to_string();
+
+    // In scope: its request, its package, the trace of its product within its period.
+    let (s, r) = h.get(&format!("/api/v1/inspector/requests/{id1}"), &insp).await;
+    assert_eq!((s, r["reference"].as_str()), (StatusCode::OK, Some("R-1")));
+    assert_eq!(r["packages"][0]["number"], 1);
+    let (s, z) = h.get_bytes(&format!("/api/v1/inspector/requests/{id1}/packages/1"), &insp).await;
+    assert_eq!((s, z == zip), (StatusCode::OK, true));
+    let (s, t) = h.get(&format!("/api/v1/inspector/requests/{id1}/trace"), &insp).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(
+        (t["from"].as_str(), t["to"].as_str(), t["version"].as_str()),
+        (Some("2026-01-01"), Some("2026-01-31"), Some("1.0"))
+    );
+    assert_eq!(t["downstream"][0]["quantity"], 50, "only January's deliveries: {t}");
+    let (s, _) = h.get(&format!("/api/v1/inspector/requests/{id1}/trace?from=2026-01-10&to=2026-01-20"), &insp).await;
+    assert_eq!(s, StatusCode::OK, "a narrower period is fine");
+
+    // Out of scope: another request, another product or version, a wider period, the registry.
+    for uri in [
+        format!("/api/v1/inspector/requests/{id2}"),
+        format!("/api/v1/inspector/requests/{id2}/packages/1"),
+        format!("/api/v1/inspector/requests/{id2}/trace"),
+        format!("/api/v1/inspector/requests/{id1}/packages/2"),
+    ] {
+        assert_eq!(h.get(&uri, &insp).await.0, StatusCode::NOT_FOUND, "{uri}");
+    }
+    for uri in [
+        format!("/api/v1/inspector/requests/{id1}/trace?from=2025-12-31"),
+        format!("/api/v1/inspector/requests/{id1}/trace?to=2026-02-01"),
+        format!("/api/v1/inspector/requests/{id1}/trace?version=2.0"),
+    ] {
+        assert_eq!(h.get(&uri, &insp).await.0, StatusCode::FORBIDDEN, "{uri}");
+    }
+    for uri in [
+        "/api/v1/trace?product=CAM-1".to_string(),
+        "/api/v1/trace?product=PLUG".to_string(),
+        "/api/v1/products".to_string(),
+        "/api/v1/documents".to_string(),
+        format!("/api/v1/requests/{id1}"),
+        format!("/api/v1/requests/{id1}/packages/1"),
+        format!("/api/v1/documents/{}", d1["id"]),
+    ] {
+        assert_eq!(h.get(&uri, &insp).await.0, StatusCode::FORBIDDEN, "{uri}");
+    }
+
+    // The operator sees every inspector read, refused ones included.
+    let (s, log) = h.get(&format!("/api/v1/requests/{id1}/access-log"), &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    let log = log.as_array().unwrap().clone();
+    assert!(log.iter().filter(|e| e["allowed"] == true).count() >= 4, "{log:?}");
+    assert!(log.iter().any(|e| e["allowed"] == false && e["what"].as_str().unwrap().contains("2025-12-31")));
+    assert!(
+        log.iter().any(|e| e["allowed"] == false && e["what"].as_str().unwrap().contains(&format!("requests/{id2}")))
+    );
+
+    // Revoked: nothing more.
+    let (s, u, _) = h.call("DELETE", &format!("/api/v1/requests/{id1}/share"), Some(&officer), "", "").await;
+    assert_eq!((s, u["revoked"].as_u64()), (StatusCode::OK, Some(1)));
+    assert_eq!(h.get(&format!("/api/v1/inspector/requests/{id1}"), &insp).await.0, StatusCode::UNAUTHORIZED);
+
+    // Expired: nothing either (a grant whose token expired yesterday).
+    let (tok, expired) = msadesk_server::auth::new_token("old", Role::Inspector, Some("2020-01-01T00:00:00Z".into()));
+    h.with_store(|s| s.grant_inspector(&tok, id1, &meta()).unwrap());
+    assert_eq!(h.get(&format!("/api/v1/inspector/requests/{id1}"), &expired).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.get(&format!("/api/v1/inspector/requests/{id1}/packages/1"), &expired).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+fn signing_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[5u8; 32])
+}
+
+fn with_key(mut h: Harness) -> Harness {
+    let config =
+        Config { signing_key: Some(msadesk_server::SigningKeyHandle(Arc::new(signing_key()))), ..Config::default() };
+    h.app = msadesk_server::app(AppState::new(h.factory.clone(), config));
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn library_packages_and_inspectors_sqlite() {
+    library_story(&with_key(sqlite())).await;
+}
+
+#[test]
+fn library_packages_and_inspectors_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(library_story(&with_key(h)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_a_request_and_keep_the_library() {
+    let h = with_key(sqlite());
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    let officer = h.token(Role::Officer);
+    h.call("POST", "/api/v1/imports/products", Some(&officer), "text/csv", PRODUCTS).await;
+    h.call("POST", "/api/v1/imports/supply", Some(&officer), "text/csv", SUPPLY).await;
+    h.with_store(|s| {
+        s.set_identity(
+            &msadesk_core::OwnIdentity {
+                name: "ACME".into(),
+                address: "Hafen 1".into(),
+                member_state: msadesk_core::MemberState::parse("DE").unwrap(),
+                contact_person: None,
+                email: None,
+                default_role: msadesk_core::OurRole::Importer,
+                gln: None,
+            },
+            &meta(),
+        )
+        .unwrap()
+    });
+    let body = json!({"authority": "de-bnetza", "reference": "R-<9>", "received": "2020-01-01T09:00", "due_days": 5,
+                      "product": "CAM-1", "asks": "trace,sbom"});
+    let (s, r, _) = h.call("POST", "/api/v1/requests", Some(&officer), "application/json", &body.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = r["id"].as_i64().unwrap();
+
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = b.get("/requests").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("R-&lt;9&gt;") && p.text.contains("OVERDUE"), "{}", p.text);
+    let p = b.get(&format!("/requests/{id}")).await;
+    let csrf = hidden(&p.text, "csrf");
+    assert!(p.text.contains("Build package") && p.text.contains("Timeline"));
+    let path = format!("/requests/{id}/action");
+    assert_eq!(b.post_form(&path, &[("csrf", "forged"), ("do", "ack")]).await.status, StatusCode::FORBIDDEN);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "ack")]).await;
+    assert!(p.text.contains("Recorded: acknowledged"), "{}", p.text);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "package")]).await;
+    assert!(p.text.contains("Built package #1"), "{}", p.text);
+    let p = b.get(&format!("/requests/{id}/packages/1")).await;
+    assert_eq!(p.headers[header::CONTENT_TYPE], "application/zip");
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "share"), ("days", "3")]).await;
+    assert!(p.text.contains("Inspector token") && p.text.contains("active"), "{}", p.text);
+    let p = b.post_form(&path, &[("csrf", &csrf), ("do", "sent")]).await;
+    assert!(p.text.contains("package #1 (SHA-256"), "{}", p.text);
+
+    // The library: gaps, an upload (multipart), and the document listed with its hash.
+    let p = b.get("/library?product=CAM-1").await;
+    assert!(p.text.contains("Readiness gaps") && p.text.contains("EU declaration of conformity"));
+    let (ct, body) =
+        multipart(&[("csrf", &csrf), ("product", "CAM-1"), ("version", "1.0"), ("kind", "sbom")], "bom.json", "{}");
+    let req = Request::post("/library/upload").header(header::CONTENT_TYPE, ct);
+    let p = b.send(req, Body::from(body)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("Stored SBOM revision 1"), "{}", p.text);
+    assert!(p.text.contains("bom.json"));
+
+    // A viewer reads but has no buttons and cannot act.
+    let mut v = Browser { h: &h, cookies: Default::default(), proto: Some("https") };
+    let csrf = hidden(&v.get("/login").await.text, "csrf");
+    v.post_form("/login", &[("username", "vera"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let p = v.get(&format!("/requests/{id}")).await;
+    assert!(p.status == StatusCode::OK && !p.text.contains("Build package"));
+    let csrf = hidden(&p.text, "csrf");
+    assert_eq!(v.post_form(&path, &[("csrf", &csrf), ("do", "close")]).await.status, StatusCode::FORBIDDEN);
 }
 
 // ---- The readiness report over the API and as a page ----

@@ -138,7 +138,7 @@ pub(crate) fn request_step(
     Ok(r)
 }
 
-fn save_request(tx: &mut Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+pub(crate) fn save_request(tx: &mut Transaction<'_>, r: &Request) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE msa_requests SET status = $2, due = $3, body = $4 WHERE id = $1",
         &[&r.id, &r.status.as_str(), &r.new.due.to_string(), &to_body(r)?],

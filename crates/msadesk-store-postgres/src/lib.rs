@@ -28,6 +28,7 @@ mod error;
 mod evidence;
 mod inbox;
 mod letters;
+mod library;
 mod migrate;
 mod notice;
 mod party;

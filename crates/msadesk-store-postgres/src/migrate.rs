@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../migrations/0003_auth.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_risk.sql")),
+    (6, include_str!("../migrations/0006_library.sql")),
     (8, include_str!("../migrations/0008_notices.sql")),
     (9, include_str!("../migrations/0009_letters.sql")),
 ];

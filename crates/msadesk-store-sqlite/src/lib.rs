@@ -30,6 +30,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 mod inbox;
 mod letters;
+mod library;
 mod readiness;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_auth.sql"),
     include_str!("../migrations/0004_inbox.sql"),
     include_str!("../migrations/0005_risk.sql"),
+    include_str!("../migrations/0006_library.sql"),
     include_str!("../migrations/0008_notices.sql"),
     include_str!("../migrations/0009_letters.sql"),
 ];

@@ -45,6 +45,9 @@ macro_rules! conformance_suite {
             risk_decisions_are_recorded_and_audited,
             letter_templates_are_set_replaced_removed_and_audited,
             notices_sent_are_recorded_and_audited,
+            documents_keep_every_revision_and_are_audited,
+            packages_are_stored_and_mark_the_request_built,
+            inspector_grants_are_scoped_revocable_and_logged,
             readiness_facts_are_gathered_and_backups_audited
         );
     };
@@ -1077,6 +1080,162 @@ pub fn notices_sent_are_recorded_and_audited(store: &mut dyn Store) {
     let last = store.audit_entries().expect("audit").pop().expect("entry");
     assert_eq!((last.entity.as_str(), last.action.as_str()), ("notice", "sent"));
     assert!(last.detail.contains("CVE-2019-10744"));
+    assert_verifies(store);
+}
+
+fn library_doc(kind: crate::DocKind, bytes: &[u8]) -> crate::NewDocument {
+    crate::NewDocument {
+        product_id: ProductId::parse("CAM-1").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        kind,
+        file_name: "doc.pdf".into(),
+        media_type: "application/pdf".into(),
+        bytes: bytes.to_vec(),
+        sha256: format!("{:x}", sha_of(bytes)),
+        retention_until: Some(d("2036-01-01")),
+        retention_basis: "CRA Art 13(13)".into(),
+    }
+}
+
+fn sha_of(bytes: &[u8]) -> u128 {
+    // Any stable text serves the store; it does not check hashes.
+    bytes.iter().fold(17u128, |h, b| h.wrapping_mul(31).wrapping_add(u128::from(*b)))
+}
+
+pub fn documents_keep_every_revision_and_are_audited(store: &mut dyn Store) {
+    use crate::DocKind;
+    products(store, vec![product("CAM-1", "1.0", Some("2026-01-01"), None)]);
+    let first = store.add_document(&library_doc(DocKind::Doc, b"%PDF-1 first"), &meta()).expect("add");
+    assert_eq!((first.revision, first.current, first.size), (1, true, 12));
+    assert_eq!(first.uploaded_by, meta().actor);
+    let second = store.add_document(&library_doc(DocKind::Doc, b"%PDF-1 second\0\xff"), &meta()).expect("add 2");
+    assert_eq!((second.revision, second.current), (2, true));
+    store.add_document(&library_doc(DocKind::Sbom, b"{}"), &meta()).expect("sbom");
+    let all = store.documents(None).expect("list");
+    assert_eq!(all.len(), 3);
+    let docs: Vec<_> = all.iter().filter(|x| x.kind == DocKind::Doc).collect();
+    assert_eq!(docs.iter().map(|x| (x.revision, x.current)).collect::<Vec<_>>(), [(1, false), (2, true)]);
+    let (info, bytes) = store.document(second.id).expect("read").expect("present");
+    assert_eq!(bytes, b"%PDF-1 second\0\xff");
+    assert_eq!(info, second);
+    assert_eq!(store.document(first.id).expect("read").expect("old kept").1, b"%PDF-1 first");
+    assert!(store.document(9999).expect("read").is_none());
+    assert_eq!(store.documents(Some(&ProductId::parse("OTHER").expect("id"))).expect("list").len(), 0);
+    // Unknown product or version: refused, nothing recorded.
+    let before = store.audit_entries().expect("audit").len();
+    let mut unknown = library_doc(DocKind::Doc, b"x");
+    unknown.version = Version::parse("9.9").expect("v");
+    assert!(matches!(store.add_document(&unknown, &meta()), Err(StoreError::Invalid(m)) if m.contains("9.9")));
+    unknown.product_id = ProductId::parse("NOPE").expect("id");
+    assert!(matches!(store.add_document(&unknown, &meta()), Err(StoreError::UnknownProduct(_))));
+    assert_eq!(store.audit_entries().expect("audit").len(), before);
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.entity.as_str(), last.action.as_str()), ("documents", "add"));
+    assert!(last.detail.contains("sbom") && last.detail.contains("CAM-1"), "{}", last.detail);
+    assert_verifies(store);
+}
+
+fn library_request(store: &mut dyn Store) -> msadesk_core::inbox::Request {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, RequestInput};
+    let authority = store.authorities().expect("authorities").into_iter().find(|a| a.id == "de-bnetza").expect("seed");
+    let holidays = store.holidays().expect("holidays");
+    let input = RequestInput {
+        authority: &authority,
+        reference: "BNetzA-1",
+        received: "2026-12-01T09:30",
+        deadline: DeadlineRule::Days(10),
+        product: ProductId::parse("CAM-1").expect("product"),
+        version: None,
+        from: None,
+        to: None,
+        asks: vec![Ask::Trace, Ask::Documents],
+        ack_hours: 24,
+    };
+    let new = NewRequest::build(input, &holidays).expect("build");
+    store.add_request(&new, &meta()).expect("add")
+}
+
+pub fn packages_are_stored_and_mark_the_request_built(store: &mut dyn Store) {
+    use msadesk_core::inbox::{Status, Step};
+    let r = library_request(store);
+    let pkg = |bytes: &[u8]| crate::NewPackage {
+        request_id: r.id,
+        file_name: "response.zip".into(),
+        bytes: bytes.to_vec(),
+        sha256: "ab".repeat(32),
+        files: vec!["manifest.json".into(), "trace/answer.csv".into()],
+    };
+    // Not acknowledged yet: refused, nothing stored.
+    assert!(matches!(store.add_package(&pkg(b"PK1"), &meta()), Err(StoreError::Invalid(_))));
+    assert!(store.packages(r.id).expect("list").is_empty());
+    store.request_step(r.id, &Step::Acknowledged, None, &meta()).expect("ack");
+    let (first, req) = store.add_package(&pkg(b"PK\x03\x04one"), &meta()).expect("store");
+    assert_eq!((first.number, first.size, req.status), (1, 7, Status::PackageBuilt));
+    assert!(req.timeline.last().and_then(|t| t.note.as_deref()).is_some_and(|n| n.contains("#1")));
+    let (second, _) = store.add_package(&pkg(b"PK two"), &meta()).expect("rebuild");
+    assert_eq!(second.number, 2);
+    assert_eq!(store.packages(r.id).expect("list"), vec![first.clone(), second]);
+    let (info, bytes) = store.package(r.id, 1).expect("read").expect("present");
+    assert_eq!((info, bytes.as_slice()), (first, &b"PK\x03\x04one"[..]));
+    assert!(store.package(r.id, 3).expect("read").is_none());
+    assert!(matches!(
+        store.add_package(&crate::NewPackage { request_id: 999, ..pkg(b"x") }, &meta()),
+        Err(StoreError::Invalid(_))
+    ));
+    let entries = store.audit_entries().expect("audit");
+    assert!(entries.iter().any(|e| e.entity == "response_packages" && e.action == "build"));
+    assert_eq!(store.request(r.id).expect("read").expect("req").status, Status::PackageBuilt);
+    assert_verifies(store);
+}
+
+pub fn inspector_grants_are_scoped_revocable_and_logged(store: &mut dyn Store) {
+    let r = library_request(store);
+    let token = crate::ApiToken {
+        id: "insp1".into(),
+        name: "BNetzA inspector".into(),
+        role: crate::Role::Inspector,
+        secret_sha256: "cd".repeat(32),
+        created_at: meta().at,
+        expires_at: Some("2027-01-01T00:00:00Z".into()),
+        revoked: false,
+        last_used_at: None,
+    };
+    // Not an inspector, or no expiry, or an unknown request: refused.
+    let viewer = crate::ApiToken { role: crate::Role::Viewer, ..token.clone() };
+    assert!(store.grant_inspector(&viewer, r.id, &meta()).is_err());
+    let forever = crate::ApiToken { expires_at: None, ..token.clone() };
+    assert!(store.grant_inspector(&forever, r.id, &meta()).is_err());
+    assert!(store.grant_inspector(&token, 999, &meta()).is_err());
+    assert!(store.token_by_secret(&token.secret_sha256).expect("read").is_none());
+
+    let g = store.grant_inspector(&token, r.id, &meta()).expect("grant");
+    assert_eq!((g.request_id, g.revoked, g.expires_at.as_str()), (r.id, false, "2027-01-01T00:00:00Z"));
+    let t = store.token_by_secret(&token.secret_sha256).expect("read").expect("token");
+    assert_eq!(t.role, crate::Role::Inspector);
+    assert_eq!(store.inspector_grant("insp1").expect("read"), Some(g.clone()));
+    assert_eq!(store.inspector_grants(r.id).expect("list"), vec![g]);
+    assert!(store.inspector_grant("other").expect("read").is_none());
+
+    store.log_access("insp1", r.id, "2026-12-02T10:00:00Z", "GET /api/v1/inspector/requests/1", true).expect("log");
+    store.log_access("insp1", r.id, "2026-12-02T10:01:00Z", "GET /api/v1/inspector/requests/2", false).expect("log");
+    let log = store.access_log(r.id).expect("log");
+    assert_eq!(log.iter().map(|e| e.allowed).collect::<Vec<_>>(), [true, false]);
+    assert!(log[0].id < log[1].id);
+    assert!(store.access_log(999).expect("log").is_empty());
+
+    assert_eq!(store.revoke_inspectors(r.id, &meta()).expect("revoke"), 1);
+    assert_eq!(store.revoke_inspectors(r.id, &meta()).expect("again"), 0);
+    assert!(store.inspector_grant("insp1").expect("read").expect("kept").revoked);
+    assert!(store.token_by_secret(&token.secret_sha256).expect("read").expect("kept").revoked);
+    let actions: Vec<_> = store
+        .audit_entries()
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.entity == "inspector_grants")
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["share", "unshare"]);
+    assert!(!store.audit_entries().expect("audit").iter().any(|e| e.detail.contains(&"cd".repeat(32))));
     assert_verifies(store);
 }
 

@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod conformance;
 pub mod letters;
+pub mod library;
 pub mod notice;
 pub mod readiness;
 pub mod risk;
@@ -26,6 +27,9 @@ use serde::Serialize;
 
 pub use auth::{ApiToken, Role, Session, User};
 pub use letters::{LetterTemplate, LetterTemplateStore};
+pub use library::{
+    AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
+};
 pub use notice::{NoticeSent, NoticeStore};
 pub use risk::{
     Deployment, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, SbomInfo, StoredVuln, VersionComponent,
@@ -166,7 +170,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + LetterTemplateStore + NoticeStore + readiness::ReadinessStore {
+pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore + readiness::ReadinessStore {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

@@ -159,6 +159,12 @@ enum Command {
         after_help = "Examples:\n  msadesk letter kinds\n  msadesk letter render --kind user-notice --lang pl --args-json notice.json --out notice.pl.pdf\n  msadesk letter template export --lang de --out templates/\n  msadesk request letter 1 --kind ack --out ack.pdf"
     )]
     Letter(crate::letters::LetterCommand),
+    /// The documentation library: DoC, technical documentation, SBOM… per product version, with history and gaps.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk doc add --product SH-CAM-200 --version 1.2.0 --kind doc DoC.pdf\n  msadesk doc list --product SH-CAM-200\n  msadesk doc gaps"
+    )]
+    Doc(crate::library::DocCommand),
     /// Check a signed package (an MSA response package): every file's SHA-256, nothing added or removed, the signature.
     #[command(
         after_help = "Exit status 0 when valid; otherwise non-zero, naming the file that was altered, added or removed.\n\nExamples:\n  msadesk verify response-BNetzA-2026-0042.zip\n  msadesk verify response.zip --key acme-public-key.txt\n  msadesk verify response.zip --key 3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
@@ -499,6 +505,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Holiday(c) => crate::inbox::holiday(&cli.database, c, meta(None)),
         Command::Request(c) => crate::inbox::request(&cli.database, c, meta(None)),
         Command::Letter(c) => crate::letters::letter(&cli.database, c, meta(None)),
+        Command::Doc(c) => crate::library::doc(&cli.database, c, meta(None)),
         Command::Verify(a) => crate::keys::verify(a),
         Command::Key(c) => crate::keys::key(&cli.database, c),
         Command::Backup(a) => evidence::backup(&cli.database, a),

@@ -160,6 +160,22 @@ pub enum RequestCommand {
     /// Close a request (answered, or withdrawn by the authority).
     #[command(after_help = "Example:\n  msadesk request close 1 --note 'authority confirmed receipt'")]
     Close(StepArgs),
+    /// Build the signed response package (Art 23 identification, requested documents, cover letter), or download a stored one.
+    #[command(
+        after_help = "Each build is stored exactly as written (re-downloadable) and recorded in the timeline (package_built);\n`msadesk request sent` then records which package went out.\n\nExamples:\n  msadesk request package 1 --out response-BNetzA-2026-0042.zip\n  msadesk request package 1 --download 1 --out sent-package.zip\n  msadesk verify response-BNetzA-2026-0042.zip"
+    )]
+    Package(crate::library::PackageArgs),
+    /// Give the authority a time-limited, revocable inspector token that reads only this request.
+    #[command(
+        after_help = "The token reads the request, its packages and the trace of its product in its period, nothing else;\nevery read is logged (`msadesk request access-log`).\n\nExamples:\n  msadesk request share 1 --days 14\n  msadesk request share 1 --days 7 --format json"
+    )]
+    Share(crate::library::ShareArgs),
+    /// Revoke every inspector token of a request.
+    #[command(after_help = "Example:\n  msadesk request unshare 1")]
+    Unshare(crate::library::RequestIdArgs),
+    /// Every read by the request's inspectors (allowed and refused).
+    #[command(name = "access-log", after_help = "Example:\n  msadesk request access-log 1 --format json")]
+    AccessLog(crate::library::RequestIdArgs),
 }
 
 #[derive(Args)]
@@ -359,7 +375,26 @@ pub fn request(url: &str, c: RequestCommand, meta: ChangeMeta) -> Result<ExitCod
         }
         RequestCommand::Letter(a) => crate::letters::request_letter(store.as_mut(), a)?,
         RequestCommand::Ack(s) => step(store.as_mut(), s, Step::Acknowledged, &meta)?,
-        RequestCommand::Sent(s) => step(store.as_mut(), s, Step::Sent, &meta)?,
+        RequestCommand::Sent(mut s) => {
+            s.note = crate::library::sent_note(store.as_mut(), s.id, s.note.as_deref())?;
+            step(store.as_mut(), s, Step::Sent, &meta)?
+        }
+        RequestCommand::Package(a) => {
+            drop(store);
+            return crate::library::package(url, a, meta);
+        }
+        RequestCommand::Share(a) => {
+            drop(store);
+            return crate::library::share(url, a, meta);
+        }
+        RequestCommand::Unshare(a) => {
+            drop(store);
+            return crate::library::unshare(url, a, meta);
+        }
+        RequestCommand::AccessLog(a) => {
+            drop(store);
+            return crate::library::access_log(url, a);
+        }
         RequestCommand::Close(s) => step(store.as_mut(), s, Step::Closed, &meta)?,
         RequestCommand::Extend { step: s, due } => {
             let st = match due {

@@ -201,3 +201,16 @@ pub fn verify(a: VerifyArgs) -> Result<std::process::ExitCode> {
         }
     }
 }
+
+/// The signing key for the server: `MSADESK_SIGNING_KEY` or the file next to a SQLite database
+/// (created on first use); `None`, with a warning, when neither applies (PostgreSQL without a key).
+pub(crate) fn for_server(url: &str) -> Option<SigningKey> {
+    let arg = KeyArg { key: std::env::var_os("MSADESK_SIGNING_KEY").map(PathBuf::from) };
+    match load_or_create(url, &arg) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            eprintln!("warning: response packages cannot be built over HTTP: {e:#}");
+            None
+        }
+    }
+}

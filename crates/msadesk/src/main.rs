@@ -11,6 +11,7 @@ mod generate;
 mod inbox;
 mod keys;
 mod letters;
+mod library;
 mod obligations;
 mod output;
 mod readiness;

@@ -33,7 +33,12 @@ pub fn serve(url: &str, listen: String, demo: bool, secure_cookies: bool) -> Res
     drop(store);
     let owned = url.to_string();
     let factory: StoreFactory = Arc::new(move || db::open(&owned).map_err(|e| StoreError::Backend(format!("{e:#}"))));
-    let config = Config { secure_cookies, ..Config::default() };
+    let signing_key = crate::keys::for_server(url).map(|k| msadesk_server::SigningKeyHandle(Arc::new(k)));
+    let max_document_bytes = std::env::var("MSADESK_MAX_DOCUMENT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(msadesk_server::DEFAULT_MAX_DOCUMENT_BYTES);
+    let config = Config { secure_cookies, signing_key, max_document_bytes, ..Config::default() };
     let state = AppState::new(factory, config);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     rt.block_on(async move {

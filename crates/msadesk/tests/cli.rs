@@ -1754,6 +1754,129 @@ fn fetch_vulns_over_plain_http() {
     assert!(env.ok(&["fetch", "vulns", "--help"]).contains("Example"));
 }
 
+#[test]
+fn documentation_library_and_response_package_end_to_end() {
+    let env = Env::sqlite();
+    let p = env.write("products.csv", PRODUCTS);
+    let s = env.write("supply.csv", SUPPLY);
+    env.ok(&[
+        "init",
+        "--name",
+        "ACME Import GmbH",
+        "--address",
+        "Hafen 1, Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+    ]);
+    env.json(&["import", "products", p.to_str().unwrap()]);
+    env.json(&["import", "supply", s.to_str().unwrap()]);
+
+    // Gaps before any upload: both versions with events lack all three kinds.
+    let gaps = env.json(&["doc", "gaps"]);
+    assert_eq!(gaps.as_array().map(Vec::len), Some(2), "{gaps}");
+    assert_eq!(gaps[0]["missing"], serde_json::json!(["doc", "technical_documentation", "sbom"]));
+
+    env.write("DoC.pdf", "%PDF-1.4 first");
+    let d1 = env.json(&["doc", "add", "--product", "CAM-1", "--version", "1.0", "--kind", "doc", "DoC.pdf"]);
+    assert_eq!(d1["revision"], 1);
+    assert_eq!(d1["media_type"], "application/pdf");
+    // Importer: placing on the market 2024-02-29 + 10 years (later than the end of support).
+    assert_eq!(d1["retention_until"], "2034-02-28");
+    env.write("DoC.pdf", "%PDF-1.4 second");
+    let d2 = env.json(&["doc", "add", "--product", "CAM-1", "--version", "1.0", "--kind", "doc", "DoC.pdf"]);
+    assert_eq!(d2["revision"], 2);
+    env.write("sbom.json", "{\"bomFormat\":\"CycloneDX\"}");
+    env.json(&["doc", "add", "--product", "CAM-1", "--version", "1.0", "--kind", "sbom", "sbom.json"]);
+    let list = env.json(&["doc", "list", "--product", "CAM-1"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(3));
+    env.ok(&["doc", "get", &d1["id"].to_string(), "--out", "old.pdf"]);
+    assert_eq!(std::fs::read_to_string(env.path("old.pdf")).unwrap(), "%PDF-1.4 first");
+    let gaps = env.json(&["doc", "gaps", "--product", "CAM-1"]);
+    assert_eq!(gaps[0]["missing"], serde_json::json!(["technical_documentation"]), "{gaps}");
+    // Too large, unknown kind, unknown version: refused with what to do.
+    let o = env.run(&[
+        "doc",
+        "add",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--kind",
+        "doc",
+        "DoC.pdf",
+        "--max-bytes",
+        "3",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("--max-bytes"), "{}", stderr(&o));
+    let o = env.run(&["doc", "add", "--product", "CAM-1", "--version", "1.0", "--kind", "manual", "DoC.pdf"]);
+    assert!(!o.status.success() && stderr(&o).contains("technical_documentation"), "{}", stderr(&o));
+    let o = env.run(&["doc", "add", "--product", "CAM-1", "--version", "9.9", "--kind", "doc", "DoC.pdf"]);
+    assert!(!o.status.success() && stderr(&o).contains("no version 9.9"), "{}", stderr(&o));
+
+    let r = env.json(&[
+        "request",
+        "add",
+        "--authority",
+        "de-bnetza",
+        "--reference",
+        "BNetzA-7",
+        "--received",
+        "2026-12-03T16:30",
+        "--due-days",
+        "10",
+        "--product",
+        "CAM-1",
+        "--version",
+        "1.0",
+        "--asks",
+        "trace,documents,sbom",
+    ]);
+    let id = r["id"].to_string();
+    let o = env.run(&["request", "package", &id, "--out", "r.zip"]);
+    assert!(!o.status.success() && stderr(&o).contains("request ack"), "{}", stderr(&o));
+    env.ok(&["request", "ack", &id]);
+    let built = env.json(&["request", "package", &id, "--out", "r.zip"]);
+    assert_eq!(built["number"], 1);
+    let files: Vec<&str> = built["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    for f in [
+        "cover-letter-en.html",
+        "cover-letter-en.pdf",
+        "cover-letter-de.html",
+        "cover-letter-de.pdf",
+        "trace/report.pdf",
+        "trace/identification.json",
+        "trace/identification.csv",
+        "trace/epcis.json",
+        "trace/report.html",
+        "documents/1.0/doc/DoC.pdf",
+        "documents/1.0/sbom/sbom.json",
+    ] {
+        assert!(files.contains(&f), "{f} missing from {files:?}");
+    }
+    let public = env.ok(&["key", "export"]).trim().to_string();
+    let v = env.json(&["verify", "r.zip", "--key", &public]);
+    assert_eq!(v["ok"], true);
+    // The cover letter says what is missing; the current DoC (second revision) is the one sent.
+    let zip = std::fs::read(env.path("r.zip")).unwrap();
+    let text = String::from_utf8_lossy(&zip);
+    assert!(text.contains("Technical documentation for version 1.0"));
+    assert!(text.contains("%PDF-1.4 second") && !text.contains("%PDF-1.4 first"));
+    assert!(text.contains("Müller Handel GmbH"));
+
+    // Stored exactly: the download is byte-identical; sending records the package.
+    env.ok(&["request", "package", &id, "--download", "1", "--out", "again.zip"]);
+    assert_eq!(std::fs::read(env.path("again.zip")).unwrap(), zip);
+    let sent = env.json(&["request", "sent", &id]);
+    let sent = if sent.is_array() { sent[0].clone() } else { sent };
+    let note = sent["timeline"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().to_string();
+    assert!(note.contains("package #1") && note.contains(built["sha256"].as_str().unwrap()), "{note}");
+    let audit = env.json(&["audit", "log", "--entity", "response_packages"]);
+    assert_eq!(audit.as_array().map(Vec::len), Some(1));
+    assert!(env.run(&["audit", "verify"]).status.success());
+}
+
 fn check_status(r: &Value, id: &str) -> String {
     let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"));
     c["status"].as_str().unwrap().to_string()
