@@ -320,7 +320,7 @@ fn readiness_schema() -> Value {
         "required": ["id", "area", "title", "status", "evidence", "fix", "penalty_tier", "basis"],
         "properties": {
             "id": s(),
-            "area": {"type": "string", "enum": ["identity", "traceability", "authorities", "vulnerabilities", "requests", "evidence"]},
+            "area": {"type": "string", "enum": ["identity", "traceability", "authorities", "documentation", "vulnerabilities", "requests", "evidence"]},
             "title": s(),
             "status": {"type": "string", "enum": ["ok", "gap", "not_applicable"]},
             "evidence": {

@@ -69,6 +69,14 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
         }
     }
 
+    let mut documents: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for d in store.documents(None)?.into_iter().filter(|d| d.current) {
+        documents
+            .entry((d.product_id.to_string(), d.version.to_string()))
+            .or_default()
+            .push(d.kind.as_str().to_string());
+    }
+
     // One trace per version gives its events, where it went and the counterparties as they were
     // at the events; the product with the most events is then traced whole, and timed.
     let mut largest: Option<(msadesk_core::ProductId, u64)> = None;
@@ -97,6 +105,7 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
             product_events += events;
             f.versions.push(VersionFacts {
                 sbom_imported: current_sbom.get(&(p.id.to_string(), v.version.to_string())).copied(),
+                documents: documents.remove(&(p.id.to_string(), v.version.to_string())).unwrap_or_default(),
                 product_id: p.id.clone(),
                 version: v.version,
                 role,

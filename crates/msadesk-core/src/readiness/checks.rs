@@ -22,6 +22,7 @@ pub const CHECKS: &[CheckFn] = &[
     traceability_trace_time,
     authorities_directory,
     authorities_letter_languages,
+    documentation_library,
     vulnerabilities_sbom,
     vulnerabilities_feeds,
     vulnerabilities_open_assessments,
@@ -454,6 +455,75 @@ pub fn authorities_letter_languages(f: &Facts, _: &ReadinessPolicy) -> Check {
         Some(PenaltyTier::OperatorObligations),
     )
     .basis(legal::COOPERATION_ON_REQUEST)
+}
+
+/// Documents an authority asks for first: the EU declaration of conformity (manufacturers and
+/// authorised representatives keep it, importers a copy) and the technical documentation (importers
+/// ensure it can be made available), as kinds of the documentation library.
+const REQUIRED_DOCUMENTS: &[(&str, &str)] =
+    &[("doc", "EU declaration of conformity"), ("technical_documentation", "technical documentation")];
+
+pub fn documentation_library(f: &Facts, _: &ReadinessPolicy) -> Check {
+    const ID: &str = "documentation.library";
+    const T: &str = "DoC and technical documentation for every version still within its documentation retention";
+    let due: Vec<_> = f
+        .versions_with_events()
+        .filter_map(|v| {
+            let role = v.role?;
+            if role == crate::OurRole::Distributor {
+                return None;
+            }
+            let r = crate::retention::documentation(role, v.placed_on_market, v.end_of_support);
+            // A missing date keeps the duty running (the end cannot be computed yet).
+            r.until.is_none_or(|u| u >= f.today).then_some((v, r))
+        })
+        .collect();
+    if due.is_empty() {
+        return Check::na(
+            ID,
+            Area::Documentation,
+            T,
+            "No version with supply events is under a documentation duty for our role (distributors have none).",
+        );
+    }
+    let mut bad = Vec::new();
+    for (v, r) in &due {
+        let missing: Vec<&str> = REQUIRED_DOCUMENTS
+            .iter()
+            .filter(|(k, _)| !v.documents.iter().any(|d| d == k))
+            .map(|(_, label)| *label)
+            .collect();
+        if !missing.is_empty() {
+            bad.push((v, r, missing));
+        }
+    }
+    let ev = Evidence::new(format!(
+        "{} of {} version(s) with supply events and a documentation duty lack a document in the library.",
+        bad.len(),
+        due.len()
+    ))
+    .figure(figure("versions_with_duty", "versions with a documentation duty", due.len(), "count"))
+    .figure(figure("versions_missing_documents", "missing a document", bad.len(), "count"));
+    let Some((first, _, first_missing)) = bad.first() else {
+        return Check::ok(ID, Area::Documentation, T, ev);
+    };
+    let kind = REQUIRED_DOCUMENTS.iter().find(|(_, l)| *l == first_missing[0]).map_or("doc", |(k, _)| *k);
+    let tier = PenaltyTier::for_roles(bad.iter().filter_map(|(v, ..)| v.role));
+    let basis = bad[0].1.basis;
+    Check::gap(
+        ID,
+        Area::Documentation,
+        T,
+        ev.items(bad.iter().map(|(v, r, m)| {
+            format!("{}: no {} (kept until {}, {})", v.label(), m.join(", no "), r.until.map_or("-".into(), |d| d.to_string()), r.basis.cite)
+        })),
+        format!(
+            "Upload each missing document to the library: msadesk doc add --product {} --version {} --kind {kind} FILE.pdf (`msadesk doc gaps` lists them)",
+            first.product_id, first.version
+        ),
+        Some(tier),
+    )
+    .basis(basis)
 }
 
 /// An official language (ISO 639-1) and the capital's time zone of each EU/EEA Member State, to

@@ -64,6 +64,7 @@ pub enum Area {
     Identity,
     Traceability,
     Authorities,
+    Documentation,
     Vulnerabilities,
     Requests,
     Evidence,
@@ -75,6 +76,7 @@ impl Area {
             Area::Identity => "identity",
             Area::Traceability => "traceability",
             Area::Authorities => "authorities",
+            Area::Documentation => "documentation",
             Area::Vulnerabilities => "vulnerabilities",
             Area::Requests => "requests",
             Area::Evidence => "evidence",
@@ -296,6 +298,8 @@ pub struct VersionFacts {
     pub supplied_to: Vec<Country>,
     /// When its current SBOM was imported, if it has one.
     pub sbom_imported: Option<Date>,
+    /// Kinds of the documents in the library for it (`doc`, `technical_documentation`, `sbom`, …).
+    pub documents: Vec<String>,
 }
 
 impl VersionFacts {

@@ -66,6 +66,7 @@ fn good() -> Facts {
         events: 3,
         supplied_to: vec![Country::parse("FR").unwrap(), Country::parse("CH").unwrap()],
         sbom_imported: Some(d("2026-10-01")),
+        documents: vec!["doc".into(), "technical_documentation".into()],
     }];
     f.counterparties = vec![party("OP-1", "1 rue de la Paix, 75002 Paris")];
     f.event_parties = vec![EventParty {
@@ -177,6 +178,12 @@ const CASES: &[(&str, Mutate, Option<&str>, Option<Mutate>)] = &[
         |f| f.authorities[0].languages = vec!["br".into()],
         Some("64(3)"),
         Some(|f| f.authorities.clear()),
+    ),
+    (
+        "documentation.library",
+        |f| f.versions[0].documents = vec!["doc".into()],
+        Some("64(3)"),
+        Some(|f| f.versions[0].role = Some(OurRole::Distributor)),
     ),
     ("vulnerabilities.sbom", |f| f.versions[0].sbom_imported = None, Some("64(3)"), Some(|f| f.versions[0].events = 0)),
     ("vulnerabilities.feeds", |f| f.feeds.truncate(1), Some("64(3)"), Some(|f| f.products.clear())),
