@@ -138,10 +138,17 @@ function check(cond, what) {
     await page.getByRole('heading', { name: 'Requests from authorities' }).waitFor();
     await shot('13-requests');
 
+    // The readiness report: every live check with its status and tier.
+    await page.getByRole('link', { name: 'Readiness' }).click();
+    await page.getByRole('heading', { name: 'Readiness report' }).waitFor();
+    const ready = await page.content();
+    check(ready.includes('identity.contact') && ready.includes('CRA Art 64(3)'), 'the readiness checks are listed with their tiers');
+    await shot('14-readiness');
+
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     check(errors.length === 0, 'no console errors (CSP violations included): ' + errors.join('; '));
-    console.log('browser walk passed: 13 screenshots');
+    console.log('browser walk passed: 14 screenshots');
   } catch (e) {
     await shot('failure').catch(() => {});
     console.error(e);

@@ -81,6 +81,12 @@ pub const PENALTY_ART_23: LegalRef = LegalRef {
     summary: "Non-compliance with Arts 18 to 23 (among others): administrative fines of up to EUR 10 000 000 or 2 % of total worldwide annual turnover, whichever is higher.",
 };
 
+/// Penalty tier for the essential requirements and the manufacturer's obligations.
+pub const PENALTY_ESSENTIAL_REQUIREMENTS: LegalRef = LegalRef {
+    cite: "CRA Art 64(2)",
+    summary: "Non-compliance with the essential cybersecurity requirements of Annex I or with Arts 13 and 14: administrative fines of up to EUR 15 000 000 or 2.5 % of total worldwide annual turnover, whichever is higher.",
+};
+
 /// Cooperation on a reasoned request of a market surveillance authority (the MSA inbox).
 pub const COOPERATION_ON_REQUEST: LegalRef = LegalRef {
     cite: "CRA Art 13(22), 18(3)(b)-(c), 19(7), 20(5), 24(2), 53; Regulation (EU) 2019/1020 Art 7",

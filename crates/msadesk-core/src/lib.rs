@@ -16,6 +16,7 @@ pub mod date;
 pub mod inbox;
 pub mod legal;
 pub mod model;
+pub mod readiness;
 pub mod retention;
 pub mod trace;
 pub mod vuln;

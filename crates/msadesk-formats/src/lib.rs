@@ -15,6 +15,7 @@ pub mod epcis;
 pub mod intake;
 pub mod letters;
 pub mod package;
+pub mod readiness_doc;
 pub mod response;
 pub mod trace_out;
 

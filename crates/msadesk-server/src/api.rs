@@ -699,3 +699,36 @@ pub(crate) async fn ack_request(
         st.pool().run(move |s| Ok(s.request_step(id, &msadesk_core::inbox::Step::Acknowledged, None, &meta)?)).await?;
     Ok(Json(request_json(&r, &now)?).into_response())
 }
+
+/// The readiness report, as `msadesk report readiness --format json` writes it.
+pub(crate) async fn readiness(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let p = caller(&st, &headers, READ).await?;
+    let now = q.get("now").cloned().unwrap_or_else(|| p.meta(None).at);
+    if now.len() > 64 {
+        return Err(ApiError::bad_request("now: expected an RFC 3339 instant such as 2026-12-04T10:00:00Z"));
+    }
+    let report = st
+        .pool()
+        .run(move |s| {
+            readiness_report(s, &now).map_err(|e| match e {
+                msadesk_store::StoreError::Invalid(m) => ApiError::bad_request(format!("now: {m}")),
+                e => e.into(),
+            })
+        })
+        .await?;
+    Ok(Json(report).into_response())
+}
+
+/// The readiness report at `now` with the default policy and the letter languages msadesk has
+/// (the API, the page and the PDF download all make it this way).
+pub(crate) fn readiness_report(
+    s: &mut dyn msadesk_store::Store,
+    now: &str,
+) -> Result<msadesk_core::readiness::ReadinessReport, msadesk_store::StoreError> {
+    let policy = msadesk_core::readiness::ReadinessPolicy::default();
+    msadesk_store::readiness::report(s, now, &policy, msadesk_formats::letters::LANGUAGES)
+}

@@ -41,7 +41,12 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
     if let Some(p) = who {
         let mut links = vec![("/", m.nav_dashboard)];
         if crate::routes::READ.contains(&p.role) {
-            links.extend([("/products", m.nav_products), ("/operators", m.nav_operators), ("/trace", m.nav_trace)]);
+            links.extend([
+                ("/products", m.nav_products),
+                ("/operators", m.nav_operators),
+                ("/trace", m.nav_trace),
+                ("/readiness", m.nav_readiness),
+            ]);
             links.push(("/actions", "Actions"));
             links.push(("/assessments", "Risk"));
             links.extend([("/requests", m.nav_requests), ("/library", m.nav_library)]);
@@ -147,6 +152,8 @@ button{font:inherit;padding:.5rem 1rem;border-radius:4px;border:1px solid var(--
 .msg.ok{border-color:var(--ok);color:var(--ok);background:#f0fdf4}
 code,.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
 .downloads a{margin-right:1rem}
+.status{font-weight:700;white-space:nowrap}.status.gap{color:var(--bad)}.status.ok{color:var(--ok)}.status.na{color:var(--muted)}
+meter{width:12rem;max-width:100%}
 footer{max-width:72rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
 @media (max-width:40rem){header{padding:.5rem}.logout{margin-left:0}main{padding:.6rem}input,select{min-width:0;width:100%}input[type=checkbox],input[type=radio]{width:auto}}
 "#;

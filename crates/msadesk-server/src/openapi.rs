@@ -328,6 +328,71 @@ fn inbox_schemas() -> Value {
                 "required": ["product_id", "version", "missing"],
                 "properties": {"product_id": s(), "version": s(), "missing": {"type": "array", "items": s()}}
             }
+        },
+        "ReadinessReport": readiness_schema()
+    })
+}
+
+/// The readiness report (README, "Readiness report", documents every field).
+fn readiness_schema() -> Value {
+    let s = || json!({"type": "string"});
+    let n = || json!({"type": "integer"});
+    let tier = json!({
+        "type": "object", "required": ["tier", "cite", "summary"],
+        "properties": {"tier": {"type": "string", "enum": ["64(2)", "64(3)", "64(4)"]}, "cite": s(), "summary": s()}
+    });
+    let legal = json!({"type": ["object", "null"], "properties": {"cite": s(), "summary": s()}});
+    let figure = json!({
+        "type": "object", "required": ["key", "label", "value", "unit"],
+        "properties": {"key": s(), "label": s(), "value": n(), "unit": s()}
+    });
+    let check = json!({
+        "type": "object",
+        "required": ["id", "area", "title", "status", "evidence", "fix", "penalty_tier", "basis"],
+        "properties": {
+            "id": s(),
+            "area": {"type": "string", "enum": ["identity", "traceability", "authorities", "documentation", "vulnerabilities", "requests", "evidence"]},
+            "title": s(),
+            "status": {"type": "string", "enum": ["ok", "gap", "not_applicable"]},
+            "evidence": {
+                "type": "object", "required": ["text", "figures", "items", "more_items"],
+                "properties": {"text": s(), "figures": {"type": "array", "items": figure}, "items": {"type": "array", "items": s()}, "more_items": n()}
+            },
+            "fix": nullable("string"),
+            "penalty_tier": {"oneOf": [tier.clone(), {"type": "null"}]},
+            "basis": legal
+        }
+    });
+    let trend = json!({
+        "type": "object", "required": ["key", "title", "unit", "months"],
+        "properties": {
+            "key": s(), "title": s(), "unit": s(),
+            "months": {"type": "array", "items": {"type": "object", "required": ["month", "value"], "properties": {"month": s(), "value": {"type": "number"}}}}
+        }
+    });
+    json!({
+        "type": "object",
+        "required": ["schema_version", "generated_at", "today", "engine", "operator", "policy", "summary", "checks", "figures", "trends"],
+        "properties": {
+            "schema_version": {"type": "integer", "const": 1},
+            "generated_at": s(), "today": {"type": "string", "format": "date"}, "engine": s(), "operator": nullable("string"),
+            "policy": {"type": "object", "properties": {
+                "feed_max_age_days": n(), "sbom_max_age_days": n(), "backup_max_age_days": n(),
+                "retention_run_max_age_days": n(), "trace_max_ms": n()
+            }},
+            "summary": {"type": "object", "required": ["total", "ok", "gap", "not_applicable", "gaps_by_tier", "gaps_without_tier"], "properties": {
+                "total": n(), "ok": n(), "gap": n(), "not_applicable": n(), "gaps_without_tier": n(),
+                "gaps_by_tier": {"type": "array", "items": {"type": "object", "properties": {"penalty_tier": tier, "gaps": n(), "checks": {"type": "array", "items": s()}}}}
+            }},
+            "checks": {"type": "array", "items": check},
+            "figures": {"type": "object", "required": ["supply_records", "supply_within_retention", "requests", "risk"], "properties": {
+                "supply_records": {"type": "object", "properties": {"total": n(), "expired": n(), "held": n(), "deleted": n()}},
+                "supply_within_retention": n(),
+                "requests": {"type": "object", "properties": {"total": n(), "open": n(), "overdue": n(), "ack_overdue": n(), "answered": n(), "median_response_hours": nullable("integer")}},
+                "risk": {"type": "object", "properties": {"decisions": n(), "significant_decisions": n(), "officer_decisions": n(), "open_significant": n(), "notifications_due": n(), "notifications_sent": n(), "notifications_overdue": n()}},
+                "products": n(), "versions_with_events": n(), "operators": n(), "active_legal_holds": n()
+            }},
+            "trends": {"type": "array", "items": trend}
         }
     })
 }
@@ -448,6 +513,7 @@ pub fn document() -> Value {
         "tags": [
             {"name": "registry", "description": "Products, operators, supply events and the Art 23 trace"},
             {"name": "inbox", "description": "Requests from market surveillance authorities and the authority directory"},
+            {"name": "readiness", "description": "The readiness report: could we answer an authority today?"},
             {"name": "risk", "description": "Significant-risk assessments, officer decisions, obligations and notices sent"},
             {"name": "library", "description": "The documentation library per product version, and readiness gaps"},
             {"name": "inspector", "description": "What an authority's inspector token may read (one shared request)"},

@@ -43,6 +43,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tokens", get(tokens_page).post(tokens_create))
         .route("/tokens/{id}/revoke", post(tokens_revoke))
         .route("/audit", get(audit_page))
+        .route("/readiness", get(readiness_page))
+        .route("/readiness.pdf", get(readiness_pdf))
         .route("/api", get(api_reference))
 }
 
@@ -396,6 +398,149 @@ async fn audit_page(
     body.push_str(&table(&[m.col_seq, m.col_when, m.col_who, m.col_entity, m.col_action, m.col_detail], &rows));
     let _ = write!(body, "<p>{}</p>", esc(m.audit_hint));
     page(StatusCode::OK, m.audit_title, Some(&p), "/audit", &body)
+}
+
+/// The readiness report: every live check with its evidence, what to do and the Art 64 tier of a
+/// gap; then the figures and the monthly trends (as `<meter>` bars, which need no inline style).
+async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    use msadesk_core::readiness::Status;
+    let m = msgs();
+    let p = match signed_in(&st, &headers, READ).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = p.meta(None).at;
+    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(&p), &e),
+    };
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p>{}</p><p class=\"downloads\"><a href=\"/readiness.pdf\">{}</a></p>",
+        esc(m.readiness_intro),
+        esc(m.readiness_download)
+    );
+    let s = &r.summary;
+    let class = if s.gap == 0 { "ok" } else { "bad" };
+    let _ = write!(
+        body,
+        "<p class=\"msg {class}\" role=\"status\">{}</p>",
+        esc(&m
+            .readiness_summary
+            .replace("{ok}", &s.ok.to_string())
+            .replace("{gap}", &s.gap.to_string())
+            .replace("{na}", &s.not_applicable.to_string())
+            .replace("{at}", &r.generated_at))
+    );
+    let _ = write!(body, "<p>{}</p><ul class=\"cards\">", esc(m.readiness_tiers));
+    for t in &s.gaps_by_tier {
+        let _ = write!(
+            body,
+            "<li><strong>{}</strong>{} <span class=\"hint\">{}</span></li>",
+            t.gaps,
+            esc(t.penalty_tier.legal().cite),
+            esc(t.penalty_tier.legal().summary)
+        );
+    }
+    body.push_str("</ul>");
+    let rows: Vec<Vec<String>> = r
+        .checks
+        .iter()
+        .map(|c| {
+            let (cls, label) = match c.status {
+                Status::Ok => ("ok", "ok"),
+                Status::Gap => ("gap", "gap"),
+                Status::NotApplicable => ("na", "n/a"),
+            };
+            let mut evidence = esc(&c.evidence.text);
+            if !c.evidence.items.is_empty() {
+                evidence.push_str("<ul>");
+                for i in &c.evidence.items {
+                    let _ = write!(evidence, "<li>{}</li>", esc(i));
+                }
+                if c.evidence.more_items > 0 {
+                    let _ = write!(evidence, "<li>… +{}</li>", c.evidence.more_items);
+                }
+                evidence.push_str("</ul>");
+            }
+            vec![
+                format!("<span class=\"status {cls}\">{label}</span>"),
+                format!("<strong>{}</strong><br><code>{}</code>", esc(c.title), esc(c.id)),
+                evidence,
+                c.fix.as_deref().map_or(String::new(), |f| format!("<code>{}</code>", esc(f))),
+                c.penalty_tier.map_or(String::new(), |t| esc(t.legal().cite)),
+            ]
+        })
+        .collect();
+    body.push_str(&table(&[m.col_status, m.col_check, m.col_evidence, m.col_fix, m.col_tier], &rows));
+    let f = &r.figures;
+    let _ = write!(body, "<h2>{}</h2><ul class=\"cards\">", esc(m.readiness_figures));
+    for (n, label) in [
+        (f.supply_records.total, "supply records"),
+        (f.supply_within_retention, "within retention"),
+        (f.supply_records.expired, "past their retention end"),
+        (f.supply_records.held, "held by legal holds"),
+        (f.supply_records.deleted, "deleted by retention runs"),
+        (f.requests.total, "requests from authorities"),
+        (f.requests.overdue, "requests overdue"),
+        (f.risk.significant_decisions, "significant-risk decisions"),
+        (f.risk.open_significant, "significant without decision"),
+        (f.risk.notifications_due, "risk notifications due by law"),
+        (f.risk.notifications_sent, "risk notifications sent"),
+    ] {
+        let _ = write!(body, "<li><strong>{n}</strong>{}</li>", esc(label));
+    }
+    body.push_str("</ul>");
+    let _ = write!(body, "<h2>{}</h2>", esc(m.readiness_trends));
+    for t in &r.trends {
+        let max = t.months.iter().map(|x| x.value).fold(0.0_f64, f64::max).max(1.0);
+        let rows: Vec<Vec<String>> = t
+            .months
+            .iter()
+            .map(|x| {
+                vec![
+                    esc(&x.month),
+                    format!(
+                        "<meter min=\"0\" max=\"{max}\" value=\"{}\" aria-label=\"{} {}\"></meter> {} {}",
+                        x.value,
+                        esc(&x.month),
+                        esc(t.title),
+                        x.value,
+                        esc(t.unit)
+                    ),
+                ]
+            })
+            .collect();
+        let _ = write!(body, "<h3>{}</h3>", esc(t.title));
+        body.push_str(&table(&[m.col_month, m.col_value], &rows));
+    }
+    let _ = write!(body, "<p>{}</p>", esc(m.readiness_hint));
+    page(StatusCode::OK, m.readiness_title, Some(&p), "/readiness", &body)
+}
+
+/// The readiness report as the PDF `msadesk report readiness --format pdf` writes.
+async fn readiness_pdf(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let p = match signed_in(&st, &headers, READ).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = p.meta(None).at;
+    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
+    match result {
+        Ok(r) => {
+            let pdf = msadesk_formats::readiness_doc::document(&r).to_pdf();
+            let name = format!("attachment; filename=\"readiness-{}.pdf\"", r.today);
+            let mut res = (StatusCode::OK, pdf).into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => error_page(Some(&p), &e),
+    }
 }
 
 // ---- Trace ----

@@ -261,6 +261,17 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/v1/readiness",
+        roles: Some(READ),
+        operation_id: "readiness",
+        tag: "readiness",
+        summary: "The readiness report: live checks (ok, gap, not applicable) with evidence, fix and Art 64 tier; figures and monthly trends",
+        params: &[q("now", "string", "Evaluate at this RFC 3339 instant (default: now)")],
+        body: &[],
+        ok: (200, "ReadinessReport"),
+    },
+    Endpoint {
+        method: "get",
         path: "/api/v1/assessments",
         roles: Some(READ),
         operation_id: "listAssessments",
@@ -611,6 +622,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/api/v1/inspector/requests/{id}/trace", get(library_api::inspector_trace))
         .route("/api/v1/requests/{id}", get(api::request))
         .route("/api/v1/requests/{id}/ack", post(api::ack_request))
+        .route("/api/v1/readiness", get(api::readiness))
         .route("/api/v1/assessments", get(risk::list))
         .route("/api/v1/assessments/{id}", get(risk::get_one))
         .route("/api/v1/assessments/{id}/decision", post(risk::post_decision))

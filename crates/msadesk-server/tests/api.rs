@@ -1494,3 +1494,71 @@ fn trace_answers_follow_every_change_postgres() {
         runtime().block_on(trace_cache_story(&h));
     }
 }
+
+// ---- The readiness report over the API and as a page ----
+
+async fn readiness_story(h: &Harness) {
+    let officer = h.token(Role::Officer);
+    let viewer = h.token(Role::Viewer);
+    let (s, r, _) =
+        h.call("POST", "/api/v1/imports/products?name=products.csv", Some(&officer), "text/csv", PRODUCTS).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r, _) = h.call("POST", "/api/v1/imports/supply?name=supply.csv", Some(&officer), "text/csv", SUPPLY).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = h.get("/api/v1/readiness?now=2026-12-04T10:00:00Z", &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["generated_at"], "2026-12-04T10:00:00Z");
+    let checks = r["checks"].as_array().unwrap();
+    let status = |id: &str| checks.iter().find(|c| c["id"] == id).map(|c| c["status"].as_str().unwrap().to_string());
+    assert_eq!(status("identity.operator").as_deref(), Some("gap"), "no `msadesk init` in this registry");
+    assert_eq!(status("evidence.audit_chain").as_deref(), Some("ok"));
+    assert_eq!(status("requests.deadlines").as_deref(), Some("not_applicable"));
+    let gaps = r["summary"]["gap"].as_u64().unwrap();
+    assert_eq!(gaps as usize, checks.iter().filter(|c| c["status"] == "gap").count());
+    assert_eq!(r["figures"]["supply_records"]["total"].as_u64(), Some(5));
+    let (s, e, text) = h.call("GET", "/api/v1/readiness?now=tomorrow", Some(&viewer), "", "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{text}");
+    assert!(e["detail"].as_str().unwrap().contains("RFC 3339"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_over_the_api_sqlite() {
+    readiness_story(&sqlite()).await;
+}
+
+#[test]
+fn readiness_over_the_api_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(readiness_story(&h));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_page_shows_every_check_to_a_viewer() {
+    let h = sqlite();
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
+    let p = b.get("/readiness").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let p = b.get("/login").await;
+    let csrf = hidden(&p.text, "csrf");
+    let p =
+        b.post_form("/login", &[("username", "vera"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text);
+    let p = b.get("/readiness").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    for want in
+        ["Readiness report", "identity.contact", "evidence.backup", "CRA Art 64(3)", "msadesk init --name", "<meter"]
+    {
+        assert!(p.text.contains(want), "{want} missing");
+    }
+    assert!(p.text.contains("href=\"/readiness\" aria-current=\"page\""));
+    assert!(!p.text.contains("style="), "no inline style (CSP)");
+    let pdf = b.get("/readiness.pdf").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.text.starts_with("%PDF-"), "a PDF");
+}

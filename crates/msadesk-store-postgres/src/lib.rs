@@ -36,6 +36,7 @@ mod notice;
 mod party;
 mod products;
 mod read;
+mod readiness;
 mod risk;
 mod supply;
 

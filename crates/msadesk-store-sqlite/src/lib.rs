@@ -33,6 +33,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 mod inbox;
 mod letters;
 mod library;
+mod readiness;
 
 /// Forward-only migrations; the index + 1 is the schema version they bring the database to.
 const MIGRATIONS: &[&str] = &[

@@ -51,7 +51,8 @@ macro_rules! conformance_suite {
             actions_derive_recipients_and_refuse_invalid_steps,
             notices_go_to_the_outbox_with_tokens_and_acknowledgements_count,
             outbox_claims_lease_and_record_outcomes,
-            data_generation_moves_with_every_change_and_only_then
+            data_generation_moves_with_every_change_and_only_then,
+            readiness_facts_are_gathered_and_backups_audited
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1507,4 +1508,138 @@ pub fn data_generation_moves_with_every_change_and_only_then(store: &mut dyn Sto
     let scope = msadesk_core::retention::HoldScope::Product { product_id: ProductId::parse("P-1").expect("id") };
     store.add_hold(&scope, "case 1", &meta()).expect("hold");
     moved(store, "legal hold");
+}
+
+pub fn readiness_facts_are_gathered_and_backups_audited(store: &mut dyn Store) {
+    use msadesk_core::readiness::{ReadinessPolicy, Status, evaluate};
+    products(store, vec![product("CAM", "1.0", Some("2025-01-01"), Some("2030-01-01"))]);
+    let fr = party("D-FR", "Distrib SAS", "FR");
+    let mut pl = party("D-PL", "Hurt sp. z o.o.", "PL");
+    pl.address = "Warszawa".into();
+    supply(
+        store,
+        vec![
+            event(Direction::Received, "2015-01-01", "CAM", "1.0", 10, &party("MAN-1", "Maker AG", "DE"), Some("DN-1")),
+            event(Direction::Supplied, "2026-03-01", "CAM", "1.0", 4, &fr, Some("INV-1")),
+            event(Direction::Supplied, "2026-04-01", "CAM", "1.0", 2, &pl, Some("INV-2")),
+            event(Direction::Supplied, "2026-05-01", "CAM", "2.0", 1, &fr, Some("INV-3")),
+        ],
+    );
+    let today = d("2026-12-04");
+    let now: jiff::Timestamp = "2026-12-04T12:00:00Z".parse().expect("now");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.generated_at, "2026-12-04T12:00:00Z");
+    assert_eq!(f.engine, store.engine());
+    assert_eq!(f.versions.len(), 2, "{:?}", f.versions);
+    let v1 = f.versions.iter().find(|v| v.version.as_str() == "1.0").expect("1.0");
+    assert_eq!(v1.events, 3);
+    let countries: Vec<&str> = v1.supplied_to.iter().map(|c| c.as_str()).collect();
+    assert_eq!(countries, ["FR", "PL"]);
+    let v2 = f.versions.iter().find(|v| v.version.as_str() == "2.0").expect("2.0 (stub)");
+    assert!(v2.stub && v2.events == 1);
+    // Only the counterparties without a postal address at their events are kept: D-PL's one event.
+    assert_eq!(
+        f.event_parties.iter().map(|e| (e.operator_id.as_str(), e.deliveries)).collect::<Vec<_>>(),
+        [("D-PL", 1)]
+    );
+    let timing = f.trace_timing.as_ref().expect("timed");
+    assert_eq!((timing.product_id.as_str(), timing.events), ("CAM", 4));
+    assert_eq!(f.supply.total, 4);
+    assert_eq!(f.supply.expired, 1, "the 2015 event is past its retention end");
+    assert!(f.last_backup.is_none() && f.last_retention_run.is_none());
+    assert!(f.audit_break.is_none());
+    // The dry run recorded nothing.
+    assert!(!store.audit_entries().expect("audit").iter().any(|e| e.entity == "retention"));
+
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let status = |id: &str| r.check(id).expect(id).status;
+    assert_eq!(status("traceability.event_addresses"), Status::Gap);
+    assert_eq!(status("traceability.counterparties"), Status::Gap);
+    assert_eq!(status("traceability.master_data"), Status::Gap, "2.0 is a stub");
+    assert_eq!(status("authorities.directory"), Status::Gap, "PL has no seeded authority");
+    assert_eq!(status("traceability.trace_time"), Status::Ok);
+    assert_eq!(status("evidence.audit_chain"), Status::Ok);
+
+    let backup = crate::readiness::BackupRecord {
+        file: "/backups/b.db".into(),
+        bytes: 4096,
+        supply_events: 4,
+        head_seq: Some(3),
+        head_hash: Some("ab".into()),
+    };
+    let seq = store.record_backup(&backup, &meta()).expect("record backup");
+    let last = store.audit_entries().expect("audit").pop().expect("entry");
+    assert_eq!((last.seq, last.entity.as_str(), last.action.as_str()), (seq, "backup", "create"));
+    assert!(last.detail.contains("/backups/b.db"));
+    assert_verifies(store);
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.last_backup.as_deref(), Some(meta().at.as_str()));
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let expected = if f.backups_supported { Status::Ok } else { Status::NotApplicable };
+    assert_eq!(r.check("evidence.backup").expect("backup").status, expected);
+
+    // Open significant assessments: significant by the policy and not decided by an officer.
+    let decision = |vuln: &str, significant: bool, policy: &str| crate::RiskDecisionRecord {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: vuln.into(),
+        significant,
+        policy_version: policy.into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment: serde_json::json!({}),
+    };
+    for (vuln, significant, policy) in [
+        ("CVE-2026-0001", true, "msadesk-default-1"),
+        ("CVE-2026-0002", true, "msadesk-default-1"),
+        ("CVE-2026-0002", false, "officer"),
+        ("CVE-2026-0003", true, "msadesk-default-1"),
+        ("CVE-2026-0003", false, "msadesk-default-1"),
+        ("CVE-2026-0004", false, "msadesk-default-1"),
+    ] {
+        store.record_decision(&decision(vuln, significant, policy), &meta()).expect("decision");
+    }
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    let open: Vec<&str> = f.open_assessments.iter().map(|a| a.vulnerability.as_str()).collect();
+    assert_eq!(open, ["CVE-2026-0001"], "decided by an officer or no longer significant: not open");
+    assert_eq!(f.decisions.len(), 6);
+    assert_eq!(f.decisions.iter().filter(|d| d.officer).count(), 1);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.open_assessments").expect("open").status, Status::Gap);
+
+    // Obligations of the current assessment, overdue until a notice is recorded as sent.
+    let mut with_duty = decision("CVE-2026-0005", true, "msadesk-default-1");
+    with_duty.assessment = serde_json::json!({
+        "aliases": ["GHSA-xxxx-yyyy-zzzz"],
+        "obligations": [
+            {"to": "msa", "what": "inform", "due": "2026-12-01T10:00:00Z", "legal_duty": true},
+            {"to": "end_users", "what": "inform", "due": "2026-12-01T10:00:00Z", "legal_duty": false}
+        ]
+    });
+    store.record_decision(&with_duty, &meta()).expect("decision");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    assert_eq!(f.obligations.len(), 2, "{:?}", f.obligations);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.obligations").expect("obligations").status, Status::Gap);
+    assert_eq!((r.figures.risk.notifications_due, r.figures.risk.notifications_overdue), (1, 1));
+    let notice = crate::notice::NoticeSent {
+        id: 0,
+        product_id: ProductId::parse("CAM").expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "GHSA-xxxx-yyyy-zzzz".into(),
+        to: "msa".into(),
+        what: "inform".into(),
+        member_states: vec!["FR".into()],
+        sent_at: "2026-12-02T09:00:00Z".into(),
+        reference: None,
+        note: None,
+        recorded_by: String::new(),
+        recorded_at: String::new(),
+    };
+    store.record_notice_sent(&notice, &meta()).expect("notice");
+    let f = crate::readiness::gather(store, now, today).expect("gather");
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("vulnerabilities.obligations").expect("obligations").status, Status::Ok);
+    assert_eq!((r.figures.risk.notifications_sent, f.notices.len()), (1, 1));
 }

@@ -15,6 +15,7 @@ pub mod generation;
 pub mod letters;
 pub mod library;
 pub mod notice;
+pub mod readiness;
 pub mod risk;
 
 use msadesk_core::audit::{AuditEntry, ChainBreak, Coverage, RowsDigest, row_digest};
@@ -173,7 +174,9 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
-pub trait Store: Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore + GenerationStore {
+pub trait Store:
+    Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore + GenerationStore + readiness::ReadinessStore
+{
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;
 

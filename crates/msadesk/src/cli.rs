@@ -159,6 +159,12 @@ enum Command {
         after_help = "Examples:\n  msadesk outbox list --state deferred\n  MSADESK_SMTP_HOST=127.0.0.1 MSADESK_SMTP_PORT=2525 MSADESK_SMTP_FROM=recalls@acme.example msadesk outbox deliver --once"
     )]
     Outbox(crate::action::OutboxCommand),
+    /// Reports: the readiness report (could we answer an authority today?).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  msadesk report readiness\n  msadesk report readiness --format pdf --out readiness.pdf"
+    )]
+    Report(crate::readiness::ReportCommand),
     /// Letters in English and the authorities' languages (PDF or HTML), and the operator's own template wording.
     #[command(
         subcommand,
@@ -531,6 +537,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Verify(a) => crate::keys::verify(a),
         Command::Key(c) => crate::keys::key(&cli.database, c),
         Command::Backup(a) => evidence::backup(&cli.database, a),
+        Command::Report(c) => crate::readiness::report(&cli.database, c),
         Command::Restore(a) => evidence::restore(&cli.database, a),
         Command::Products(f) => products(&cli.database, f.format),
         Command::Operators(f) => operators(&cli.database, f.format),
@@ -1149,15 +1156,57 @@ pub(crate) fn load_demo(store: &mut dyn Store, url: &str, events: u64, seed: u64
     let p = store.import_products(&mut products, &meta)?;
     let events: Vec<SupplyEvent> = data.collect();
     let s = store.import_supply(&mut msadesk_store::VecSource::new(events), &meta)?;
+    let requests = load_demo_requests(store, &meta)?;
     let c = store.counts()?;
     eprintln!(
-        "Loaded the demo into {}: {} product versions, {} supply events, {} operators.",
+        "Loaded the demo into {}: {} product versions, {} supply events, {} operators, {requests} requests from authorities.",
         db::redacted(url),
         p.new,
         s.new,
         c.operators
     );
     Ok(())
+}
+
+/// The demo's requests from authorities, each step recorded at its (fixed, past) time.
+fn load_demo_requests(store: &mut dyn Store, meta: &ChangeMeta) -> Result<usize> {
+    use msadesk_core::inbox::{Ask, DeadlineRule, NewRequest, RequestInput, Step};
+    let authorities = store.authorities()?;
+    let holidays = store.holidays()?;
+    let mut n = 0;
+    for d in crate::generate::DEMO_REQUESTS {
+        let Some(authority) = authorities.iter().find(|a| a.id == d.authority) else { continue };
+        let new = NewRequest::build(
+            RequestInput {
+                authority,
+                reference: d.reference,
+                received: d.received,
+                deadline: DeadlineRule::WorkingDays(d.working_days),
+                product: ProductId::parse(d.product)?,
+                version: None,
+                from: None,
+                to: None,
+                asks: vec![Ask::Trace, Ask::Documents],
+                ack_hours: 24,
+            },
+            &holidays,
+        )
+        .map_err(|e| anyhow!("demo request {}: {e}", d.reference))?;
+        let received_at = new.received_at.parse::<jiff::ZonedDateTime>().map(|z| z.timestamp().to_string());
+        let at = |t: &str| ChangeMeta { at: t.to_string(), ..meta.clone() };
+        let r = store.add_request(&new, &at(&received_at.unwrap_or_else(|_| meta.at.clone())))?;
+        for (step, when) in d.steps {
+            let step = match *step {
+                "acknowledged" => Step::Acknowledged,
+                "package_built" => Step::PackageBuilt,
+                "sent" => Step::Sent,
+                _ => Step::Closed,
+            };
+            store.request_step(r.id, &step, None, &at(when))?;
+        }
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn bench_generate(events: u64, seed: u64, components: u64, out: &Path) -> Result<ExitCode> {

@@ -11,6 +11,7 @@ use ed25519_dalek::{Signature, Signer, Verifier, VerifyingKey};
 use msadesk_core::audit::{AuditEntry, hex};
 use msadesk_core::retention::{Hold, HoldScope};
 use msadesk_core::{Date, OperatorId, ProductId, Version};
+use msadesk_store::readiness::ReadinessStore;
 use msadesk_store::{RetentionReport, Store};
 use serde::{Deserialize, Serialize};
 
@@ -426,6 +427,20 @@ pub fn backup(url: &str, a: BackupArgs) -> Result<ExitCode> {
     }
     let c = copy.counts()?;
     let head = copy.audit_entries()?.pop();
+    drop(copy);
+    // Recorded in the source's audit trail (after the copy, so the copy does not hold its own
+    // record): the readiness report reads the age of the last backup from it.
+    let record = msadesk_store::readiness::BackupRecord {
+        file: std::path::absolute(&a.file).unwrap_or_else(|_| a.file.clone()).display().to_string(),
+        bytes: std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0),
+        supply_events: c.supply_events,
+        head_seq: head.as_ref().map(|h| h.seq),
+        head_hash: head.as_ref().map(|h| h.hash.clone()),
+    };
+    let mut source = msadesk_store_sqlite::SqliteStore::open(&path)?;
+    source
+        .record_backup(&record, &crate::cli::meta(None))
+        .context("the backup was written and verified, but recording it in the audit trail failed")?;
     println!(
         "backup written to {}: {} supply events, {} audit entries, head {} (verified)",
         a.file.display(),

@@ -230,6 +230,93 @@ pub fn demo_identity() -> OwnIdentity {
     }
 }
 
+/// A request from an authority in the demo: who, their reference, when it arrived (local time of
+/// the authority), the deadline in working days, the product, and the steps taken with their times
+/// (RFC 3339 UTC). Fixed dates, so the demo is the same everywhere: five answered requests over 2026
+/// (for the trends), and one acknowledged but past its deadline (a gap the readiness report shows).
+pub struct DemoRequest {
+    pub authority: &'static str,
+    pub reference: &'static str,
+    pub received: &'static str,
+    pub working_days: u32,
+    pub product: &'static str,
+    pub steps: &'static [(&'static str, &'static str)],
+}
+
+pub const DEMO_REQUESTS: &[DemoRequest] = &[
+    DemoRequest {
+        authority: "de-bnetza",
+        reference: "BNetzA-2026-0113",
+        received: "2026-02-10T09:15",
+        working_days: 10,
+        product: "SH-CAM-200",
+        steps: &[
+            ("acknowledged", "2026-02-10T13:00:00Z"),
+            ("package_built", "2026-02-16T10:00:00Z"),
+            ("sent", "2026-02-17T08:30:00Z"),
+            ("closed", "2026-03-02T09:00:00Z"),
+        ],
+    },
+    DemoRequest {
+        authority: "nl-rdi",
+        reference: "RDI-2026-0457",
+        received: "2026-05-06T11:00",
+        working_days: 15,
+        product: "RT-AX6000",
+        steps: &[
+            ("acknowledged", "2026-05-07T08:00:00Z"),
+            ("package_built", "2026-05-19T15:00:00Z"),
+            ("sent", "2026-05-20T09:00:00Z"),
+            ("closed", "2026-06-10T09:00:00Z"),
+        ],
+    },
+    DemoRequest {
+        authority: "fr-dgccrf",
+        reference: "DGCCRF-26-1881",
+        received: "2026-07-01T14:30",
+        working_days: 10,
+        product: "BM-CLOUD",
+        steps: &[
+            ("acknowledged", "2026-07-01T16:00:00Z"),
+            ("package_built", "2026-07-06T12:00:00Z"),
+            ("sent", "2026-07-07T07:45:00Z"),
+        ],
+    },
+    DemoRequest {
+        authority: "de-bsi",
+        reference: "BSI-MS-2026-072",
+        received: "2026-09-14T08:40",
+        working_days: 5,
+        product: "IND-GW-3",
+        steps: &[
+            ("acknowledged", "2026-09-14T12:10:00Z"),
+            ("package_built", "2026-09-17T16:00:00Z"),
+            ("sent", "2026-09-18T09:20:00Z"),
+            ("closed", "2026-10-01T08:00:00Z"),
+        ],
+    },
+    DemoRequest {
+        authority: "at-rtr",
+        reference: "RTR-2026-0390",
+        received: "2026-10-20T10:00",
+        working_days: 10,
+        product: "LK-BT-9",
+        steps: &[
+            ("acknowledged", "2026-10-20T15:00:00Z"),
+            ("package_built", "2026-10-29T11:00:00Z"),
+            ("sent", "2026-10-30T10:00:00Z"),
+        ],
+    },
+    DemoRequest {
+        authority: "de-bnetza",
+        reference: "BNetzA-2026-0871",
+        received: "2026-11-12T10:30",
+        working_days: 10,
+        product: "NAS-4B",
+        steps: &[("acknowledged", "2026-11-12T14:00:00Z")],
+    },
+];
+
 /// A generated dataset: product master data and a stream of supply events.
 pub struct Dataset {
     pub products: Vec<ProductRecord>,

@@ -15,6 +15,7 @@ mod letters;
 mod library;
 mod obligations;
 mod output;
+mod readiness;
 mod risk;
 mod serve;
 

@@ -514,9 +514,15 @@ fn retention_backup_restore_and_anchor_keep_a_verifiable_registry() {
     let restored = Env { db: format!("sqlite:{}", restored.dir.path().join("r.db").display()), ..restored };
     let backup = env.path("backup.db");
     restored.ok(&["restore", backup.to_str().unwrap()]);
-    for args in [&["audit", "log"][..], &["operators"], &["products"], &["hold", "list"]] {
+    for args in [&["operators"][..], &["products"], &["hold", "list"]] {
         assert_eq!(restored.json(args), env.json(args), "{args:?}");
     }
+    // The source records the backup in its audit trail after the copy was made and verified.
+    let mut log = env.json(&["audit", "log"]);
+    let recorded = log.as_array_mut().unwrap().pop().unwrap();
+    assert_eq!((recorded["entity"].as_str(), recorded["action"].as_str()), (Some("backup"), Some("create")));
+    assert!(recorded["detail"].as_str().unwrap().contains("backup.db"), "{recorded}");
+    assert_eq!(restored.json(&["audit", "log"]), log);
     let export = |e: &Env| e.ok(&["export", "supply", "--product", "SH-CAM-200"]);
     assert_eq!(export(&restored), export(&env));
     assert_eq!(restored.json(&["audit", "verify"])["ok"], true);
@@ -2116,4 +2122,183 @@ fn documentation_library_and_response_package_end_to_end() {
     let audit = env.json(&["audit", "log", "--entity", "response_packages"]);
     assert_eq!(audit.as_array().map(Vec::len), Some(1));
     assert!(env.run(&["audit", "verify"]).status.success());
+}
+
+fn check_status(r: &Value, id: &str) -> String {
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"));
+    c["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "800"]);
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(r["schema_version"], 1);
+    let (ok, gap) = (r["summary"]["ok"].as_u64().unwrap(), r["summary"]["gap"].as_u64().unwrap());
+    assert!(ok >= 5 && gap >= 3, "a realistic mix: {}", r["summary"]);
+    for (id, want) in [
+        ("identity.contact", "ok"),
+        ("traceability.master_data", "ok"),
+        ("traceability.trace_time", "ok"),
+        ("evidence.audit_chain", "ok"),
+        ("authorities.directory", "gap"),
+        ("vulnerabilities.sbom", "gap"),
+        ("evidence.backup", "gap"),
+        ("requests.acknowledged", "ok"),
+        ("requests.deadlines", "gap"),
+        ("vulnerabilities.open_assessments", "not_applicable"),
+    ] {
+        assert_eq!(check_status(&r, id), want, "{id}");
+    }
+    let sbom = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "vulnerabilities.sbom").unwrap();
+    assert_eq!(sbom["penalty_tier"]["tier"], "64(3)", "an importer's duty: {sbom}");
+    assert!(sbom["fix"].as_str().unwrap().contains("msadesk import sbom --product"), "{sbom}");
+    let held = &r["figures"]["supply_records"];
+    assert_eq!(held["total"].as_u64(), Some(800));
+    assert!(held["expired"].as_u64().unwrap() > 0, "the demo starts in 2016: {held}");
+    assert_eq!(r["trends"].as_array().unwrap().len(), 4);
+    assert_eq!(r["figures"]["requests"]["total"], 6, "the demo's requests from authorities");
+    let received: f64 = r["trends"][0]["months"].as_array().unwrap().iter().map(|m| m["value"].as_f64().unwrap()).sum();
+    assert!(received >= 1.0, "the trend of requests has data: {}", r["trends"][0]);
+
+    // Fixing gaps, each turns its check ok at once.
+    env.ok(&["backup", "b1.db"]);
+    let missing: Vec<String> = {
+        let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "authorities.directory").unwrap();
+        c["evidence"]["items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()[..2].to_string()).collect()
+    };
+    assert!(!missing.is_empty());
+    for cc in &missing {
+        let id = format!("{}-msa", cc.to_lowercase());
+        env.ok(&[
+            "authority",
+            "add",
+            "--id",
+            &id,
+            "--country",
+            cc,
+            "--name",
+            "Authority",
+            "--time-zone",
+            "Europe/Brussels",
+            "--source",
+            "test",
+        ]);
+    }
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(check_status(&r, "evidence.backup"), "ok");
+    assert_eq!(check_status(&r, "authorities.directory"), "ok");
+    // The new entries name no language: their Member State's is assumed, and some have no letter
+    // template; recording that the authority accepts English closes the gap.
+    assert_eq!(check_status(&r, "authorities.letter_languages"), "gap");
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "authorities.letter_languages").unwrap();
+    assert!(c["fix"].as_str().unwrap().contains("msadesk authority edit"), "{c}");
+    for item in c["evidence"]["items"].as_array().unwrap() {
+        let id = item.as_str().unwrap().split(" (").next().unwrap();
+        env.ok(&["authority", "edit", id, "--languages", "en"]);
+    }
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "authorities.letter_languages"), "ok");
+    env.ok(&["request", "extend", "6", "--due", "2099-01-15"]);
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "requests.deadlines"), "ok");
+
+    // A generic mailbox and no named person: a gap, with the init command that fixes it; run it.
+    env.ok(&[
+        "init",
+        "--name",
+        "Nordlicht GmbH",
+        "--address",
+        "Hafenstraße 12, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--email",
+        "info@nordlicht.example",
+    ]);
+    let r = env.json(&["report", "readiness"]);
+    assert_eq!(check_status(&r, "identity.contact"), "gap");
+    let c = r["checks"].as_array().unwrap().iter().find(|c| c["id"] == "identity.contact").unwrap();
+    assert!(c["fix"].as_str().unwrap().contains("msadesk init --name 'Nordlicht GmbH'"), "{c}");
+    env.ok(&[
+        "init",
+        "--name",
+        "Nordlicht GmbH",
+        "--address",
+        "Hafenstraße 12, 20457 Hamburg",
+        "--member-state",
+        "DE",
+        "--role",
+        "importer",
+        "--contact-person",
+        "Jana Novák",
+        "--email",
+        "jana.novak@nordlicht.example",
+    ]);
+    assert_eq!(check_status(&env.json(&["report", "readiness"]), "identity.contact"), "ok");
+
+    // The table names every check; --fail-on-gap exits 1 while gaps remain.
+    let table = env.ok(&["report", "readiness", "--format", "table"]);
+    for id in ["identity.operator", "vulnerabilities.feeds", "evidence.retention_run"] {
+        assert!(table.contains(id), "{id} in\n{table}");
+    }
+    let out = env.run(&["report", "readiness", "--fail-on-gap", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A policy file: a trace allowance of 0 ms always fails; unknown fields are refused.
+    let policy: Value = serde_json::from_str(&env.ok(&["report", "readiness", "--show-policy"])).unwrap();
+    assert_eq!(policy["trace_max_ms"], 1000);
+    let strict = env.write("strict.json", r#"{"trace_max_ms": 0}"#);
+    let r = env.json(&["report", "readiness", "--policy", strict.to_str().unwrap()]);
+    assert_eq!(
+        (check_status(&r, "traceability.trace_time").as_str(), r["policy"]["trace_max_ms"].as_u64()),
+        ("gap", Some(0))
+    );
+    assert_eq!(r["policy"]["feed_max_age_days"], 7, "missing fields keep their default");
+    let bad = env.write("bad.json", r#"{"trace_max": 5}"#);
+    let out = env.run(&["report", "readiness", "--policy", bad.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("unknown field"), "{}", stderr(&out));
+    let out = env.run(&["report", "readiness", "--now", "yesterday"]);
+    assert!(!out.status.success() && stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
+}
+
+#[test]
+fn readiness_pdf_turns_into_png_pages() {
+    let have = |tool: &str| Command::new(tool).arg("-v").output().is_ok();
+    if !have("pdftoppm") {
+        // CI installs poppler-utils (ci/readiness-pdf.sh); a developer machine may not have it.
+        assert!(std::env::var("CI").is_err(), "pdftoppm (Debian poppler-utils) is needed in CI");
+        eprintln!("skipped: pdftoppm not found (apt-get install poppler-utils)");
+        return;
+    }
+    let env = Env::sqlite();
+    env.ok(&["demo", "--events", "500"]);
+    env.ok(&["report", "readiness", "--format", "pdf", "--out", "r.pdf"]);
+    let html = env.ok(&["report", "readiness", "--format", "html"]);
+    assert!(html.contains("<html") && html.contains("identity.contact"), "standalone HTML");
+    let pdf = std::fs::read(env.path("r.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "40"])
+        .arg(env.path("r.pdf"))
+        .arg(env.path("page"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pngs: Vec<PathBuf> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name().unwrap().to_string_lossy().starts_with("page") && p.extension().is_some_and(|x| x == "png")
+        })
+        .collect();
+    assert!(pngs.len() >= 2, "{} pages", pngs.len());
+    for p in &pngs {
+        let bytes = std::fs::read(p).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 2000, "{} is a real PNG page", p.display());
+    }
+    let text = Command::new("pdftotext").arg(env.path("r.pdf")).arg("-").output().unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout).split_whitespace().collect();
+    for id in ["identity.contact", "evidence.backup", "requests.deadlines"] {
+        assert!(text.contains(id), "{id} in the PDF text");
+    }
 }
