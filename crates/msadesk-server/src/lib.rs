@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod assess;
 pub mod auth;
 pub mod fetch;
 mod html;

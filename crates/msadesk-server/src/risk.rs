@@ -3,9 +3,9 @@
 //!
 //! The server shows the assessments as they were recorded (`Store::decisions`): the CLI records
 //! one whenever an import or `msadesk assess` finds a new or changed result, with its indicators,
-//! rules, evidence, obligations and English drafts. An officer's decision made here is recorded at
-//! once and shown on top of the recorded assessment; the obligations follow it at the next
-//! re-assessment. Notices sent are kept by the store's `NoticeStore`.
+//! rules, evidence, obligations and English drafts. An officer's decision made here is recorded and
+//! the pair re-assessed at once (`crate::assess::build`, default policy), so the obligations follow
+//! it immediately. Notices sent are kept by the store's `NoticeStore`.
 
 #![allow(clippy::result_large_err)]
 
@@ -32,7 +32,7 @@ use crate::routes::{READ, WRITE};
 use crate::{AppState, now_rfc3339};
 
 /// The key of an officer's decision in a recorded assessment (as `msadesk decide` writes it).
-const OVERRIDE_KEY: &str = "officer_override";
+use crate::assess::OVERRIDE_KEY;
 /// Longest reason, reference or note accepted.
 const MAX_TEXT: usize = 2000;
 
@@ -80,8 +80,8 @@ pub(crate) struct AssessmentView {
     pub policy_version: String,
     pub recorded_at: String,
     pub officer: Option<Officer>,
-    /// The officer decided after this assessment was recorded: obligations follow at the next
-    /// re-assessment (`msadesk assess`, or the next import).
+    /// The officer decided after this assessment was recorded and the server could not re-assess
+    /// (an operator's policy file): obligations follow at the next `msadesk assess` or import.
     pub reassessment_pending: bool,
     pub obligations: Vec<ObligationView>,
     /// The whole recorded assessment (indicators, rules, evidence, Member States, drafts).
@@ -268,7 +268,21 @@ fn decide(s: &mut dyn Store, id: i64, req: &DecisionRequest, meta: &ChangeMeta) 
         assessment: serde_json::json!({OVERRIDE_KEY: {"significant": req.significant, "reason": reason}}),
     };
     s.record_decision(&record, meta)?;
-    find(s, id, &meta.at)
+    // Re-assess the pair at once so its obligations follow the decision. The server knows only the
+    // default policy: a pair assessed under an operator's policy file is re-assessed by the next
+    // `msadesk assess` or import (the page says so).
+    let policy = msadesk_core::vuln::Policy::default();
+    if v.policy_version == policy.version {
+        let ids = [v.vulnerability.clone()];
+        crate::assess::build(s, &policy, Some(&record.product_id), Some(&record.version), Some(&ids), Some(meta))?;
+    }
+    // The re-assessment is recorded under a new id: find the pair's current assessment.
+    views(s, &meta.at)?
+        .into_iter()
+        .find(|x| x.product_id == v.product_id && x.version == v.version && x.vulnerability == v.vulnerability)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("assessment #{id} is no longer current: the list is at /api/v1/assessments"))
+        })
 }
 
 fn mark_sent(s: &mut dyn Store, id: i64, req: &NoticeRequest, meta: &ChangeMeta) -> Result<AssessmentView, ApiError> {
@@ -566,8 +580,9 @@ fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> Stri
     );
     if v.reassessment_pending {
         s.push_str(
-            "<p class=\"msg\">The officer decided after this assessment was recorded: the obligations below follow the \
-             decision at the next re-assessment (<code>msadesk assess</code>, or the next import).</p>",
+            "<p class=\"msg\">The officer decided after this assessment was recorded under the operator's own policy file, \
+             which the server does not have: the obligations below follow the decision at the next re-assessment \
+             (<code>msadesk assess</code>, or the next import).</p>",
         );
     }
     s.push_str("<h2>Indicators</h2>");
@@ -748,8 +763,10 @@ async fn form_post(st: AppState, headers: HeaderMap, id: String, form: FormMap, 
         st.pool().run(move |s| decide(s, id, &req, &meta)).await
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/assessments/{id}?done={}", url(if notice { "notice" } else { "decision" })))
-            .into_response(),
+        Ok(v) => {
+            Redirect::to(&format!("/assessments/{}?done={}", v.id, url(if notice { "notice" } else { "decision" })))
+                .into_response()
+        }
         Err(e) => error_page(Some(&p), &e),
     }
 }
