@@ -22,6 +22,7 @@ mod library_api;
 mod library_pages;
 pub mod messages;
 mod metrics;
+pub mod notice_letters;
 pub mod openapi;
 mod pages;
 pub mod pool;

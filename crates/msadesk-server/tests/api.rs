@@ -979,6 +979,28 @@ async fn an_officer_decision_reassesses_the_pair_at_once() {
     assert_eq!(one["significant"], true);
     assert!(to(&one).contains(&"msa".to_string()), "significant: the PL authority is to be informed: {one}");
 
+    // The page offers each obligation's letter in English and in the addressed authority's language.
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+    });
+    let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let page = b.get(&format!("/assessments/{before}")).await;
+    for file in ["manufacturer.en.pdf", "msa-DE.en.pdf", "msa-DE.de.pdf", "msa-DE.de.html"] {
+        assert!(page.text.contains(&format!("/assessments/{before}/letters/{file}\"")), "{file} in {}", page.text);
+    }
+    let pdf = b.get(&format!("/assessments/{before}/letters/msa-DE.de.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.text.starts_with("%PDF"), "a PDF");
+    let html = b.get(&format!("/assessments/{before}/letters/msa-DE.de.html")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.text.contains("CVE-2026-11111") && html.text.contains("lang=\"de\""), "{}", html.text);
+    let en = b.get(&format!("/assessments/{before}/letters/msa-DE.en.html")).await;
+    assert!(en.text.contains("lang=\"en\"") && en.text != html.text, "{}", en.text);
+    assert_eq!(b.get(&format!("/assessments/{before}/letters/msa-XX.de.pdf")).await.status, StatusCode::NOT_FOUND);
+
     // Not significant, says the officer: re-assessed and recorded at once, the MSA duty is gone.
     let uri = format!("/api/v1/assessments/{before}/decision");
     let body = r#"{"significant": false, "reason": "lodash is only used at build time"}"#;

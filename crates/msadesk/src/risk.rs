@@ -663,160 +663,24 @@ fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
     Ok(())
 }
 
-/// One notice letter to write: kind, file stem, languages, recipient name and address, the Member
-/// States it concerns.
-type NoticeJob = (msadesk_formats::letters::LetterKind, String, Vec<&'static str>, String, Option<String>, String);
-
-/// The languages of a Member State's market surveillance authorities that letters exist in.
-fn member_state_languages(authorities: &[msadesk_core::inbox::Authority], ms: &str) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for a in
-        authorities.iter().filter(|a| a.country.as_str() == ms && a.kind == msadesk_core::inbox::AuthorityKind::Msa)
-    {
-        let l = crate::letters::authority_language(a);
-        if !out.contains(&l) {
-            out.push(l);
-        }
-    }
-    out
-}
-
-/// Writes the notice letters of every assessment's obligations (`assess --letters DIR`): to the
-/// manufacturer (English), to each addressed Member State's market surveillance authority (English
-/// and the authority's language), to users (English and the languages of the Member States where
-/// the version was made available; marked as a recommendation when it is not a legal duty).
-/// Reports to the CSIRT/ENISA go through the single reporting platform and stay text drafts.
-/// Returns how many files were written.
+/// Writes the notice letters of every assessment's obligations (`assess --letters DIR`), as
+/// `msadesk_server::notice_letters` lists them, in PDF and HTML. Returns how many files were written.
 fn write_notice_letters(store: &mut dyn Store, list: &[Assessment], dir: &Path) -> Result<usize> {
-    use msadesk_formats::letters::{LetterKind, phrase};
     let (base, _) = crate::letters::sender_args(store, Date::from_unix_seconds(jiff::Timestamp::now().as_second()))?;
     let authorities = store.authorities()?;
     let products: BTreeMap<ProductId, msadesk_core::Product> =
         store.products()?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut written = 0;
     for a in list.iter().filter(|a| !a.obligations.is_empty()) {
-        let product = products.get(&a.product_id);
         let folder =
             dir.join(format!("{}-{}-{}", a.product_id, a.version, a.vulnerability).replace(['/', '\\', ' '], "_"));
-        let made_available: Vec<&str> =
-            a.member_states.iter().filter(|m| m.supplied > 0).map(|m| m.member_state.as_str()).collect();
-        let args_for = |lang: &str| -> Result<msadesk_formats::letters::LetterArgs> {
-            let mut g = base.clone();
-            g.insert(
-                "product".into(),
-                product.map_or_else(|| a.product_id.to_string(), |p| format!("{} ({})", p.name, p.id)),
-            );
-            g.insert("versions".into(), a.version.to_string());
-            let others: Vec<&str> = a.aliases.iter().map(String::as_str).filter(|x| *x != a.vulnerability).collect();
-            g.insert(
-                "vulnerability".into(),
-                if others.is_empty() {
-                    a.vulnerability.clone()
-                } else {
-                    format!("{} ({})", a.vulnerability, others.join(", "))
-                },
-            );
-            if let Some(c) = &a.cvss {
-                g.insert("severity".into(), format!("CVSS {} {:.1} ({})", c.version, c.base_score, c.vector));
-            }
-            let mut details = a.summary.clone().unwrap_or_else(|| a.vulnerability.clone());
-            if !a.fired.is_empty() {
-                details.push_str(&format!("\n{}: {}", phrase(lang, "risk-indicators", &[])?, a.fired.join(", ")));
-            }
-            g.insert("risk_details".into(), details);
-            let mut lines = Vec::new();
-            for m in &a.member_states {
-                let (s, i) = (m.supplied.to_string(), m.instances.to_string());
-                lines.push(phrase(
-                    lang,
-                    "quantity-line",
-                    &[("member_state", m.member_state.as_str()), ("supplied", s.as_str()), ("instances", i.as_str())],
-                )?);
-            }
-            g.insert("quantities".into(), if lines.is_empty() { "—".into() } else { lines.join("\n") });
-            g.insert("corrective_measures".into(), phrase(lang, "measures-placeholder", &[])?);
-            g.insert("what_to_do".into(), phrase(lang, "todo-placeholder", &[])?);
-            if let Some(at) = &a.first_significant_at {
-                g.insert("aware_since_date".into(), at.clone());
-            }
-            Ok(g)
-        };
-        for o in &a.obligations {
-            let mut jobs: Vec<NoticeJob> = Vec::new();
-            match o.to {
-                "manufacturer" => jobs.push((
-                    LetterKind::VulnInfoManufacturer,
-                    "manufacturer".into(),
-                    vec!["en"],
-                    product.and_then(|p| p.manufacturer_name.clone()).unwrap_or_else(|| "[manufacturer]".into()),
-                    None,
-                    String::new(),
-                )),
-                "msa" => {
-                    for ms in &o.member_states {
-                        let authority = authorities
-                            .iter()
-                            .find(|x| x.country.as_str() == ms && x.kind == msadesk_core::inbox::AuthorityKind::Msa);
-                        let mut langs = vec!["en"];
-                        for l in member_state_languages(&authorities, ms) {
-                            if !langs.contains(&l) {
-                                langs.push(l);
-                            }
-                        }
-                        jobs.push((
-                            LetterKind::RiskNoticeMsa,
-                            format!("msa-{ms}"),
-                            langs,
-                            authority
-                                .map_or_else(|| format!("[market surveillance authority, {ms}]"), |x| x.name.clone()),
-                            authority.and_then(|x| x.postal_address.clone()),
-                            o.member_states.join(", "),
-                        ));
-                    }
-                }
-                "users" | "end_users" => {
-                    let mut langs = vec!["en"];
-                    for ms in &made_available {
-                        for l in member_state_languages(&authorities, ms) {
-                            if !langs.contains(&l) {
-                                langs.push(l);
-                            }
-                        }
-                    }
-                    jobs.push((
-                        LetterKind::UserNotice,
-                        o.to.replace('_', "-"),
-                        langs,
-                        "[users]".into(),
-                        None,
-                        String::new(),
-                    ));
-                }
-                _ => {}
-            }
-            for (kind, stem, langs, recipient, address, states) in jobs {
-                for lang in langs {
-                    let mut args = args_for(lang)?;
-                    args.insert("recipient_name".into(), recipient.clone());
-                    if let Some(ad) = &address {
-                        args.insert("recipient_address".into(), ad.clone());
-                    }
-                    args.insert(
-                        "member_states".into(),
-                        if states.is_empty() { made_available.join(", ") } else { states.clone() },
-                    );
-                    if kind != LetterKind::UserNotice || o.legal_duty {
-                        args.insert("legal_basis".into(), o.basis.cite.to_string());
-                    }
-                    if !o.legal_duty {
-                        args.insert("recommendation".into(), "yes".into());
-                    }
-                    for ext in ["pdf", "html"] {
-                        let out = folder.join(format!("{stem}.{lang}.{ext}"));
-                        crate::letters::write_letter(store, kind, lang, &args, &out)?;
-                        written += 1;
-                    }
-                }
+        let letters =
+            msadesk_server::notice_letters::notice_letters(&base, &authorities, products.get(&a.product_id), a)
+                .map_err(|e| anyhow!("{e}"))?;
+        for l in letters {
+            for ext in ["pdf", "html"] {
+                crate::letters::write_letter(store, l.kind, l.lang, &l.args, &folder.join(l.file_name(ext)))?;
+                written += 1;
             }
         }
     }
