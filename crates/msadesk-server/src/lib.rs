@@ -18,6 +18,7 @@ pub mod assess;
 pub mod auth;
 pub mod fetch;
 mod html;
+mod letter_pages;
 mod library_api;
 mod library_pages;
 pub mod messages;

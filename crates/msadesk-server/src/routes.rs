@@ -577,6 +577,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .merge(pages::router())
         .merge(risk::router())
         .merge(crate::library_pages::router())
+        .merge(crate::letter_pages::router())
         .fallback(not_found)
 }
 

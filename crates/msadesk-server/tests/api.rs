@@ -1035,6 +1035,53 @@ async fn an_officer_decision_reassesses_the_pair_at_once() {
     assert!(v["id"].as_i64().unwrap() > after && to(&v).contains(&"msa".to_string()), "{v}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letter_templates_are_viewed_and_edited_from_pages() {
+    let h = sqlite();
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    async fn login<'a>(h: &'a Harness, who: &str) -> Browser<'a> {
+        let mut b = Browser { h, cookies: Default::default(), proto: None };
+        let csrf = hidden(&b.get("/login").await.text, "csrf");
+        b.post_form("/login", &[("username", who), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+        b
+    }
+    let mut viewer = login(&h, "vera").await;
+    assert_eq!(viewer.get("/letters").await.status, StatusCode::FORBIDDEN);
+    let mut b = login(&h, "olga").await;
+    let list = b.get("/letters").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("href=\"/letters/request-ack/de\""), "{}", list.text);
+    let page = b.get("/letters/request-ack/de").await;
+    let builtin = msadesk_formats::letters::template_text(msadesk_formats::letters::LetterKind::RequestAck, "de");
+    assert!(page.text.contains("The built-in wording") && page.text.contains("<textarea"), "{}", page.text);
+    let csrf = hidden(&page.text, "csrf");
+    assert_eq!(b.get("/letters/nope/de").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/letters/request-ack/xx").await.status, StatusCode::NOT_FOUND);
+
+    // A broken template is refused and nothing is stored; a good one is stored and audited.
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "save"), ("text", "= broken {")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).is_none());
+    let mine = format!("{builtin}\n# geändert\n");
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", "wrong"), ("do", "save"), ("text", &mine)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "save"), ("text", &mine)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let stored = h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).expect("stored");
+    assert_eq!(stored.text, mine);
+    let page = b.get("/letters/request-ack/de?done=Saved.").await;
+    assert!(page.text.contains("Your wording") && page.text.contains("# geändert"), "{}", page.text);
+    assert!(b.get("/letters").await.text.contains("de (yours)"));
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "remove")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).is_none());
+    let audit = h.with_store(|s| s.audit_entries().unwrap());
+    assert!(audit.iter().filter(|e| e.actor.contains("olga")).count() >= 2, "saving and removing are audited");
+}
+
 // ---- Documentation library, response packages and inspector access ----
 
 impl Harness {
