@@ -925,8 +925,20 @@ const OSV_LODASH: &str = r#"{"vulns": [{"schema_version": "1.6.0", "id": "GHSA-t
                 "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}]}]}"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_officer_decision_reassesses_the_pair_at_once() {
-    let h = sqlite();
+async fn an_officer_decision_reassesses_the_pair_at_once_sqlite() {
+    decision_story(&sqlite()).await;
+}
+
+#[test]
+fn an_officer_decision_reassesses_the_pair_at_once_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(decision_story(&h));
+    }
+}
+
+/// A real assessment (SBOM + OSV record), an officer's decision from the API that re-assesses at
+/// once, and the notice letters of the page in English and the authority's language.
+async fn decision_story(h: &Harness) {
     let officer = h.token(Role::Officer);
     h.with_store(set_importer_identity);
     for (uri, body) in [("/api/v1/imports/products", PRODUCTS), ("/api/v1/imports/supply", SUPPLY)] {
@@ -983,7 +995,7 @@ async fn an_officer_decision_reassesses_the_pair_at_once() {
     h.with_store(|s| {
         msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
     });
-    let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
+    let mut b = Browser { h, cookies: Default::default(), proto: None };
     let csrf = hidden(&b.get("/login").await.text, "csrf");
     b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
     let page = b.get(&format!("/assessments/{before}")).await;
