@@ -150,6 +150,12 @@ pub struct DecideArgs {
     /// Why (recorded and shown in every later assessment).
     #[arg(long)]
     reason: String,
+    /// Policy file for the re-assessment that follows (default: the built-in policy).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Only record the decision; the next `msadesk assess` or import applies it.
+    #[arg(long)]
+    no_assess: bool,
 }
 
 /// `msadesk decide`: an officer's recorded decision, which wins over the policy's rules.
@@ -187,12 +193,27 @@ pub fn decide(url: &str, a: DecideArgs) -> Result<ExitCode> {
     };
     let id = store.record_decision(&record, &m)?;
     eprintln!(
-        "decision #{id} recorded: {} {} {} is {}a significant risk ({reason}); `msadesk assess` applies it from now on",
+        "decision #{id} recorded: {} {} {} is {}a significant risk ({reason})",
         record.product_id,
         record.version,
         record.vulnerability,
         if a.significant { "" } else { "not " }
     );
+    if a.no_assess {
+        eprintln!("`msadesk assess` applies it from now on");
+    } else {
+        let ids = [record.vulnerability.clone()];
+        let why = "re-assessment after an officer decision";
+        let r = reassess(
+            &mut *store,
+            a.policy.as_deref(),
+            Some(&record.product_id),
+            Some(&record.version),
+            Some(&ids),
+            why,
+        )?;
+        eprintln!("{}", r.line());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -298,7 +319,14 @@ pub fn import_sbom(url: &str, a: SbomArgs) -> Result<ExitCode> {
     let reassessment = if a.no_assess {
         None
     } else {
-        Some(reassess(&mut *store, a.policy.as_deref(), Some(&sbom.product_id), Some(&sbom.version), None)?)
+        Some(reassess(
+            &mut *store,
+            a.policy.as_deref(),
+            Some(&sbom.product_id),
+            Some(&sbom.version),
+            None,
+            AFTER_IMPORT,
+        )?)
     };
     #[derive(Serialize)]
     struct Detail {
@@ -426,8 +454,11 @@ fn import_vulns_bytes(url: &str, a: VulnsArgs, bytes: &[u8]) -> Result<ExitCode>
     let mut store = db::open(url)?;
     let stats = store.import_vulns(&vulns, &meta(Some(name.clone())))?;
     let ids: Vec<String> = vulns.iter().map(|v| v.id.clone()).collect();
-    let reassessment =
-        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids), AFTER_IMPORT)?)
+    };
     let line = format!(
         "{} ({}, feed '{feed}' of {taken})",
         stats_line(&name, "vulnerability records", &stats),
@@ -461,8 +492,11 @@ pub fn import_kev(url: &str, a: KevArgs) -> Result<ExitCode> {
     let mut store = db::open(url)?;
     let stats = store.import_known_exploited(&entries, &meta(Some(name.clone())))?;
     let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-    let reassessment =
-        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids), AFTER_IMPORT)?)
+    };
     let line = format!("{} (catalogue '{}')", stats_line(&name, "known-exploited listings", &stats), a.source);
     let line = with_reassessment(line, reassessment.as_ref());
     report(a.format, &a.file, Reassessed { stats, reassessment }, &cat.diagnostics, line)
@@ -491,7 +525,7 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
             versions.iter().map(|(p, v)| (Some(p), Some(v))).collect()
         };
         for (p, v) in passes {
-            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None)?;
+            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None, AFTER_IMPORT)?;
             total.assessed += r.assessed;
             total.new_affected += r.new_affected;
             total.changed += r.changed;
@@ -561,6 +595,9 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The note of the re-assessments that follow an import.
+const AFTER_IMPORT: &str = "re-assessment after import";
+
 /// Re-runs the assessment after an import, for what the import touched, records new and changed
 /// results (audited), and says what came out. Officer decisions are kept and applied.
 fn reassess(
@@ -569,9 +606,10 @@ fn reassess(
     product: Option<&ProductId>,
     version: Option<&Version>,
     vulns: Option<&[String]>,
+    why: &str,
 ) -> Result<Reassessment> {
     let policy = load_policy(policy)?;
-    let m = meta(Some("re-assessment after import".into()));
+    let m = meta(Some(why.into()));
     let list = build(store, &policy, product, version, vulns, Some(&m))?;
     let touched: Vec<&Assessment> = list.iter().filter(|a| a.change != Change::Unchanged).collect();
     Ok(Reassessment {

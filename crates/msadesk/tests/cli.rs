@@ -1124,7 +1124,8 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
         "--reason",
         "lodash is only used at build time",
     ]);
-    let a = env.json(&["assess", "--product", "CAM-1"]);
+    // `decide` re-assessed and recorded at once: a dry run shows the new recorded decision.
+    let a = env.json(&["assess", "--product", "CAM-1", "--dry-run"]);
     assert_eq!(a[0]["significant"], false, "{a:#}");
     let rules = a[0]["rules"].as_array().unwrap();
     assert!(
