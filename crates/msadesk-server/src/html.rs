@@ -54,6 +54,7 @@ pub fn layout(m: &Messages, title: &str, who: Option<&Principal>, current: &str,
         if crate::routes::WRITE.contains(&p.role) {
             links.push(("/import", m.nav_import));
             links.push(("/audit", m.nav_audit));
+            links.push(("/letters", "Letters"));
         }
         if crate::routes::ADMIN.contains(&p.role) {
             links.push(("/tokens", m.nav_tokens));

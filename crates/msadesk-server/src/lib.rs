@@ -15,14 +15,17 @@
 
 mod action_pages;
 mod api;
+pub mod assess;
 pub mod auth;
 pub mod delivery;
 pub mod fetch;
 mod html;
+mod letter_pages;
 mod library_api;
 mod library_pages;
 pub mod messages;
 mod metrics;
+pub mod notice_letters;
 pub mod openapi;
 mod pages;
 pub mod pool;

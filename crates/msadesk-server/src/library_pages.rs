@@ -18,7 +18,7 @@ use msadesk_core::{ProductId, Version};
 use msadesk_store::{DocKind, Role};
 
 use crate::html::{esc, table};
-use crate::pages::{FormMap, check_csrf, csrf_field, error_page, page, signed_in};
+use crate::pages::{FormMap, check_csrf, csrf_field, error_page, page, signed_in, signed_in_form};
 use crate::problem::ApiError;
 use crate::routes::{READ, WRITE};
 use crate::{AppState, respond};
@@ -219,16 +219,10 @@ async fn detail(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<S
 }
 
 async fn action(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>, form: FormMap) -> Response {
-    let p = match signed_in(&st, &headers, WRITE).await {
-        Ok(p) => p,
+    let (p, f) = match signed_in_form(&st, &headers, WRITE, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(axum::extract::Form(f)) = form else {
-        return error_page(Some(&p), &ApiError::bad_request("the form could not be read"));
-    };
-    if let Err(r) = check_csrf(&p, f.get("csrf")) {
-        return r;
-    }
     let id = match id_of(&id) {
         Ok(id) => id,
         Err(e) => return error_page(Some(&p), &e),

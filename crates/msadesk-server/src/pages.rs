@@ -83,6 +83,22 @@ pub(crate) fn check_csrf(p: &Principal, sent: Option<&String>) -> Result<(), Res
     }
 }
 
+/// A signed-in user with one of `allowed` roles who posted a readable form with the right CSRF
+/// token, and the form's fields; otherwise the page saying what is wrong.
+pub(crate) async fn signed_in_form(
+    st: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+    form: FormMap,
+) -> Result<(Principal, HashMap<String, String>), Response> {
+    let p = signed_in(st, headers, allowed).await?;
+    let Ok(Form(f)) = form else {
+        return Err(error_page(Some(&p), &ApiError::bad_request("the form could not be read")));
+    };
+    check_csrf(&p, f.get("csrf"))?;
+    Ok((p, f))
+}
+
 pub(crate) fn csrf_field(p: &Principal) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(p.csrf.as_deref().unwrap_or("")))
 }

@@ -215,3 +215,16 @@ pub fn sent_note(store: &mut dyn Store, id: i64, note: Option<&str>) -> Result<O
         (None, n) => n.map(str::to_string),
     })
 }
+
+/// When package `number` of a request was marked sent (the first `sent` step whose note
+/// [`sent_note`] wrote for it), if ever.
+pub fn package_sent_at(request: &msadesk_core::inbox::Request, number: i64) -> Option<String> {
+    let prefix = format!("package #{number} (");
+    request
+        .timeline
+        .iter()
+        .find(|e| {
+            e.step == msadesk_core::inbox::Step::Sent && e.note.as_deref().is_some_and(|n| n.starts_with(&prefix))
+        })
+        .map(|e| e.at.clone())
+}

@@ -3,9 +3,9 @@
 //!
 //! The server shows the assessments as they were recorded (`Store::decisions`): the CLI records
 //! one whenever an import or `msadesk assess` finds a new or changed result, with its indicators,
-//! rules, evidence, obligations and English drafts. An officer's decision made here is recorded at
-//! once and shown on top of the recorded assessment; the obligations follow it at the next
-//! re-assessment. Notices sent are kept by the store's `NoticeStore`.
+//! rules, evidence, obligations and English drafts. An officer's decision made here is recorded and
+//! the pair re-assessed at once (`crate::assess::build`, default policy), so the obligations follow
+//! it immediately. Notices sent are kept by the store's `NoticeStore`.
 
 #![allow(clippy::result_large_err)]
 
@@ -32,7 +32,7 @@ use crate::routes::{READ, WRITE};
 use crate::{AppState, now_rfc3339};
 
 /// The key of an officer's decision in a recorded assessment (as `msadesk decide` writes it).
-const OVERRIDE_KEY: &str = "officer_override";
+use crate::assess::OVERRIDE_KEY;
 /// Longest reason, reference or note accepted.
 const MAX_TEXT: usize = 2000;
 
@@ -80,8 +80,8 @@ pub(crate) struct AssessmentView {
     pub policy_version: String,
     pub recorded_at: String,
     pub officer: Option<Officer>,
-    /// The officer decided after this assessment was recorded: obligations follow at the next
-    /// re-assessment (`msadesk assess`, or the next import).
+    /// The officer decided after this assessment was recorded and the server could not re-assess
+    /// (an operator's policy file): obligations follow at the next `msadesk assess` or import.
     pub reassessment_pending: bool,
     pub obligations: Vec<ObligationView>,
     /// The whole recorded assessment (indicators, rules, evidence, Member States, drafts).
@@ -268,7 +268,21 @@ fn decide(s: &mut dyn Store, id: i64, req: &DecisionRequest, meta: &ChangeMeta) 
         assessment: serde_json::json!({OVERRIDE_KEY: {"significant": req.significant, "reason": reason}}),
     };
     s.record_decision(&record, meta)?;
-    find(s, id, &meta.at)
+    // Re-assess the pair at once so its obligations follow the decision. The server knows only the
+    // default policy: a pair assessed under an operator's policy file is re-assessed by the next
+    // `msadesk assess` or import (the page says so).
+    let policy = msadesk_core::vuln::Policy::default();
+    if v.policy_version == policy.version {
+        let ids = [v.vulnerability.clone()];
+        crate::assess::build(s, &policy, Some(&record.product_id), Some(&record.version), Some(&ids), Some(meta))?;
+    }
+    // The re-assessment is recorded under a new id: find the pair's current assessment.
+    views(s, &meta.at)?
+        .into_iter()
+        .find(|x| x.product_id == v.product_id && x.version == v.version && x.vulnerability == v.vulnerability)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("assessment #{id} is no longer current: the list is at /api/v1/assessments"))
+        })
 }
 
 fn mark_sent(s: &mut dyn Store, id: i64, req: &NoticeRequest, meta: &ChangeMeta) -> Result<AssessmentView, ApiError> {
@@ -528,7 +542,11 @@ pub(crate) async fn list_page(State(st): State<AppState>, headers: HeaderMap) ->
     page(StatusCode::OK, "Risk assessments", Some(&p), "/assessments", &body)
 }
 
-fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> String {
+/// The notice letters of an assessment as the page lists them: (file stem, language, letter kind),
+/// or why there are none here.
+type LetterLinks = Result<Vec<(String, &'static str, String)>, &'static str>;
+
+fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>, letters: &LetterLinks) -> String {
     let a = &v.assessment;
     let mut s = String::new();
     if let Some(m) = message {
@@ -566,8 +584,9 @@ fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> Stri
     );
     if v.reassessment_pending {
         s.push_str(
-            "<p class=\"msg\">The officer decided after this assessment was recorded: the obligations below follow the \
-             decision at the next re-assessment (<code>msadesk assess</code>, or the next import).</p>",
+            "<p class=\"msg\">The officer decided after this assessment was recorded under the operator's own policy file, \
+             which the server does not have: the obligations below follow the decision at the next re-assessment \
+             (<code>msadesk assess</code>, or the next import).</p>",
         );
     }
     s.push_str("<h2>Indicators</h2>");
@@ -637,11 +656,8 @@ fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> Stri
         }
     }
     s.push_str("<h2>Notice drafts</h2>");
-    // LETTERS HOOK: the English drafts are recorded with the assessment (msadesk_core::vuln::notice).
-    // When `msadesk_formats::letters` is merged, render the authority-language drafts here too: for
-    // each obligation to `msa`/`csirt_enisa`, one `letters::render(LetterKind::RiskNoticeMsa, lang,
-    // &args, None)` per language of the addressed authorities (see crates/msadesk/src/risk.rs,
-    // `drafts_for`, which builds the same facts).
+    // The English drafts recorded with the assessment (msadesk_core::vuln::notice); below them the
+    // letters in English and in the addressed authorities' languages (msadesk_formats::letters).
     match a["drafts"].as_array() {
         Some(drafts) if !drafts.is_empty() => {
             for d in drafts {
@@ -660,6 +676,28 @@ fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> Stri
         _ => s.push_str(
             "<p>No drafts recorded with this assessment: <code>msadesk assess --drafts</code> prints them.</p>",
         ),
+    }
+    s.push_str("<h2>Notice letters</h2>");
+    match letters {
+        Ok(list) if !list.is_empty() => {
+            s.push_str("<p>Each obligation's letter in English and in the language of the addressed authority, from the letter templates (with your overrides):</p><ul>");
+            for (stem, lang, kind) in list {
+                let _ = write!(
+                    s,
+                    "<li>{stem} ({kind}), {lang}: <a href=\"/assessments/{id}/letters/{f}.pdf\">PDF</a> · <a href=\"/assessments/{id}/letters/{f}.html\">HTML</a></li>",
+                    stem = esc(stem),
+                    kind = esc(kind),
+                    lang = esc(lang),
+                    id = v.id,
+                    f = url(&format!("{stem}.{lang}")),
+                );
+            }
+            s.push_str("</ul>");
+        }
+        Ok(_) => s.push_str("<p>No letters: this assessment has no obligations with a letter.</p>"),
+        Err(why) => {
+            let _ = write!(s, "<p>No letters here: {}.</p>", esc(why));
+        }
     }
     if WRITE.contains(&p.role) {
         let _ = write!(
@@ -682,23 +720,38 @@ fn detail_body(v: &AssessmentView, p: &Principal, message: Option<&str>) -> Stri
     s
 }
 
+/// A signed-in reader and the assessment id of the path, or the page saying what is wrong.
+async fn reader_and_id(st: &AppState, headers: &HeaderMap, id: &str) -> Result<(Principal, i64), Response> {
+    let p = signed_in(st, headers, READ).await?;
+    match assessment_id(id) {
+        Ok(i) => Ok((p, i)),
+        Err(e) => Err(error_page(Some(&p), &e)),
+    }
+}
+
 pub(crate) async fn detail_page(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let p = match signed_in(&st, &headers, READ).await {
-        Ok(p) => p,
+    let (p, id) = match reader_and_id(&st, &headers, &id).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let id = match assessment_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(Some(&p), &e),
-    };
     let now = now_rfc3339();
-    let v = match st.pool().run(move |s| find(s, id, &now)).await {
-        Ok(v) => v,
+    let found = st
+        .pool()
+        .run(move |s| {
+            let v = find(s, id, &now)?;
+            let letters = notice_letters_of(s, &v)?.map(|list| {
+                list.iter().map(|l| (l.stem.clone(), l.lang, l.kind.as_str().to_string())).collect::<Vec<_>>()
+            });
+            Ok::<_, ApiError>((v, letters))
+        })
+        .await;
+    let (v, letters) = match found {
+        Ok(x) => x,
         Err(e) => return error_page(Some(&p), &e),
     };
     let message = match q.get("done").map(String::as_str) {
@@ -707,7 +760,7 @@ pub(crate) async fn detail_page(
         _ => None,
     };
     let title = format!("{} in {} {}", v.vulnerability, v.product_id, v.version);
-    page(StatusCode::OK, &title, Some(&p), "/assessments", &detail_body(&v, &p, message))
+    page(StatusCode::OK, &title, Some(&p), "/assessments", &detail_body(&v, &p, message, &letters))
 }
 
 type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
@@ -748,7 +801,96 @@ async fn form_post(st: AppState, headers: HeaderMap, id: String, form: FormMap, 
         st.pool().run(move |s| decide(s, id, &req, &meta)).await
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/assessments/{id}?done={}", url(if notice { "notice" } else { "decision" })))
+        Ok(v) => {
+            Redirect::to(&format!("/assessments/{}?done={}", v.id, url(if notice { "notice" } else { "decision" })))
+                .into_response()
+        }
+        Err(e) => error_page(Some(&p), &e),
+    }
+}
+
+/// The notice letters of a current assessment (English and the addressed authorities' languages),
+/// from a fresh, unrecorded assessment of its pair under the default policy. `Err` with a message
+/// for the page when they cannot be made here: an operator's policy file (`msadesk assess
+/// --letters DIR` makes them), or no identity yet.
+fn notice_letters_of(
+    s: &mut dyn Store,
+    v: &AssessmentView,
+) -> Result<Result<Vec<crate::notice_letters::NoticeLetter>, &'static str>, ApiError> {
+    let policy = msadesk_core::vuln::Policy::default();
+    if v.policy_version != policy.version {
+        return Ok(Err("assessed under the operator's policy file: `msadesk assess --letters DIR` writes the letters"));
+    }
+    let Some(identity) = s.identity()? else {
+        return Ok(Err("letters are signed with our identity: run `msadesk init` first"));
+    };
+    let pid = msadesk_core::ProductId::parse(&v.product_id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let ver = msadesk_core::Version::parse(&v.version).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let ids = [v.vulnerability.clone()];
+    let list = crate::assess::build(s, &policy, Some(&pid), Some(&ver), Some(&ids), None)?;
+    let Some(a) = list.iter().find(|a| a.vulnerability == v.vulnerability) else { return Ok(Ok(Vec::new())) };
+    let today = msadesk_core::Date::from_unix_seconds(crate::util::unix_now());
+    let base = msadesk_formats::letters::sender_args(&identity, today);
+    let authorities = s.authorities()?;
+    let product = s.product(&pid)?;
+    crate::notice_letters::notice_letters(&base, &authorities, product.as_ref(), a)
+        .map(Ok)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// One notice letter of an assessment, rendered (with the operator's template override) to PDF or
+/// HTML: `GET /assessments/{id}/letters/{STEM.LANG.pdf|html}`.
+pub(crate) async fn letter_download(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let (p, id) = match reader_and_id(&st, &headers, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let now = now_rfc3339();
+    let result = st
+        .pool()
+        .run(move |s| {
+            let v = find(s, id, &now)?;
+            let letters = notice_letters_of(s, &v)?.map_err(|why| ApiError::new(StatusCode::CONFLICT, why))?;
+            let (l, pdf) = letters
+                .into_iter()
+                .find_map(|l| {
+                    if l.file_name("pdf") == file {
+                        Some((l, true))
+                    } else if l.file_name("html") == file {
+                        Some((l, false))
+                    } else {
+                        None
+                    }
+                })
+                .ok_or_else(|| ApiError::not_found(format!("assessment #{id} has no notice letter {file}")))?;
+            let (lang, _) = msadesk_formats::letters::effective_language(l.lang);
+            let stored = s.letter_template(l.kind.as_str(), lang)?;
+            let doc = msadesk_formats::letters::render(l.kind, lang, &l.args, stored.as_ref().map(|t| t.text.as_str()))
+                .map_err(|e| {
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{e} (template {}.{lang})", l.kind))
+                })?;
+            Ok::<_, ApiError>(if pdf {
+                ("application/pdf", doc.to_pdf(), file)
+            } else {
+                ("text/html; charset=utf-8", doc.to_html().into_bytes(), file)
+            })
+        })
+        .await;
+    match result {
+        Ok((media, bytes, name)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, media.to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", name.replace('"', "_")),
+                ),
+            ],
+            bytes,
+        )
             .into_response(),
         Err(e) => error_page(Some(&p), &e),
     }
@@ -762,6 +904,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/assessments/{id}", get(detail_page))
         .route("/assessments/{id}/decision", post(decision_form))
         .route("/assessments/{id}/notices", post(notice_form))
+        .route("/assessments/{id}/letters/{file}", get(letter_download))
 }
 
 pub(crate) async fn decision_form(

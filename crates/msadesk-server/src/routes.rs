@@ -634,6 +634,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .merge(crate::action_pages::router())
         .merge(risk::router())
         .merge(crate::library_pages::router())
+        .merge(crate::letter_pages::router())
         .fallback(not_found)
 }
 

@@ -766,7 +766,7 @@ fn record_assessment(s: &mut dyn Store, vuln: &str, significant: bool, due: &str
         "indicators": {"actively_exploited": null, "cvss_critical": significant, "mass_impact": false},
         "fired": if significant { vec!["cvss_critical"] } else { vec![] },
         "rules": [{"rule": "cvss_critical", "fired": significant, "explanation": "highest base score 9.8"}],
-        "significant": significant, "policy_version": "msadesk-default-1",
+        "significant": significant, "policy_version": "operator-policy-2",
         "evidence": [{"source": "OSV", "kind": "vulnerability feed", "taken_at": "2026-12-01", "file": "osv.json"}],
         "obligations": [
             {"to": "msa", "what": "inform", "member_states": ["DE", "PL"], "basis": {"cite": "CRA Art 19(5)", "summary": "x"},
@@ -784,7 +784,8 @@ fn record_assessment(s: &mut dyn Store, vuln: &str, significant: bool, due: &str
         version: msadesk_core::Version::parse("1.0").unwrap(),
         vulnerability: vuln.into(),
         significant,
-        policy_version: "msadesk-default-1".into(),
+        // An operator's own policy file: the server cannot re-assess under it (only the CLI can).
+        policy_version: "operator-policy-2".into(),
         decided_at: String::new(),
         decided_by: String::new(),
         assessment,
@@ -855,7 +856,7 @@ async fn assessments_api_and_pages() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     assert_eq!((v["significant"].as_bool(), v["officer"]["reason"].as_str()), (Some(false), Some("not reachable")));
-    assert_eq!(v["reassessment_pending"], true);
+    assert_eq!(v["reassessment_pending"], true, "assessed under an operator's policy: the CLI re-assesses");
 
     // Pages: the list, the assessment explained, the forms, the dashboard block.
     let mut b = Browser { h: &h, cookies: Default::default(), proto: None };
@@ -1182,6 +1183,199 @@ async fn action_pages_show_effectiveness_recipients_and_remind() {
     assert_eq!(b.get("/actions/999").await.status, StatusCode::NOT_FOUND);
 }
 
+/// Our company, an importer in DE.
+fn set_importer_identity(s: &mut dyn Store) {
+    s.set_identity(
+        &msadesk_core::OwnIdentity {
+            name: "ACME Import GmbH".into(),
+            address: "Hafen 1, Hamburg".into(),
+            member_state: msadesk_core::MemberState::parse("DE").unwrap(),
+            contact_person: None,
+            email: None,
+            default_role: msadesk_core::OurRole::Importer,
+            gln: None,
+        },
+        &meta(),
+    )
+    .unwrap()
+}
+
+const OSV_LODASH: &str = r#"{"vulns": [{"schema_version": "1.6.0", "id": "GHSA-test-lodash", "modified": "2026-11-01T00:00:00Z",
+  "aliases": ["CVE-2026-11111"], "summary": "Prototype pollution in lodash",
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+  "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}]}]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_decision_reassesses_the_pair_at_once_sqlite() {
+    decision_story(&sqlite()).await;
+}
+
+#[test]
+fn an_officer_decision_reassesses_the_pair_at_once_postgres() {
+    if let Some(h) = postgres() {
+        runtime().block_on(decision_story(&h));
+    }
+}
+
+/// A real assessment (SBOM + OSV record), an officer's decision from the API that re-assesses at
+/// once, and the notice letters of the page in English and the authority's language.
+async fn decision_story(h: &Harness) {
+    let officer = h.token(Role::Officer);
+    h.with_store(set_importer_identity);
+    for (uri, body) in [("/api/v1/imports/products", PRODUCTS), ("/api/v1/imports/supply", SUPPLY)] {
+        assert_eq!(h.call("POST", uri, Some(&officer), "text/csv", body).await.0, StatusCode::OK);
+    }
+    // What an import of the SBOM and the feed does: store them, then assess and record.
+    h.with_store(|s| {
+        let sbom = msadesk_store::NewSbom {
+            product_id: msadesk_core::ProductId::parse("CAM-1").unwrap(),
+            version: msadesk_core::Version::parse("1.0").unwrap(),
+            source_file: "cam.cdx.json".into(),
+            format: "CycloneDX 1.6".into(),
+            digest: "00".repeat(32),
+            components: vec![msadesk_store::SbomComponent {
+                purl: "pkg:npm/lodash@4.17.20".into(),
+                name: "lodash".into(),
+                version: Some("4.17.20".into()),
+                cpe: None,
+            }],
+        };
+        s.import_sbom(&sbom, &meta()).unwrap();
+        let ctx = msadesk_formats::intake::FeedContext::new("OSV", msadesk_core::Date::parse("2026-12-01").unwrap());
+        let read = msadesk_formats::intake::read_vulns(OSV_LODASH.as_bytes(), "osv.json", &ctx).unwrap();
+        let vulns: Vec<msadesk_store::StoredVuln> = read
+            .records
+            .iter()
+            .map(|r| msadesk_store::StoredVuln {
+                id: r.id.clone(),
+                aliases: r.aliases.iter().cloned().collect(),
+                format: read.format.name().to_string(),
+                feed: "OSV".into(),
+                feed_date: ctx.taken_at,
+                file: "osv.json".into(),
+                summary: r.title.clone().or_else(|| r.description.clone()),
+                cvss: r.cvss.iter().map(|c| c.vector().to_string()).collect(),
+                match_data: serde_json::to_value(r.match_data()).unwrap(),
+            })
+            .collect();
+        s.import_vulns(&vulns, &meta()).unwrap();
+        let policy = msadesk_core::vuln::Policy::default();
+        msadesk_server::assess::build(s, &policy, None, None, None, Some(&meta())).unwrap();
+    });
+    let (_, list) = h.get("/api/v1/assessments", &officer).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let before = list[0]["id"].as_i64().unwrap();
+    let (_, one) = h.get(&format!("/api/v1/assessments/{before}"), &officer).await;
+    let to = |v: &Value| -> Vec<String> {
+        v["obligations"].as_array().unwrap().iter().map(|o| o["to"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(one["significant"], true);
+    assert!(to(&one).contains(&"msa".to_string()), "significant: the PL authority is to be informed: {one}");
+
+    // The page offers each obligation's letter in English and in the addressed authority's language.
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+    });
+    let mut b = Browser { h, cookies: Default::default(), proto: None };
+    let csrf = hidden(&b.get("/login").await.text, "csrf");
+    b.post_form("/login", &[("username", "olga"), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+    let page = b.get(&format!("/assessments/{before}")).await;
+    for file in ["manufacturer.en.pdf", "msa-DE.en.pdf", "msa-DE.de.pdf", "msa-DE.de.html"] {
+        assert!(page.text.contains(&format!("/assessments/{before}/letters/{file}\"")), "{file} in {}", page.text);
+    }
+    let pdf = b.get(&format!("/assessments/{before}/letters/msa-DE.de.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.text.starts_with("%PDF"), "a PDF");
+    let html = b.get(&format!("/assessments/{before}/letters/msa-DE.de.html")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.text.contains("CVE-2026-11111") && html.text.contains("lang=\"de\""), "{}", html.text);
+    let en = b.get(&format!("/assessments/{before}/letters/msa-DE.en.html")).await;
+    assert!(en.text.contains("lang=\"en\"") && en.text != html.text, "{}", en.text);
+    assert_eq!(b.get(&format!("/assessments/{before}/letters/msa-XX.de.pdf")).await.status, StatusCode::NOT_FOUND);
+
+    // Not significant, says the officer: re-assessed and recorded at once, the MSA duty is gone.
+    let uri = format!("/api/v1/assessments/{before}/decision");
+    let body = r#"{"significant": false, "reason": "lodash is only used at build time"}"#;
+    let (status, v, text) = h.call("POST", &uri, Some(&officer), "application/json", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(v["reassessment_pending"], false, "{v}");
+    let after = v["id"].as_i64().unwrap();
+    assert!(after > before, "a new assessment is recorded: {v}");
+    assert_eq!(v["assessment"]["significant"], false, "{v}");
+    let rules = v["assessment"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["rule"] == "officer_override" && r["fired"] == true), "{v}");
+    assert_eq!(to(&v), ["manufacturer"], "{v}");
+    let (_, list) = h.get("/api/v1/assessments", &officer).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "one current assessment per pair: {list}");
+    assert_eq!(list[0]["id"].as_i64(), Some(after));
+    // The recorded re-assessment is audited, by the officer.
+    let decisions = h.with_store(|s| s.decisions().unwrap());
+    let last = decisions.last().unwrap();
+    assert_eq!((last.id, last.significant, last.policy_version.as_str()), (after, false, "msadesk-default-1"));
+
+    // And back: significant again from the page; the redirect names the new assessment.
+    let (status, v, _) = h
+        .call(
+            "POST",
+            &format!("/api/v1/assessments/{after}/decision"),
+            Some(&officer),
+            "application/json",
+            r#"{"significant": true, "reason": "used at run time after all"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(v["id"].as_i64().unwrap() > after && to(&v).contains(&"msa".to_string()), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letter_templates_are_viewed_and_edited_from_pages() {
+    let h = sqlite();
+    h.with_store(|s| {
+        msadesk_server::auth::add_user(s, "olga", Role::Officer, "correct horse battery", &meta()).unwrap();
+        msadesk_server::auth::add_user(s, "vera", Role::Viewer, "correct horse battery", &meta()).unwrap();
+    });
+    async fn login<'a>(h: &'a Harness, who: &str) -> Browser<'a> {
+        let mut b = Browser { h, cookies: Default::default(), proto: None };
+        let csrf = hidden(&b.get("/login").await.text, "csrf");
+        b.post_form("/login", &[("username", who), ("password", "correct horse battery"), ("csrf", &csrf)]).await;
+        b
+    }
+    let mut viewer = login(&h, "vera").await;
+    assert_eq!(viewer.get("/letters").await.status, StatusCode::FORBIDDEN);
+    let mut b = login(&h, "olga").await;
+    let list = b.get("/letters").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("href=\"/letters/request-ack/de\""), "{}", list.text);
+    let page = b.get("/letters/request-ack/de").await;
+    let builtin = msadesk_formats::letters::template_text(msadesk_formats::letters::LetterKind::RequestAck, "de");
+    assert!(page.text.contains("The built-in wording") && page.text.contains("<textarea"), "{}", page.text);
+    let csrf = hidden(&page.text, "csrf");
+    assert_eq!(b.get("/letters/nope/de").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/letters/request-ack/xx").await.status, StatusCode::NOT_FOUND);
+
+    // A broken template is refused and nothing is stored; a good one is stored and audited.
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "save"), ("text", "= broken {")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).is_none());
+    let mine = format!("{builtin}\n# geändert\n");
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", "wrong"), ("do", "save"), ("text", &mine)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "save"), ("text", &mine)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let stored = h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).expect("stored");
+    assert_eq!(stored.text, mine);
+    let page = b.get("/letters/request-ack/de?done=Saved.").await;
+    assert!(page.text.contains("Your wording") && page.text.contains("# geändert"), "{}", page.text);
+    assert!(b.get("/letters").await.text.contains("de (yours)"));
+    let r = b.post_form("/letters/request-ack/de", &[("csrf", &csrf), ("do", "remove")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(h.with_store(|s| s.letter_template("request-ack", "de").unwrap()).is_none());
+    let audit = h.with_store(|s| s.audit_entries().unwrap());
+    assert!(audit.iter().filter(|e| e.actor.contains("olga")).count() >= 2, "saving and removing are audited");
+}
+
 // ---- Documentation library, response packages and inspector access ----
 
 impl Harness {
@@ -1201,21 +1395,7 @@ impl Harness {
 async fn library_story(h: &Harness) {
     let officer = h.token(Role::Officer);
     let viewer = h.token(Role::Viewer);
-    h.with_store(|s| {
-        s.set_identity(
-            &msadesk_core::OwnIdentity {
-                name: "ACME Import GmbH".into(),
-                address: "Hafen 1, Hamburg".into(),
-                member_state: msadesk_core::MemberState::parse("DE").unwrap(),
-                contact_person: None,
-                email: None,
-                default_role: msadesk_core::OurRole::Importer,
-                gln: None,
-            },
-            &meta(),
-        )
-        .unwrap()
-    });
+    h.with_store(set_importer_identity);
     let (s, _, _) = h.call("POST", "/api/v1/imports/products", Some(&officer), "text/csv", PRODUCTS).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _, _) = h.call("POST", "/api/v1/imports/supply", Some(&officer), "text/csv", SUPPLY).await;
@@ -1376,21 +1556,7 @@ async fn pages_answer_a_request_and_keep_the_library() {
     let officer = h.token(Role::Officer);
     h.call("POST", "/api/v1/imports/products", Some(&officer), "text/csv", PRODUCTS).await;
     h.call("POST", "/api/v1/imports/supply", Some(&officer), "text/csv", SUPPLY).await;
-    h.with_store(|s| {
-        s.set_identity(
-            &msadesk_core::OwnIdentity {
-                name: "ACME".into(),
-                address: "Hafen 1".into(),
-                member_state: msadesk_core::MemberState::parse("DE").unwrap(),
-                contact_person: None,
-                email: None,
-                default_role: msadesk_core::OurRole::Importer,
-                gln: None,
-            },
-            &meta(),
-        )
-        .unwrap()
-    });
+    h.with_store(set_importer_identity);
     let body = json!({"authority": "de-bnetza", "reference": "R-<9>", "received": "2020-01-01T09:00", "due_days": 5,
                       "product": "CAM-1", "asks": "trace,sbom"});
     let (s, r, _) = h.call("POST", "/api/v1/requests", Some(&officer), "application/json", &body.to_string()).await;

@@ -305,6 +305,103 @@ fn print_requests(list: &[Request], now: jiff::Timestamp, format: Option<Format>
     }
 }
 
+/// One package of a request as `request show` lists it.
+#[derive(Serialize)]
+struct PackageRow<'a> {
+    number: i64,
+    built_at: &'a str,
+    built_by: &'a str,
+    sha256: &'a str,
+    size: u64,
+    /// When the package was marked sent (`request sent`), or null.
+    sent_at: Option<String>,
+}
+
+/// One inspector grant of a request as `request show` lists it.
+#[derive(Serialize)]
+struct GrantRow<'a> {
+    token_id: &'a str,
+    created_by: &'a str,
+    created_at: &'a str,
+    expires_at: &'a str,
+    revoked: bool,
+    expired: bool,
+}
+
+/// `request show`: the request with its clocks, its packages and its inspector grants.
+#[derive(Serialize)]
+struct RequestDetail<'a> {
+    #[serde(flatten)]
+    view: RequestView<'a>,
+    packages: Vec<PackageRow<'a>>,
+    inspector_grants: Vec<GrantRow<'a>>,
+}
+
+fn print_request_detail(
+    r: &Request,
+    now: jiff::Timestamp,
+    format: Option<Format>,
+    packages: &[msadesk_store::PackageInfo],
+    grants: &[msadesk_store::InspectorGrant],
+) -> Result<()> {
+    let packages: Vec<PackageRow<'_>> = packages
+        .iter()
+        .map(|p| PackageRow {
+            number: p.number,
+            built_at: &p.built_at,
+            built_by: &p.built_by,
+            sha256: &p.sha256,
+            size: p.size,
+            sent_at: msadesk_server::respond::package_sent_at(r, p.number),
+        })
+        .collect();
+    let grants: Vec<GrantRow<'_>> = grants
+        .iter()
+        .map(|g| GrantRow {
+            token_id: &g.token_id,
+            created_by: &g.created_by,
+            created_at: &g.created_at,
+            expires_at: &g.expires_at,
+            revoked: g.revoked,
+            expired: g.expires_at.parse::<jiff::Timestamp>().is_ok_and(|t| t <= now),
+        })
+        .collect();
+    if output::resolve(format) == Format::Json {
+        let view = RequestView { request: r, standing: r.standing(now, DEFAULT_DUE_SOON_DAYS) };
+        return print_json(&RequestDetail { view, packages, inspector_grants: grants });
+    }
+    print_requests(std::slice::from_ref(r), now, format, true)?;
+    if !packages.is_empty() {
+        let mut t = output::table(&["package", "built at", "built by", "sha256", "bytes", "sent at"]);
+        for p in &packages {
+            t.add_row(vec![
+                format!("#{}", p.number),
+                p.built_at.to_string(),
+                p.built_by.to_string(),
+                p.sha256.to_string(),
+                p.size.to_string(),
+                p.sent_at.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        println!("{t}");
+    }
+    if !grants.is_empty() {
+        let mut t = output::table(&["inspector token", "created at", "expires at", "state"]);
+        for g in &grants {
+            let state = if g.revoked {
+                "revoked"
+            } else if g.expired {
+                "expired"
+            } else {
+                "active"
+            };
+            t.add_row(vec![g.token_id.to_string(), g.created_at.to_string(), g.expires_at.to_string(), state.into()]);
+        }
+        println!("{t}");
+    }
+    Ok(())
+}
+
 pub fn request(url: &str, c: RequestCommand, meta: ChangeMeta) -> Result<ExitCode> {
     let mut store = db::open(url)?;
     match c {
@@ -371,7 +468,9 @@ pub fn request(url: &str, c: RequestCommand, meta: ChangeMeta) -> Result<ExitCod
         RequestCommand::Show { id, clock } => {
             let now = now_timestamp(clock.now.as_deref())?;
             let r = store.request(id)?.ok_or_else(|| msadesk_store::unknown_request(id))?;
-            print_requests(&[r], now, clock.format, true)?;
+            let packages = store.packages(id)?;
+            let grants = store.inspector_grants(id)?;
+            print_request_detail(&r, now, clock.format, &packages, &grants)?;
         }
         RequestCommand::Letter(a) => crate::letters::request_letter(store.as_mut(), a)?,
         RequestCommand::Ack(s) => step(store.as_mut(), s, Step::Acknowledged, &meta)?,

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use msadesk_core::inbox::Authority;
 use msadesk_core::{Date, OurRole};
 use msadesk_formats::letters::{self, LANGUAGES, LetterArgs, LetterKind};
 use msadesk_store::{ChangeMeta, Store};
@@ -361,9 +360,7 @@ fn template(url: &str, c: TemplateCommand, meta: ChangeMeta) -> Result<()> {
 }
 
 /// The letter languages for an authority: its first language that has templates (English when none).
-pub(crate) fn authority_language(a: &Authority) -> &'static str {
-    a.languages.iter().find_map(|l| LANGUAGES.iter().copied().find(|x| x == l)).unwrap_or("en")
-}
+pub(crate) use msadesk_server::notice_letters::authority_language;
 
 /// The file beside `out` for another language: ack.pdf -> ack.en.pdf.
 pub(crate) fn sibling(out: &Path, lang: &str) -> PathBuf {

@@ -11,20 +11,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use msadesk_core::trace::TraceQuery;
+use msadesk_core::vuln::Policy;
 use msadesk_core::vuln::ids::normalize_id;
-use msadesk_core::vuln::matching::{ComponentRef, MatchData, MatchOutcome};
-use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
-use msadesk_core::vuln::policy::Override;
-use msadesk_core::vuln::{Cvss, Facts, Policy};
-use msadesk_core::{Date, OurRole, ProductId, Version};
+use msadesk_core::{Date, ProductId, Version};
 use msadesk_formats::Diagnostic;
 use msadesk_formats::intake::{FeedContext, Limits, purl_text};
-use msadesk_store::{
-    ChangeMeta, ImportStats, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, Store, StoredVuln,
-};
+use msadesk_store::{ImportStats, KnownExploited, NewSbom, RiskDecisionRecord, SbomComponent, Store, StoredVuln};
 use serde::Serialize;
 use sha2::Digest;
+
+pub(crate) use msadesk_server::assess::build;
+use msadesk_server::assess::{Assessment, Change, OVERRIDE_KEY, drafts_for};
 
 use crate::cli::{meta, print_json};
 use crate::db;
@@ -153,6 +150,12 @@ pub struct DecideArgs {
     /// Why (recorded and shown in every later assessment).
     #[arg(long)]
     reason: String,
+    /// Policy file for the re-assessment that follows (default: the built-in policy).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Only record the decision; the next `msadesk assess` or import applies it.
+    #[arg(long)]
+    no_assess: bool,
 }
 
 /// `msadesk decide`: an officer's recorded decision, which wins over the policy's rules.
@@ -190,17 +193,29 @@ pub fn decide(url: &str, a: DecideArgs) -> Result<ExitCode> {
     };
     let id = store.record_decision(&record, &m)?;
     eprintln!(
-        "decision #{id} recorded: {} {} {} is {}a significant risk ({reason}); `msadesk assess` applies it from now on",
+        "decision #{id} recorded: {} {} {} is {}a significant risk ({reason})",
         record.product_id,
         record.version,
         record.vulnerability,
         if a.significant { "" } else { "not " }
     );
+    if a.no_assess {
+        eprintln!("`msadesk assess` applies it from now on");
+    } else {
+        let ids = [record.vulnerability.clone()];
+        let why = "re-assessment after an officer decision";
+        let r = reassess(
+            &mut *store,
+            a.policy.as_deref(),
+            Some(&record.product_id),
+            Some(&record.version),
+            Some(&ids),
+            why,
+        )?;
+        eprintln!("{}", r.line());
+    }
     Ok(ExitCode::SUCCESS)
 }
-
-/// The key of an officer's decision in a recorded assessment.
-const OVERRIDE_KEY: &str = "officer_override";
 
 fn today() -> Date {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
@@ -304,7 +319,14 @@ pub fn import_sbom(url: &str, a: SbomArgs) -> Result<ExitCode> {
     let reassessment = if a.no_assess {
         None
     } else {
-        Some(reassess(&mut *store, a.policy.as_deref(), Some(&sbom.product_id), Some(&sbom.version), None)?)
+        Some(reassess(
+            &mut *store,
+            a.policy.as_deref(),
+            Some(&sbom.product_id),
+            Some(&sbom.version),
+            None,
+            AFTER_IMPORT,
+        )?)
     };
     #[derive(Serialize)]
     struct Detail {
@@ -432,8 +454,11 @@ fn import_vulns_bytes(url: &str, a: VulnsArgs, bytes: &[u8]) -> Result<ExitCode>
     let mut store = db::open(url)?;
     let stats = store.import_vulns(&vulns, &meta(Some(name.clone())))?;
     let ids: Vec<String> = vulns.iter().map(|v| v.id.clone()).collect();
-    let reassessment =
-        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids), AFTER_IMPORT)?)
+    };
     let line = format!(
         "{} ({}, feed '{feed}' of {taken})",
         stats_line(&name, "vulnerability records", &stats),
@@ -467,8 +492,11 @@ pub fn import_kev(url: &str, a: KevArgs) -> Result<ExitCode> {
     let mut store = db::open(url)?;
     let stats = store.import_known_exploited(&entries, &meta(Some(name.clone())))?;
     let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-    let reassessment =
-        if a.no_assess { None } else { Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids))?) };
+    let reassessment = if a.no_assess {
+        None
+    } else {
+        Some(reassess(&mut *store, a.policy.as_deref(), None, None, Some(&ids), AFTER_IMPORT)?)
+    };
     let line = format!("{} (catalogue '{}')", stats_line(&name, "known-exploited listings", &stats), a.source);
     let line = with_reassessment(line, reassessment.as_ref());
     report(a.format, &a.file, Reassessed { stats, reassessment }, &cat.diagnostics, line)
@@ -497,7 +525,7 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
             versions.iter().map(|(p, v)| (Some(p), Some(v))).collect()
         };
         for (p, v) in passes {
-            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None)?;
+            let r = reassess(&mut *store, a.policy.as_deref(), p, v, None, AFTER_IMPORT)?;
             total.assessed += r.assessed;
             total.new_affected += r.new_affected;
             total.changed += r.changed;
@@ -511,75 +539,6 @@ pub fn import_deployments(url: &str, a: DeploymentsArgs) -> Result<ExitCode> {
     }
     let line = with_reassessment(stats_line(&name, "deployments", &stats), reassessment.as_ref());
     report(a.format, &a.file, Reassessed { stats, reassessment }, &diags, line)
-}
-
-/// One (product version, vulnerability) assessment, as `assess --format json` shows it.
-#[derive(Serialize)]
-pub(crate) struct Assessment {
-    pub(crate) product_id: ProductId,
-    pub(crate) version: Version,
-    pub(crate) vulnerability: String,
-    pub(crate) aliases: Vec<String>,
-    pub(crate) summary: Option<String>,
-    /// What CSAF advisories say about exploitation (`threats` of category `exploit_status`),
-    /// verbatim: for the officer, who can mark it exploited with `msadesk decide`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) exploit_status: Vec<String>,
-    /// `true` when a component is affected; `null` when the data names a component whose version
-    /// could not be compared (an officer must look).
-    pub(crate) affected: Option<bool>,
-    /// Why the version is affected: each matching SBOM component and the rule that matched.
-    pub(crate) matched: Vec<MatchedComponent>,
-    pub(crate) cvss: Option<CvssOut>,
-    pub(crate) indicators: BTreeMap<&'static str, Option<bool>>,
-    pub(crate) fired: Vec<&'static str>,
-    rules: Vec<msadesk_core::vuln::RuleOutcome>,
-    pub(crate) significant: bool,
-    pub(crate) policy_version: String,
-    pub(crate) role: Option<OurRole>,
-    pub(crate) member_states: Vec<MemberStateOut>,
-    deployed_instances: Option<u64>,
-    pub(crate) obligations: Vec<Obligation>,
-    pub(crate) evidence: Vec<Evidence>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    drafts: Vec<msadesk_core::vuln::notice::Draft>,
-    /// The recorded decision this assessment is (or was) stored as.
-    pub(crate) decision_id: Option<i64>,
-    pub(crate) first_assessed_at: Option<String>,
-    pub(crate) first_significant_at: Option<String>,
-    #[serde(skip)]
-    pub(crate) change: Change,
-}
-
-#[derive(Serialize, Clone)]
-pub(crate) struct MatchedComponent {
-    pub(crate) purl: String,
-    pub(crate) outcome: MatchOutcome,
-}
-
-#[derive(Serialize)]
-pub(crate) struct CvssOut {
-    pub(crate) version: &'static str,
-    pub(crate) vector: String,
-    pub(crate) base_score: f64,
-}
-
-#[derive(Serialize, Default)]
-pub(crate) struct MemberStateOut {
-    pub(crate) member_state: String,
-    /// Quantity we supplied there (registry, supplied events).
-    pub(crate) supplied: u64,
-    /// Deployed instances there (install base).
-    pub(crate) instances: u64,
-}
-
-#[derive(Serialize)]
-pub(crate) struct Evidence {
-    pub(crate) source: String,
-    pub(crate) kind: &'static str,
-    pub(crate) taken_at: Date,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
 }
 
 pub(crate) fn load_policy(path: Option<&Path>) -> Result<Policy> {
@@ -636,346 +595,8 @@ pub fn assess(url: &str, a: AssessArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn build(
-    store: &mut dyn Store,
-    policy: &Policy,
-    product: Option<&ProductId>,
-    version: Option<&Version>,
-    vuln: Option<&[String]>,
-    record: Option<&ChangeMeta>,
-) -> Result<Vec<Assessment>> {
-    let vulns = store.vulns()?;
-    let kev = store.known_exploited()?;
-    let deployments = store.deployments()?;
-    let components = store.current_components()?;
-    let identity = store.identity()?;
-    let default_role = identity.as_ref().map(|i| i.default_role);
-    let sender = identity.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
-    let products = store.products()?;
-    let product_names: BTreeMap<ProductId, String> = products.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
-    let roles: BTreeMap<ProductId, Option<OurRole>> =
-        products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
-    let decisions = store.decisions()?;
-    // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
-    let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
-    for c in &components {
-        if let Some(cpe) = c.component.cpe.as_deref() {
-            cpes.entry((&c.product_id, &c.version)).or_default().push(cpe);
-        }
-    }
-    let mut out = Vec::new();
-    let mut downstream: BTreeMap<(ProductId, Version), BTreeMap<String, u64>> = BTreeMap::new();
-    // Records of the same vulnerability (shared aliases, from different feeds) are assessed as one.
-    let groups = msadesk_core::vuln::ids::unify(
-        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
-    );
-    // Every id of the vulnerabilities in scope (all, without a filter).
-    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
-    for ids in groups {
-        if let Some(want) = vuln
-            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
-        {
-            continue;
-        }
-        scoped_ids.extend(ids.iter().cloned());
-        let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
-        let Some(first) = members.first() else { continue };
-        // The CVE id names the vulnerability when there is one; otherwise the first record's id.
-        let primary = ids.iter().find(|i| i.starts_with("CVE-")).cloned().unwrap_or_else(|| first.id.clone());
-        let mut datas = Vec::new();
-        for v in &members {
-            let d: MatchData = serde_json::from_value(v.match_data.clone()).map_err(|e| {
-                anyhow!("the stored matching data of {} ({}) cannot be read ({e}): import the feed again", v.id, v.feed)
-            })?;
-            datas.push(d);
-        }
-        let merge = |f: &dyn Fn(&MatchData) -> Option<bool>| {
-            if datas.iter().any(|d| f(d) == Some(true)) {
-                Some(true)
-            } else if datas.iter().any(|d| f(d) == Some(false)) {
-                Some(false)
-            } else {
-                None
-            }
-        };
-        let fix_available = merge(&|d| d.fix_available);
-        let exploit_status: Vec<String> = datas.iter().flat_map(|d| d.exploit_status.iter().cloned()).collect();
-        let feed_exploited = merge(&|d| d.exploited);
-        // Matched components per product version: the first record that says "affected" wins.
-        let mut hits: BTreeMap<(ProductId, Version), Vec<MatchedComponent>> = BTreeMap::new();
-        for c in &components {
-            if product.is_some_and(|p| *p != c.product_id) || version.is_some_and(|x| *x != c.version) {
-                continue;
-            }
-            let component = ComponentRef { purl: &c.component.purl, cpe: c.component.cpe.as_deref() };
-            // A CSAF document (a supplier's VEX) that says this exact version is not affected or
-            // fixed wins over ranges that say it is.
-            if datas.iter().any(|d| d.declared_not_affected(&component).is_some()) {
-                continue;
-            }
-            let siblings = cpes.get(&(&c.product_id, &c.version)).map_or(&[][..], Vec::as_slice);
-            let mut outcome = MatchOutcome::NotAffected;
-            for d in &datas {
-                match d.matches_in(&component, siblings) {
-                    MatchOutcome::NotAffected => {}
-                    o @ MatchOutcome::Affected(_) => {
-                        outcome = o;
-                        break;
-                    }
-                    o @ MatchOutcome::Unknown(_) => outcome = o,
-                }
-            }
-            if outcome != MatchOutcome::NotAffected {
-                hits.entry((c.product_id.clone(), c.version.clone()))
-                    .or_default()
-                    .push(MatchedComponent { purl: c.component.purl.clone(), outcome });
-            }
-        }
-        let listings: Vec<&KnownExploited> = kev.iter().filter(|k| ids.contains(&k.id)).collect();
-        let actively_exploited = if !listings.is_empty() || feed_exploited == Some(true) {
-            Some(true)
-        } else if !kev.is_empty() {
-            Some(false)
-        } else {
-            feed_exploited
-        };
-        let vectors: BTreeSet<&str> = members.iter().flat_map(|v| v.cvss.iter().map(String::as_str)).collect();
-        let cvss: Vec<Cvss> = vectors.into_iter().filter_map(|s| Cvss::parse(s).ok()).collect();
-        let summary = members.iter().find_map(|v| v.summary.clone());
-        for ((pid, ver), matched) in hits {
-            let affected = matched.iter().any(|m| matches!(m.outcome, MatchOutcome::Affected(_)));
-            let here: Vec<_> = deployments.iter().filter(|d| d.product_id == pid && d.version == ver).collect();
-            let facts = Facts {
-                actively_exploited,
-                cvss: cvss.clone(),
-                deployed_instances: (!here.is_empty()).then(|| here.iter().map(|d| d.instances).sum()),
-                critical_sector_deployments: (!here.is_empty())
-                    .then(|| here.iter().filter(|d| d.critical_sector.is_some()).count() as u64),
-                fix_available,
-                exfiltration_marked: None,
-                officer_override: None,
-            };
-            // The latest officer decision for the pair, if any, wins over the rules.
-            let officer = decisions
-                .iter()
-                .rev()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .find_map(|r| r.assessment.get(OVERRIDE_KEY))
-                .and_then(|o| {
-                    Some(Override {
-                        significant: o.get("significant")?.as_bool()?,
-                        reason: o.get("reason")?.as_str()?.to_string(),
-                    })
-                });
-            let facts = Facts { officer_override: officer, ..facts };
-            let decision = policy.decide(&facts);
-            // Where the version went: the registry's supplied events, plus the install base.
-            let key = (pid.clone(), ver.clone());
-            if !downstream.contains_key(&key) {
-                let q = TraceQuery { product_id: pid.clone(), version: Some(ver.clone()), from: None, to: None };
-                let mut per: BTreeMap<String, u64> = BTreeMap::new();
-                match store.trace(&q) {
-                    Ok(t) => {
-                        for e in t.downstream.iter().filter(|e| e.country.is_member_state()) {
-                            *per.entry(e.country.as_str().to_string()).or_default() += e.quantity;
-                        }
-                    }
-                    Err(msadesk_store::StoreError::UnknownProduct(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                downstream.insert(key.clone(), per);
-            }
-            let mut ms: BTreeMap<String, MemberStateOut> = BTreeMap::new();
-            for (c, q) in downstream.get(&key).into_iter().flatten() {
-                ms.entry(c.clone())
-                    .or_insert_with(|| MemberStateOut { member_state: c.clone(), ..Default::default() })
-                    .supplied += q;
-            }
-            for d in &here {
-                let c = d.member_state.as_str().to_string();
-                ms.entry(c.clone())
-                    .or_insert_with(|| MemberStateOut { member_state: c, ..Default::default() })
-                    .instances += d.instances;
-            }
-            let fired: Vec<&'static str> = decision.fired.iter().map(|i| i.name()).collect();
-            let pair: Vec<&RiskDecisionRecord> = decisions
-                .iter()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .collect();
-            let last = pair.iter().rev().find(|r| r.assessment.get(OVERRIDE_KEY).is_none()).copied();
-            let changed = last.is_none_or(|l| {
-                l.significant != decision.significant
-                    || l.policy_version != decision.policy_version
-                    || l.assessment.get("fired") != Some(&serde_json::json!(fired))
-                    || l.assessment.get("affected") == Some(&serde_json::json!(false))
-            });
-            let change = match last {
-                None => Change::New,
-                Some(l) if l.assessment.get("affected") == Some(&serde_json::json!(false)) => Change::New,
-                Some(_) if changed => Change::Changed,
-                Some(_) => Change::Unchanged,
-            };
-            let role = roles.get(&pid).copied().flatten();
-            let mut assessment = Assessment {
-                product_id: pid.clone(),
-                version: ver.clone(),
-                vulnerability: primary.clone(),
-                aliases: ids.iter().cloned().collect(),
-                summary: summary.clone(),
-                exploit_status: exploit_status.clone(),
-                affected: if affected { Some(true) } else { None },
-                matched,
-                cvss: decision.highest_cvss.as_ref().map(|c| CvssOut {
-                    version: c.version().as_str(),
-                    vector: c.vector().to_string(),
-                    base_score: c.base_score(),
-                }),
-                indicators: decision.indicators.iter().map(|(i, b)| (i.name(), *b)).collect(),
-                fired,
-                rules: decision.rules.clone(),
-                significant: decision.significant,
-                policy_version: decision.policy_version.clone(),
-                role,
-                member_states: ms.into_values().collect(),
-                deployed_instances: facts.deployed_instances,
-                obligations: Vec::new(),
-                drafts: Vec::new(),
-                evidence: members
-                    .iter()
-                    .map(|v| Evidence {
-                        source: v.feed.clone(),
-                        kind: "vulnerability feed",
-                        taken_at: v.feed_date,
-                        file: Some(v.file.clone()),
-                    })
-                    .chain(listings.iter().map(|k| Evidence {
-                        source: k.source.clone(),
-                        kind: "known-exploited listing (date added)",
-                        taken_at: k.date_added,
-                        file: None,
-                    }))
-                    .collect(),
-                decision_id: last.map(|l| l.id),
-                first_assessed_at: pair.first().map(|r| r.decided_at.clone()),
-                first_significant_at: pair.iter().find(|r| r.significant).map(|r| r.decided_at.clone()),
-                change,
-            };
-            let now = record.map(|m| m.at.clone());
-            if changed && now.is_some() {
-                if assessment.first_assessed_at.is_none() {
-                    assessment.first_assessed_at = now.clone();
-                }
-                if assessment.significant && assessment.first_significant_at.is_none() {
-                    assessment.first_significant_at = now.clone();
-                }
-            }
-            let made_available_in: Vec<String> =
-                assessment.member_states.iter().filter(|m| m.supplied > 0).map(|m| m.member_state.clone()).collect();
-            if let Some(role) = role {
-                assessment.obligations = obligations(&Situation {
-                    role,
-                    affected,
-                    significant: assessment.significant,
-                    actively_exploited: actively_exploited == Some(true),
-                    made_available_in: &made_available_in,
-                    first_seen: assessment.first_assessed_at.as_deref(),
-                    first_significant: assessment.first_significant_at.as_deref(),
-                    first_exploited: None,
-                    fix_available_at: None,
-                    hours_immediately: policy.hours_immediately,
-                });
-            }
-            if changed && let Some(m) = record {
-                // The recorded assessment carries its English drafts, so that what was drafted at
-                // the time can be reviewed later (the server's assessment page shows them).
-                let mut value = serde_json::to_value(&assessment).unwrap_or_default();
-                if let Some(obj) = value.as_object_mut() {
-                    obj.insert(
-                        "drafts".into(),
-                        serde_json::to_value(drafts_for(&sender, &product_names, &assessment)).unwrap_or_default(),
-                    );
-                }
-                let rec = RiskDecisionRecord {
-                    id: 0,
-                    product_id: pid.clone(),
-                    version: ver.clone(),
-                    vulnerability: primary.clone(),
-                    significant: assessment.significant,
-                    policy_version: assessment.policy_version.clone(),
-                    decided_at: m.at.clone(),
-                    decided_by: m.actor.clone(),
-                    assessment: value,
-                };
-                assessment.decision_id = Some(store.record_decision(&rec, m)?);
-            }
-            out.push(assessment);
-        }
-    }
-    if let Some(m) = record {
-        record_no_longer_affected(store, &decisions, &out, product, version, vuln.map(|_| &scoped_ids), m)?;
-    }
-    Ok(out)
-}
-
-/// Records, for every (product version, vulnerability) in scope whose last automatic assessment
-/// said "affected" but which no longer matches (a new SBOM, corrected vulnerability data), an
-/// automatic entry saying so. Nothing is deleted: the earlier entries and officer decisions stay.
-fn record_no_longer_affected(
-    store: &mut dyn Store,
-    decisions: &[RiskDecisionRecord],
-    out: &[Assessment],
-    product: Option<&ProductId>,
-    version: Option<&Version>,
-    scoped_ids: Option<&BTreeSet<String>>,
-    m: &ChangeMeta,
-) -> Result<()> {
-    let mut last: BTreeMap<(&ProductId, &Version, &str), &RiskDecisionRecord> = BTreeMap::new();
-    for r in decisions.iter().filter(|r| r.assessment.get(OVERRIDE_KEY).is_none()) {
-        last.insert((&r.product_id, &r.version, r.vulnerability.as_str()), r);
-    }
-    for ((pid, ver, vuln), r) in last {
-        if product.is_some_and(|p| p != pid)
-            || version.is_some_and(|v| v != ver)
-            || scoped_ids.is_some_and(|s| !s.contains(vuln))
-            || r.assessment.get("affected") == Some(&serde_json::json!(false))
-            || out.iter().any(|a| &a.product_id == pid && &a.version == ver && a.aliases.iter().any(|i| i == vuln))
-        {
-            continue;
-        }
-        let rec = RiskDecisionRecord {
-            id: 0,
-            product_id: pid.clone(),
-            version: ver.clone(),
-            vulnerability: vuln.to_string(),
-            significant: false,
-            policy_version: r.policy_version.clone(),
-            decided_at: m.at.clone(),
-            decided_by: m.actor.clone(),
-            assessment: serde_json::json!({
-                "product_id": pid.as_str(),
-                "version": ver.as_str(),
-                "vulnerability": vuln,
-                "affected": false,
-                "significant": false,
-                "reason": "no component of the version's current SBOM matches the vulnerability data any more",
-                "previous_decision_id": r.id,
-            }),
-        };
-        store.record_decision(&rec, m)?;
-    }
-    Ok(())
-}
-
-/// How an assessment compares with the last one recorded for the same pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Change {
-    /// Never assessed as affected before (or affected again after a "no longer affected").
-    New,
-    /// Significance, policy or fired indicators differ from the last recorded assessment.
-    Changed,
-    #[default]
-    Unchanged,
-}
+/// The note of the re-assessments that follow an import.
+const AFTER_IMPORT: &str = "re-assessment after import";
 
 /// Re-runs the assessment after an import, for what the import touched, records new and changed
 /// results (audited), and says what came out. Officer decisions are kept and applied.
@@ -985,9 +606,10 @@ fn reassess(
     product: Option<&ProductId>,
     version: Option<&Version>,
     vulns: Option<&[String]>,
+    why: &str,
 ) -> Result<Reassessment> {
     let policy = load_policy(policy)?;
-    let m = meta(Some("re-assessment after import".into()));
+    let m = meta(Some(why.into()));
     let list = build(store, &policy, product, version, vulns, Some(&m))?;
     let touched: Vec<&Assessment> = list.iter().filter(|a| a.change != Change::Unchanged).collect();
     Ok(Reassessment {
@@ -1079,191 +701,28 @@ fn add_drafts(store: &mut dyn Store, list: &mut [Assessment]) -> Result<()> {
     Ok(())
 }
 
-/// One notice letter to write: kind, file stem, languages, recipient name and address, the Member
-/// States it concerns.
-type NoticeJob = (msadesk_formats::letters::LetterKind, String, Vec<&'static str>, String, Option<String>, String);
-
-/// The languages of a Member State's market surveillance authorities that letters exist in.
-fn member_state_languages(authorities: &[msadesk_core::inbox::Authority], ms: &str) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for a in
-        authorities.iter().filter(|a| a.country.as_str() == ms && a.kind == msadesk_core::inbox::AuthorityKind::Msa)
-    {
-        let l = crate::letters::authority_language(a);
-        if !out.contains(&l) {
-            out.push(l);
-        }
-    }
-    out
-}
-
-/// Writes the notice letters of every assessment's obligations (`assess --letters DIR`): to the
-/// manufacturer (English), to each addressed Member State's market surveillance authority (English
-/// and the authority's language), to users (English and the languages of the Member States where
-/// the version was made available; marked as a recommendation when it is not a legal duty).
-/// Reports to the CSIRT/ENISA go through the single reporting platform and stay text drafts.
-/// Returns how many files were written.
+/// Writes the notice letters of every assessment's obligations (`assess --letters DIR`), as
+/// `msadesk_server::notice_letters` lists them, in PDF and HTML. Returns how many files were written.
 fn write_notice_letters(store: &mut dyn Store, list: &[Assessment], dir: &Path) -> Result<usize> {
-    use msadesk_formats::letters::{LetterKind, phrase};
     let (base, _) = crate::letters::sender_args(store, Date::from_unix_seconds(jiff::Timestamp::now().as_second()))?;
     let authorities = store.authorities()?;
     let products: BTreeMap<ProductId, msadesk_core::Product> =
         store.products()?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut written = 0;
     for a in list.iter().filter(|a| !a.obligations.is_empty()) {
-        let product = products.get(&a.product_id);
         let folder =
             dir.join(format!("{}-{}-{}", a.product_id, a.version, a.vulnerability).replace(['/', '\\', ' '], "_"));
-        let made_available: Vec<&str> =
-            a.member_states.iter().filter(|m| m.supplied > 0).map(|m| m.member_state.as_str()).collect();
-        let args_for = |lang: &str| -> Result<msadesk_formats::letters::LetterArgs> {
-            let mut g = base.clone();
-            g.insert(
-                "product".into(),
-                product.map_or_else(|| a.product_id.to_string(), |p| format!("{} ({})", p.name, p.id)),
-            );
-            g.insert("versions".into(), a.version.to_string());
-            let others: Vec<&str> = a.aliases.iter().map(String::as_str).filter(|x| *x != a.vulnerability).collect();
-            g.insert(
-                "vulnerability".into(),
-                if others.is_empty() {
-                    a.vulnerability.clone()
-                } else {
-                    format!("{} ({})", a.vulnerability, others.join(", "))
-                },
-            );
-            if let Some(c) = &a.cvss {
-                g.insert("severity".into(), format!("CVSS {} {:.1} ({})", c.version, c.base_score, c.vector));
-            }
-            let mut details = a.summary.clone().unwrap_or_else(|| a.vulnerability.clone());
-            if !a.fired.is_empty() {
-                details.push_str(&format!("\n{}: {}", phrase(lang, "risk-indicators", &[])?, a.fired.join(", ")));
-            }
-            g.insert("risk_details".into(), details);
-            let mut lines = Vec::new();
-            for m in &a.member_states {
-                let (s, i) = (m.supplied.to_string(), m.instances.to_string());
-                lines.push(phrase(
-                    lang,
-                    "quantity-line",
-                    &[("member_state", m.member_state.as_str()), ("supplied", s.as_str()), ("instances", i.as_str())],
-                )?);
-            }
-            g.insert("quantities".into(), if lines.is_empty() { "—".into() } else { lines.join("\n") });
-            g.insert("corrective_measures".into(), phrase(lang, "measures-placeholder", &[])?);
-            g.insert("what_to_do".into(), phrase(lang, "todo-placeholder", &[])?);
-            if let Some(at) = &a.first_significant_at {
-                g.insert("aware_since_date".into(), at.clone());
-            }
-            Ok(g)
-        };
-        for o in &a.obligations {
-            let mut jobs: Vec<NoticeJob> = Vec::new();
-            match o.to {
-                "manufacturer" => jobs.push((
-                    LetterKind::VulnInfoManufacturer,
-                    "manufacturer".into(),
-                    vec!["en"],
-                    product.and_then(|p| p.manufacturer_name.clone()).unwrap_or_else(|| "[manufacturer]".into()),
-                    None,
-                    String::new(),
-                )),
-                "msa" => {
-                    for ms in &o.member_states {
-                        let authority = authorities
-                            .iter()
-                            .find(|x| x.country.as_str() == ms && x.kind == msadesk_core::inbox::AuthorityKind::Msa);
-                        let mut langs = vec!["en"];
-                        for l in member_state_languages(&authorities, ms) {
-                            if !langs.contains(&l) {
-                                langs.push(l);
-                            }
-                        }
-                        jobs.push((
-                            LetterKind::RiskNoticeMsa,
-                            format!("msa-{ms}"),
-                            langs,
-                            authority
-                                .map_or_else(|| format!("[market surveillance authority, {ms}]"), |x| x.name.clone()),
-                            authority.and_then(|x| x.postal_address.clone()),
-                            o.member_states.join(", "),
-                        ));
-                    }
-                }
-                "users" | "end_users" => {
-                    let mut langs = vec!["en"];
-                    for ms in &made_available {
-                        for l in member_state_languages(&authorities, ms) {
-                            if !langs.contains(&l) {
-                                langs.push(l);
-                            }
-                        }
-                    }
-                    jobs.push((
-                        LetterKind::UserNotice,
-                        o.to.replace('_', "-"),
-                        langs,
-                        "[users]".into(),
-                        None,
-                        String::new(),
-                    ));
-                }
-                _ => {}
-            }
-            for (kind, stem, langs, recipient, address, states) in jobs {
-                for lang in langs {
-                    let mut args = args_for(lang)?;
-                    args.insert("recipient_name".into(), recipient.clone());
-                    if let Some(ad) = &address {
-                        args.insert("recipient_address".into(), ad.clone());
-                    }
-                    args.insert(
-                        "member_states".into(),
-                        if states.is_empty() { made_available.join(", ") } else { states.clone() },
-                    );
-                    if kind != LetterKind::UserNotice || o.legal_duty {
-                        args.insert("legal_basis".into(), o.basis.cite.to_string());
-                    }
-                    if !o.legal_duty {
-                        args.insert("recommendation".into(), "yes".into());
-                    }
-                    for ext in ["pdf", "html"] {
-                        let out = folder.join(format!("{stem}.{lang}.{ext}"));
-                        crate::letters::write_letter(store, kind, lang, &args, &out)?;
-                        written += 1;
-                    }
-                }
+        let letters =
+            msadesk_server::notice_letters::notice_letters(&base, &authorities, products.get(&a.product_id), a)
+                .map_err(|e| anyhow!("{e}"))?;
+        for l in letters {
+            for ext in ["pdf", "html"] {
+                crate::letters::write_letter(store, l.kind, l.lang, &l.args, &folder.join(l.file_name(ext)))?;
+                written += 1;
             }
         }
     }
     Ok(written)
-}
-
-/// The English notice drafts of one assessment's obligations. (The authority-language drafts of
-/// `msadesk_formats::letters` are added next to these when that module is merged.)
-fn drafts_for(
-    sender: &str,
-    names: &BTreeMap<ProductId, String>,
-    a: &Assessment,
-) -> Vec<msadesk_core::vuln::notice::Draft> {
-    use msadesk_core::vuln::notice::{NoticeFacts, draft};
-    let states: Vec<(String, u64, u64)> =
-        a.member_states.iter().map(|m| (m.member_state.clone(), m.supplied, m.instances)).collect();
-    let facts = NoticeFacts {
-        sender,
-        product_id: a.product_id.as_str(),
-        product_name: names.get(&a.product_id).map(String::as_str),
-        version: a.version.as_str(),
-        vulnerability: &a.vulnerability,
-        aliases: &a.aliases,
-        summary: a.summary.as_deref(),
-        cvss: a.cvss.as_ref().map(|c| (c.version, c.vector.as_str(), c.base_score)),
-        fired: &a.fired,
-        significant: a.significant,
-        member_states: &states,
-        policy_version: &a.policy_version,
-    };
-    a.obligations.iter().map(|o| draft(o, &facts)).collect()
 }
 
 /// `msadesk bench impact`: the time from a vulnerability to its affected product versions, the

@@ -1130,7 +1130,8 @@ fn sbom_vulnerability_and_assessment_end_to_end() {
         "--reason",
         "lodash is only used at build time",
     ]);
-    let a = env.json(&["assess", "--product", "CAM-1"]);
+    // `decide` re-assessed and recorded at once: a dry run shows the new recorded decision.
+    let a = env.json(&["assess", "--product", "CAM-1", "--dry-run"]);
     assert_eq!(a[0]["significant"], false, "{a:#}");
     let rules = a[0]["rules"].as_array().unwrap();
     assert!(
@@ -1810,7 +1811,7 @@ fn imports_reassess_what_changed() {
     assert_eq!(a[0]["significant"], true);
     assert!(a[0]["obligations"].as_array().unwrap().iter().any(|o| o["due"].is_string()), "{a:#}");
 
-    // The officer's decision is kept through later imports.
+    // The officer's decision is kept through later imports (recorded only, here: the import applies it).
     env.ok(&[
         "decide",
         "--product",
@@ -1823,6 +1824,7 @@ fn imports_reassess_what_changed() {
         "false",
         "--reason",
         "not reachable",
+        "--no-assess",
     ]);
     let r = import_vulns();
     assert_eq!((r["reassessment"]["changed"].as_u64(), r["reassessment"]["significant"].as_u64()), (Some(1), Some(0)));
@@ -2115,10 +2117,37 @@ fn documentation_library_and_response_package_end_to_end() {
     // Stored exactly: the download is byte-identical; sending records the package.
     env.ok(&["request", "package", &id, "--download", "1", "--out", "again.zip"]);
     assert_eq!(std::fs::read(env.path("again.zip")).unwrap(), zip);
+    let unsent = env.json(&["request", "show", &id]);
+    assert!(
+        unsent["packages"][0]["sent_at"].is_null() && unsent["inspector_grants"] == serde_json::json!([]),
+        "{unsent}"
+    );
     let sent = env.json(&["request", "sent", &id]);
     let sent = if sent.is_array() { sent[0].clone() } else { sent };
     let note = sent["timeline"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().to_string();
     assert!(note.contains("package #1") && note.contains(built["sha256"].as_str().unwrap()), "{note}");
+
+    // `request show` lists the packages (sent or not) and the inspector grants.
+    let shared = env.json(&["request", "share", &id, "--days", "7"]);
+    let show = env.json(&["request", "show", &id]);
+    let packages = show["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), 1, "{show}");
+    assert_eq!((packages[0]["number"].as_i64(), &packages[0]["sha256"]), (Some(1), &built["sha256"]));
+    assert!(packages[0]["sent_at"].is_string() && packages[0]["built_at"].is_string(), "{show}");
+    let grants = show["inspector_grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 1, "{show}");
+    assert_eq!(grants[0]["token_id"], shared["token_id"]);
+    assert_eq!((grants[0]["revoked"].as_bool(), grants[0]["expired"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(grants[0]["expires_at"], shared["expires_at"]);
+    assert_eq!(show["id"].to_string(), id, "the request's own fields stay at the top level");
+    env.ok(&["request", "unshare", &id]);
+    let show = env.json(&["request", "show", &id]);
+    assert_eq!(show["inspector_grants"][0]["revoked"], true, "{show}");
+    let table = env.ok(&["request", "show", &id, "--format", "table"]);
+    assert!(
+        table.contains("#1") && table.contains(built["sha256"].as_str().unwrap()) && table.contains("revoked"),
+        "{table}"
+    );
     let audit = env.json(&["audit", "log", "--entity", "response_packages"]);
     assert_eq!(audit.as_array().map(Vec::len), Some(1));
     assert!(env.run(&["audit", "verify"]).status.success());

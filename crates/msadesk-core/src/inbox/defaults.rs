@@ -8,9 +8,12 @@
 //! marked unconfirmed with its source. Only details we are sure of are filled in: the operator
 //! completes postal and e-mail addresses from the authority's own letter.
 //!
-//! Holidays: only fixed-date national public holidays of 2026 and 2027 for the seeded Member
-//! States. Movable feasts (Good Friday, Easter Monday, Ascension, Whit Monday…), regional holidays
-//! and substitute days are NOT included: add them for the Member States you deal with.
+//! Holidays: national public holidays of 2026 and 2027 for the seeded Member States: the
+//! fixed-date ones and the movable feasts a country observes nationally (Good Friday, Easter
+//! Monday, Ascension Day, Whit Monday, Corpus Christi), computed from the date of Easter
+//! ([`easter_sunday`], the Gregorian computus) for any year. Regional holidays, substitute days
+//! and feasts not tied to Easter (e.g. Swedish Midsummer) are NOT included: add them for the
+//! Member States you deal with.
 
 use super::{Authority, AuthorityKind, Holiday};
 use crate::{Date, MemberState};
@@ -20,7 +23,8 @@ pub const AUTHORITY_SOURCE: &str =
     "msadesk default (LEGAL.md \"Authorities\": commonly cited for ICT products, no official CRA list yet) - review";
 
 /// Where the default holidays come from.
-pub const HOLIDAY_SOURCE: &str = "msadesk default: fixed-date national holidays 2026-2027 only - review";
+pub const HOLIDAY_SOURCE: &str =
+    "msadesk default: national holidays 2026-2027 (fixed dates and Easter-based feasts) - review";
 
 /// (id, country, name, postal address, portal, languages, time zone, kind)
 type Seed = (
@@ -255,23 +259,101 @@ const FIXED_HOLIDAYS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
+/// Days relative to Easter Sunday of the movable feasts.
+pub const GOOD_FRIDAY: i64 = -2;
+/// Easter Monday: the day after Easter Sunday.
+pub const EASTER_MONDAY: i64 = 1;
+/// Ascension Day: the 40th day of Easter (a Thursday).
+pub const ASCENSION_DAY: i64 = 39;
+/// Whit Monday: the day after Pentecost (Easter + 49).
+pub const WHIT_MONDAY: i64 = 50;
+/// Corpus Christi: the Thursday after Trinity Sunday.
+pub const CORPUS_CHRISTI: i64 = 60;
+
+/// Movable national public holidays per Member State: (days from Easter Sunday, name). Only feasts
+/// observed nationally: e.g. Corpus Christi is regional in DE, Good Friday is no longer a public
+/// holiday in AT, Whit Monday no longer in SE, Easter Monday only regional in ES.
+const MOVABLE_HOLIDAYS: &[(&str, &[(i64, &str)])] = &[
+    (
+        "DE",
+        &[
+            (GOOD_FRIDAY, "Karfreitag"),
+            (EASTER_MONDAY, "Ostermontag"),
+            (ASCENSION_DAY, "Christi Himmelfahrt"),
+            (WHIT_MONDAY, "Pfingstmontag"),
+        ],
+    ),
+    ("FR", &[(EASTER_MONDAY, "Lundi de Pâques"), (ASCENSION_DAY, "Ascension"), (WHIT_MONDAY, "Lundi de Pentecôte")]),
+    (
+        "NL",
+        &[(EASTER_MONDAY, "Tweede Paasdag"), (ASCENSION_DAY, "Hemelvaartsdag"), (WHIT_MONDAY, "Tweede Pinksterdag")],
+    ),
+    (
+        "AT",
+        &[
+            (EASTER_MONDAY, "Ostermontag"),
+            (ASCENSION_DAY, "Christi Himmelfahrt"),
+            (WHIT_MONDAY, "Pfingstmontag"),
+            (CORPUS_CHRISTI, "Fronleichnam"),
+        ],
+    ),
+    ("IE", &[(EASTER_MONDAY, "Easter Monday")]),
+    (
+        "SE",
+        &[(GOOD_FRIDAY, "Långfredagen"), (EASTER_MONDAY, "Annandag påsk"), (ASCENSION_DAY, "Kristi himmelsfärdsdag")],
+    ),
+    ("BE", &[(EASTER_MONDAY, "Easter Monday"), (ASCENSION_DAY, "Ascension Day"), (WHIT_MONDAY, "Whit Monday")]),
+    ("ES", &[(GOOD_FRIDAY, "Viernes Santo")]),
+];
+
+/// Easter Sunday of a Gregorian year (the anonymous Gregorian computus, "Meeus/Jones/Butcher").
+/// `None` only for years outside the supported date range.
+pub fn easter_sunday(year: i16) -> Option<Date> {
+    let y = i32::from(year);
+    let a = y % 19;
+    let b = y / 100;
+    let c = y % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_ymd(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?)
+}
+
 /// The years the default holidays cover.
 pub const HOLIDAY_YEARS: [i16; 2] = [2026, 2027];
 
-/// The default holiday list (fixed-date national holidays of 2026 and 2027).
-pub fn holidays() -> Vec<Holiday> {
+/// The default national holidays of every seeded Member State in one year (fixed dates and the
+/// movable feasts computed from Easter).
+pub fn holidays_in(year: i16) -> Vec<Holiday> {
     let mut out = Vec::new();
     for (country, days) in FIXED_HOLIDAYS {
-        for year in HOLIDAY_YEARS {
-            for (md, name) in *days {
-                let date = Date::parse(&format!("{year}-{md}")).ok();
-                if let Some(date) = date {
-                    out.push(Holiday { country: (*country).into(), date, name: (*name).into() });
-                }
+        for (md, name) in *days {
+            if let Ok(date) = Date::parse(&format!("{year}-{md}")) {
+                out.push(Holiday { country: (*country).into(), date, name: (*name).into() });
+            }
+        }
+    }
+    if let Some(easter) = easter_sunday(year) {
+        for (country, days) in MOVABLE_HOLIDAYS {
+            for (offset, name) in *days {
+                out.push(Holiday { country: (*country).into(), date: easter.plus_days(*offset), name: (*name).into() });
             }
         }
     }
     out
+}
+
+/// The default holiday list (national holidays of [`HOLIDAY_YEARS`]).
+pub fn holidays() -> Vec<Holiday> {
+    HOLIDAY_YEARS.iter().flat_map(|y| holidays_in(*y)).collect()
 }
 
 #[cfg(test)]
@@ -291,7 +373,70 @@ mod tests {
 
     #[test]
     fn every_default_holiday_is_a_real_day() {
-        let expected: usize = FIXED_HOLIDAYS.iter().map(|(_, d)| d.len() * HOLIDAY_YEARS.len()).sum();
-        assert_eq!(holidays().len(), expected);
+        let per_year: usize = FIXED_HOLIDAYS.iter().map(|(_, d)| d.len()).sum::<usize>()
+            + MOVABLE_HOLIDAYS.iter().map(|(_, d)| d.len()).sum::<usize>();
+        assert_eq!(holidays().len(), per_year * HOLIDAY_YEARS.len());
+        // No two entries of one country on the same day (a movable feast never hides a fixed one).
+        let mut seen = std::collections::BTreeSet::new();
+        for h in holidays() {
+            assert!(seen.insert((h.country.clone(), h.date)), "{} {} twice", h.country, h.date);
+        }
+    }
+
+    #[test]
+    fn easter_is_computed_for_any_year() {
+        let cases = [
+            (1961, "1961-04-02"),
+            (2000, "2000-04-23"),
+            (2008, "2008-03-23"),
+            (2011, "2011-04-24"),
+            (2019, "2019-04-21"),
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-05"),
+            (2027, "2027-03-28"),
+            (2028, "2028-04-16"),
+            (2038, "2038-04-25"),
+            (2285, "2285-03-22"),
+        ];
+        for (year, expected) in cases {
+            assert_eq!(easter_sunday(year).map(|d| d.to_string()).as_deref(), Some(expected), "{year}");
+        }
+    }
+
+    #[test]
+    fn movable_feasts_follow_easter() {
+        let on = |country: &str, year: i16, name: &str| {
+            holidays_in(year)
+                .into_iter()
+                .find(|h| h.country == country && h.name == name)
+                .map(|h| h.date.to_string())
+                .unwrap_or_else(|| panic!("{country} {year} {name} missing"))
+        };
+        let cases = [
+            ("DE", 2025, "Karfreitag", "2025-04-18"),
+            ("DE", 2025, "Ostermontag", "2025-04-21"),
+            ("DE", 2025, "Christi Himmelfahrt", "2025-05-29"),
+            ("DE", 2025, "Pfingstmontag", "2025-06-09"),
+            ("DE", 2026, "Karfreitag", "2026-04-03"),
+            ("DE", 2026, "Ostermontag", "2026-04-06"),
+            ("DE", 2026, "Christi Himmelfahrt", "2026-05-14"),
+            ("DE", 2026, "Pfingstmontag", "2026-05-25"),
+            ("FR", 2027, "Lundi de Pâques", "2027-03-29"),
+            ("FR", 2027, "Ascension", "2027-05-06"),
+            ("FR", 2027, "Lundi de Pentecôte", "2027-05-17"),
+            ("AT", 2028, "Fronleichnam", "2028-06-15"),
+            ("ES", 2028, "Viernes Santo", "2028-04-14"),
+            ("SE", 2028, "Kristi himmelsfärdsdag", "2028-05-25"),
+        ];
+        for (country, year, name, expected) in cases {
+            assert_eq!(on(country, year, name), expected, "{country} {year} {name}");
+        }
+        // Not national: no Good Friday in FR or AT, no Whit Monday in SE, no Corpus Christi in DE.
+        let y2026 = holidays_in(2026);
+        for (country, date) in [("FR", "2026-04-03"), ("AT", "2026-04-03"), ("SE", "2026-05-25"), ("DE", "2026-06-04")]
+        {
+            assert!(!y2026.iter().any(|h| h.country == country && h.date.to_string() == date), "{country} {date}");
+        }
     }
 }

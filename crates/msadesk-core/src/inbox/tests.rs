@@ -22,7 +22,21 @@ fn deadlines_honour_weekends_holidays_zones_and_leap_days() {
     let cases: &[(&str, &str, DeadlineRule, &str, &str)] = &[
         // Friday + 1 working day is Monday; + 5 is the next Friday.
         ("2026-03-27T10:00", "Europe/Berlin", WorkingDays(1), "DE", "2026-03-30"),
-        ("2026-03-27T10:00", "Europe/Berlin", WorkingDays(5), "DE", "2026-04-03"),
+        // Easter 2026 (5 April): DE skips Good Friday and Easter Monday, FR only Easter Monday.
+        ("2026-03-27T10:00", "Europe/Berlin", WorkingDays(5), "DE", "2026-04-07"),
+        ("2026-03-27T10:00", "Europe/Paris", WorkingDays(5), "FR", "2026-04-03"),
+        ("2026-04-02T10:00", "Europe/Berlin", WorkingDays(1), "DE", "2026-04-07"),
+        ("2026-04-02T10:00", "Europe/Paris", WorkingDays(1), "FR", "2026-04-03"),
+        ("2026-04-02T10:00", "Europe/Paris", WorkingDays(2), "FR", "2026-04-07"),
+        // Easter 2027 (28 March): Good Friday 26 March, Easter Monday 29 March.
+        ("2027-03-25T10:00", "Europe/Berlin", WorkingDays(1), "DE", "2027-03-30"),
+        ("2027-03-25T10:00", "Europe/Paris", WorkingDays(1), "FR", "2027-03-26"),
+        ("2027-03-25T10:00", "Europe/Paris", WorkingDays(2), "FR", "2027-03-30"),
+        // Ascension Day (Thursday 14 May 2026) and Whit Monday (25 May 2026) in both.
+        ("2026-05-13T10:00", "Europe/Berlin", WorkingDays(1), "DE", "2026-05-15"),
+        ("2026-05-22T10:00", "Europe/Paris", WorkingDays(1), "FR", "2026-05-26"),
+        // Calendar days still count straight through Easter.
+        ("2026-04-02T10:00", "Europe/Berlin", Days(1), "DE", "2026-04-03"),
         // Saturday receipt: the first working day is Monday.
         ("2026-03-28T10:00", "Europe/Berlin", WorkingDays(1), "DE", "2026-03-30"),
         // Calendar days ignore weekends.
@@ -137,8 +151,8 @@ fn ts(s: &str) -> Timestamp {
 
 #[test]
 fn overdue_and_due_soon_are_findings_at_a_given_now() {
-    // Due Friday 3 April 2026 (5 working days from Friday 27 March), Berlin: ends 2026-04-03T22:00Z.
-    let r = request("2026-03-27T10:00", DeadlineRule::WorkingDays(5));
+    // Due Friday 3 April 2026 (7 days from Friday 27 March), Berlin: ends 2026-04-03T22:00Z.
+    let r = request("2026-03-27T10:00", DeadlineRule::Days(7));
     assert_eq!(r.new.due.to_string(), "2026-04-03");
     let cases = [
         // now, overdue, due_soon, ack_overdue
