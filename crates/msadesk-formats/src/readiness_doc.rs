@@ -138,6 +138,20 @@ pub fn document(r: &ReadinessReport) -> Document {
             ),
         ),
         (
+            "Corrective actions".into(),
+            format!(
+                "{} ({} open, {} overdue, {} completed, {} closed)",
+                f.actions.total, f.actions.open, f.actions.overdue, f.actions.done, f.actions.closed
+            ),
+        ),
+        (
+            "Effectiveness checks (notified actions)".into(),
+            format!(
+                "{} met, {} below their level; {}% of recipients acknowledged",
+                f.actions.effectiveness_met, f.actions.effectiveness_not_met, f.actions.recipients_acknowledged_pct
+            ),
+        ),
+        (
             "Products / versions with events / operators".into(),
             format!("{} / {} / {}", f.products, f.versions_with_events, f.operators),
         ),

@@ -351,7 +351,7 @@ fn readiness_schema() -> Value {
         "required": ["id", "area", "title", "status", "evidence", "fix", "penalty_tier", "basis"],
         "properties": {
             "id": s(),
-            "area": {"type": "string", "enum": ["identity", "traceability", "authorities", "documentation", "vulnerabilities", "requests", "evidence"]},
+            "area": {"type": "string", "enum": ["identity", "traceability", "authorities", "documentation", "vulnerabilities", "requests", "corrective_actions", "evidence"]},
             "title": s(),
             "status": {"type": "string", "enum": ["ok", "gap", "not_applicable"]},
             "evidence": {
@@ -385,11 +385,12 @@ fn readiness_schema() -> Value {
                 "gaps_by_tier": {"type": "array", "items": {"type": "object", "properties": {"penalty_tier": tier, "gaps": n(), "checks": {"type": "array", "items": s()}}}}
             }},
             "checks": {"type": "array", "items": check},
-            "figures": {"type": "object", "required": ["supply_records", "supply_within_retention", "requests", "risk"], "properties": {
+            "figures": {"type": "object", "required": ["supply_records", "supply_within_retention", "requests", "risk", "actions"], "properties": {
                 "supply_records": {"type": "object", "properties": {"total": n(), "expired": n(), "held": n(), "deleted": n()}},
                 "supply_within_retention": n(),
                 "requests": {"type": "object", "properties": {"total": n(), "open": n(), "overdue": n(), "ack_overdue": n(), "answered": n(), "median_response_hours": nullable("integer")}},
                 "risk": {"type": "object", "properties": {"decisions": n(), "significant_decisions": n(), "officer_decisions": n(), "open_significant": n(), "notifications_due": n(), "notifications_sent": n(), "notifications_overdue": n()}},
+                "actions": {"type": "object", "properties": {"total": n(), "open": n(), "done": n(), "closed": n(), "overdue": n(), "effectiveness_met": n(), "effectiveness_not_met": n(), "recipients_acknowledged_pct": {"type": "number"}}},
                 "products": n(), "versions_with_events": n(), "operators": n(), "active_legal_holds": n()
             }},
             "trends": {"type": "array", "items": trend}

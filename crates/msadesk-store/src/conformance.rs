@@ -52,7 +52,8 @@ macro_rules! conformance_suite {
             notices_go_to_the_outbox_with_tokens_and_acknowledgements_count,
             outbox_claims_lease_and_record_outcomes,
             data_generation_moves_with_every_change_and_only_then,
-            readiness_facts_are_gathered_and_backups_audited
+            readiness_facts_are_gathered_and_backups_audited,
+            readiness_gathers_corrective_actions
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1642,4 +1643,41 @@ pub fn readiness_facts_are_gathered_and_backups_audited(store: &mut dyn Store) {
     let r = evaluate(&f, &ReadinessPolicy::default());
     assert_eq!(r.check("vulnerabilities.obligations").expect("obligations").status, Status::Ok);
     assert_eq!((r.figures.risk.notifications_sent, f.notices.len()), (1, 1));
+}
+
+pub fn readiness_gathers_corrective_actions(store: &mut dyn Store) {
+    use msadesk_core::action::{Level, Source, Status as ActionStatus};
+    use msadesk_core::readiness::{ReadinessPolicy, Status, evaluate};
+    action_registry(store);
+    let now: jiff::Timestamp = "2026-12-04T12:00:00Z".parse().expect("now");
+    let f = crate::readiness::gather(store, now, d("2026-12-04")).expect("gather");
+    assert!(f.actions.is_empty());
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("corrective_actions.overdue").expect("overdue").status, Status::NotApplicable);
+
+    let mut new = new_action(&[], &[], Source::Voluntary);
+    new.level = Level::A;
+    let a = store.add_action(&new, &meta()).expect("add");
+    store.action_step(a.id, ActionStatus::Acknowledged, None, &meta()).expect("ack");
+    store.action_step(a.id, ActionStatus::RecipientsNotified, None, &meta()).expect("notified");
+    let f = crate::readiness::gather(store, now, d("2026-12-04")).expect("gather");
+    assert_eq!(f.actions.len(), 1);
+    let facts = &f.actions[0];
+    assert_eq!((facts.id, facts.action_type.as_str(), facts.product_id.as_str()), (a.id, "recall", "CAM"));
+    assert_eq!((facts.status, facts.due, facts.level), (ActionStatus::RecipientsNotified, d("2027-01-31"), Level::A));
+    assert_eq!(facts.figures.recipients_total, 3);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    assert_eq!(r.check("corrective_actions.overdue").expect("overdue").status, Status::Ok);
+    let e = r.check("corrective_actions.effectiveness").expect("effectiveness");
+    assert_eq!(e.status, Status::Gap, "level A needs every recipient, none acknowledged");
+    assert_eq!((r.figures.actions.open, r.figures.actions.effectiveness_not_met), (1, 1));
+
+    // After its due date and not completed: overdue.
+    let later: jiff::Timestamp = "2027-02-05T12:00:00Z".parse().expect("later");
+    let f = crate::readiness::gather(store, later, d("2027-02-05")).expect("gather");
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let o = r.check("corrective_actions.overdue").expect("overdue");
+    assert_eq!(o.status, Status::Gap);
+    assert_eq!(o.evidence.items.len(), 1, "{:?}", o.evidence.items);
+    assert_eq!(r.figures.actions.overdue, 1);
 }

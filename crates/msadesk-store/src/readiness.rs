@@ -11,7 +11,7 @@ use std::time::Instant;
 use jiff::Timestamp;
 use msadesk_core::Date;
 use msadesk_core::readiness::{
-    AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, NoticeFacts, ObligationFacts,
+    ActionFacts, AuthorityFacts, DecisionFacts, EventParty, Facts, FeedFacts, FeedKind, NoticeFacts, ObligationFacts,
     OpenAssessment, ProductFacts, RequestFacts, SupplyRetention, TraceTiming, VersionFacts,
 };
 use msadesk_core::trace::TraceQuery;
@@ -262,6 +262,25 @@ pub fn gather(store: &mut dyn Store, now: Timestamp, today: Date) -> Result<Fact
     }
 
     f.requests = store.requests()?.iter().map(|r| RequestFacts::from_request(r, now)).collect();
+    f.actions = store
+        .actions()?
+        .into_iter()
+        .map(|a| {
+            let role =
+                f.products.iter().find(|p| p.id == a.new.product_id).and_then(|p| p.explicit_role).or(default_role);
+            ActionFacts {
+                id: a.id,
+                action_type: a.new.action_type.as_str().to_string(),
+                product_id: a.new.product_id,
+                status: a.status,
+                received: a.new.received,
+                due: a.new.due,
+                level: a.new.level,
+                figures: a.figures,
+                role,
+            }
+        })
+        .collect();
     f.holds = store.holds()?.into_iter().filter(|h| h.is_active()).collect();
 
     let counts = store.counts()?;

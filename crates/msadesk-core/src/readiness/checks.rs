@@ -29,6 +29,8 @@ pub const CHECKS: &[CheckFn] = &[
     vulnerabilities_obligations,
     requests_acknowledged,
     requests_deadlines,
+    corrective_actions_overdue,
+    corrective_actions_effectiveness,
     evidence_audit_chain,
     evidence_backup,
     evidence_retention_run,
@@ -813,6 +815,83 @@ pub fn requests_deadlines(f: &Facts, _: &ReadinessPolicy) -> Check {
         Some(PenaltyTier::OperatorObligations),
     )
     .basis(legal::COOPERATION_ON_REQUEST)
+}
+
+pub fn corrective_actions_overdue(f: &Facts, _: &ReadinessPolicy) -> Check {
+    const ID: &str = "corrective_actions.overdue";
+    const T: &str = "No corrective action is past its due date without being completed";
+    if f.actions.is_empty() {
+        return Check::na(ID, Area::CorrectiveActions, T, "No corrective actions recorded (`msadesk action add`).");
+    }
+    let open = f.actions.iter().filter(|a| a.open()).count();
+    let overdue: Vec<_> = f.actions.iter().filter(|a| a.overdue(f.today)).collect();
+    let ev = Evidence::new(format!(
+        "{} of {} corrective action(s) are open; {} of them are past their due date.",
+        open,
+        f.actions.len(),
+        overdue.len()
+    ))
+    .figure(figure("actions", "corrective actions", f.actions.len(), "count"))
+    .figure(figure("open", "open", open, "count"))
+    .figure(figure("overdue", "open past their due date", overdue.len(), "count"));
+    let Some(first) = overdue.first() else {
+        return Check::ok(ID, Area::CorrectiveActions, T, ev).basis(legal::CORRECTIVE_ART_54);
+    };
+    Check::gap(
+        ID,
+        Area::CorrectiveActions,
+        T,
+        ev.items(overdue.iter().map(|a| format!("{}: {}, due {}", a.label(), a.status, a.due))),
+        format!(
+            "Complete the action and record each step (msadesk action advance {id} --to NEXT_STATUS), or ask the authority for more time; `msadesk action show {id}` shows where it stands",
+            id = first.id
+        ),
+        Some(PenaltyTier::for_roles(overdue.iter().filter_map(|a| a.role))),
+    )
+    .basis(legal::CORRECTIVE_ART_54)
+}
+
+pub fn corrective_actions_effectiveness(f: &Facts, _: &ReadinessPolicy) -> Check {
+    const ID: &str = "corrective_actions.effectiveness";
+    const T: &str = "Every notified corrective action meets its effectiveness-check level";
+    let notified: Vec<_> = f.actions.iter().filter(|a| a.notified()).collect();
+    if notified.is_empty() {
+        return Check::na(ID, Area::CorrectiveActions, T, "No corrective action has notified its recipients yet.");
+    }
+    let below: Vec<_> = notified.iter().filter(|a| !a.effectiveness().check_met).collect();
+    let ev = Evidence::new(format!(
+        "{} of {} notified corrective action(s) have fewer acknowledgements than their effectiveness-check level requires.",
+        below.len(),
+        notified.len()
+    ))
+    .figure(figure("notified", "actions with recipients notified", notified.len(), "count"))
+    .figure(figure("below_level", "below their level", below.len(), "count"));
+    let Some(first) = below.first() else {
+        return Check::ok(ID, Area::CorrectiveActions, T, ev).basis(legal::CORRECTIVE_SCOPE_ART_54_4);
+    };
+    Check::gap(
+        ID,
+        Area::CorrectiveActions,
+        T,
+        ev.items(below.iter().map(|a| {
+            let e = a.effectiveness();
+            format!(
+                "{}: level {} needs {} of {} recipient(s), {} acknowledged ({}%)",
+                a.label(),
+                a.level.as_str(),
+                e.required_recipients,
+                a.figures.recipients_total,
+                a.figures.recipients_acknowledged,
+                e.recipients_acknowledged_pct
+            )
+        })),
+        format!(
+            "Remind the recipients that have not answered (msadesk action remind {id}, then msadesk outbox deliver) and follow up by phone or post; `msadesk action show {id} --not-acknowledged` lists them",
+            id = first.id
+        ),
+        Some(PenaltyTier::for_roles(below.iter().filter_map(|a| a.role))),
+    )
+    .basis(legal::CORRECTIVE_SCOPE_ART_54_4)
 }
 
 pub fn evidence_audit_chain(f: &Facts, _: &ReadinessPolicy) -> Check {

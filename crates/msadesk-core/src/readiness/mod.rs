@@ -67,6 +67,7 @@ pub enum Area {
     Documentation,
     Vulnerabilities,
     Requests,
+    CorrectiveActions,
     Evidence,
 }
 
@@ -79,6 +80,7 @@ impl Area {
             Area::Documentation => "documentation",
             Area::Vulnerabilities => "vulnerabilities",
             Area::Requests => "requests",
+            Area::CorrectiveActions => "corrective_actions",
             Area::Evidence => "evidence",
         }
     }
@@ -450,6 +452,49 @@ impl RequestFacts {
     }
 }
 
+/// A corrective action (issue 8) as the checks need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFacts {
+    pub id: i64,
+    /// `recall`, `update` … (`action::ActionType::as_str`).
+    pub action_type: String,
+    pub product_id: ProductId,
+    pub status: crate::action::Status,
+    /// Received (ordered) or decided (voluntary).
+    pub received: Date,
+    /// The date by which the action must be completed.
+    pub due: Date,
+    pub level: crate::action::Level,
+    pub figures: crate::action::Figures,
+    /// Our role for the product (its own, or the default from `msadesk init`).
+    pub role: Option<OurRole>,
+}
+
+impl ActionFacts {
+    pub fn label(&self) -> String {
+        format!("#{} {} of {}", self.id, self.action_type, self.product_id)
+    }
+
+    /// Not yet completed (completed, reported and closed actions are done).
+    pub fn open(&self) -> bool {
+        self.status < crate::action::Status::Completed
+    }
+
+    /// Open and past its due date on `today`.
+    pub fn overdue(&self, today: Date) -> bool {
+        self.open() && today > self.due
+    }
+
+    /// Recipients have been notified, so the effectiveness check applies.
+    pub fn notified(&self) -> bool {
+        self.status >= crate::action::Status::RecipientsNotified
+    }
+
+    pub fn effectiveness(&self) -> crate::action::Effectiveness {
+        crate::action::effectiveness(self.level, &self.figures)
+    }
+}
+
 /// Supply records against their retention (from a dry run of the retention job).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SupplyRetention {
@@ -500,6 +545,8 @@ pub struct Facts {
     /// Notices recorded as sent.
     pub notices: Vec<NoticeFacts>,
     pub requests: Vec<RequestFacts>,
+    /// Corrective actions (issue 8).
+    pub actions: Vec<ActionFacts>,
     pub audit_entries: u64,
     /// The first break of the audit chain or of the records it covers.
     pub audit_break: Option<ChainBreak>,
@@ -536,6 +583,7 @@ impl Facts {
             obligations: Vec::new(),
             notices: Vec::new(),
             requests: Vec::new(),
+            actions: Vec::new(),
             audit_entries: 0,
             audit_break: None,
             backups_supported: true,
@@ -610,14 +658,34 @@ pub struct RiskFigures {
     pub notifications_overdue: u64,
 }
 
+/// Corrective actions in numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ActionFigures {
+    pub total: u64,
+    /// Not yet completed.
+    pub open: u64,
+    /// Completed, reported or closed.
+    pub done: u64,
+    pub closed: u64,
+    /// Open and past their due date.
+    pub overdue: u64,
+    /// Of the actions whose recipients were notified, those whose effectiveness-check level is met.
+    pub effectiveness_met: u64,
+    /// Of the actions whose recipients were notified, those whose level is not met.
+    pub effectiveness_not_met: u64,
+    /// Recipients acknowledged over recipients of all notified actions, in per cent (one decimal).
+    pub recipients_acknowledged_pct: f64,
+}
+
 /// The report's headline numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figures {
     pub supply_records: SupplyRetention,
     /// Supply events within their retention period (total minus expired and held).
     pub supply_within_retention: u64,
     pub requests: RequestFigures,
     pub risk: RiskFigures,
+    pub actions: ActionFigures,
     pub products: u64,
     pub versions_with_events: u64,
     pub operators: u64,
@@ -719,11 +787,27 @@ fn figures(f: &Facts) -> Figures {
         notifications_sent: f.obligations.iter().filter(|o| o.legal_duty && o.sent).count() as u64,
         notifications_overdue: f.obligations.iter().filter(|o| o.overdue(&f.generated_at)).count() as u64,
     };
+    let notified: Vec<_> = f.actions.iter().filter(|a| a.notified()).collect();
+    let met = notified.iter().filter(|a| a.effectiveness().check_met).count() as u64;
+    let actions = ActionFigures {
+        total: f.actions.len() as u64,
+        open: f.actions.iter().filter(|a| a.open()).count() as u64,
+        done: f.actions.iter().filter(|a| !a.open()).count() as u64,
+        closed: f.actions.iter().filter(|a| a.status == crate::action::Status::Closed).count() as u64,
+        overdue: f.actions.iter().filter(|a| a.overdue(f.today)).count() as u64,
+        effectiveness_met: met,
+        effectiveness_not_met: notified.len() as u64 - met,
+        recipients_acknowledged_pct: crate::action::pct(
+            notified.iter().map(|a| a.figures.recipients_acknowledged).sum(),
+            notified.iter().map(|a| a.figures.recipients_total).sum(),
+        ),
+    };
     Figures {
         supply_records: f.supply,
         supply_within_retention: f.supply.total.saturating_sub(f.supply.expired + f.supply.held),
         requests,
         risk,
+        actions,
         products: f.products.len() as u64,
         versions_with_events: f.versions_with_events().count() as u64,
         operators: f.counterparties.len() as u64,

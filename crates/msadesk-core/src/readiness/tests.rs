@@ -1,4 +1,5 @@
 use super::*;
+use crate::action::Status as ActionStatus;
 use crate::inbox::Standing;
 use crate::retention::HoldScope;
 use crate::{Email, MemberState, OperatorId};
@@ -118,7 +119,29 @@ fn good() -> Facts {
         release_reason: None,
     }];
     f.supply = SupplyRetention { total: 3, expired: 0, held: 0, deleted: 0 };
+    f.actions = vec![action(1, ActionStatus::InProgress, "2026-12-20", 4, 2)];
     f
+}
+
+/// An update of CAM-1 at level B (half the recipients must acknowledge), received 2026-11-02.
+fn action(id: i64, status: ActionStatus, due: &str, recipients: u64, acknowledged: u64) -> ActionFacts {
+    ActionFacts {
+        id,
+        action_type: "update".into(),
+        product_id: ProductId::parse("CAM-1").unwrap(),
+        status,
+        received: d("2026-11-02"),
+        due: d(due),
+        level: crate::action::Level::B,
+        figures: crate::action::Figures {
+            recipients_total: recipients,
+            recipients_notified: recipients,
+            recipients_reached: recipients,
+            recipients_acknowledged: acknowledged,
+            ..Default::default()
+        },
+        role: Some(OurRole::Importer),
+    }
 }
 
 type Mutate = fn(&mut Facts);
@@ -218,6 +241,16 @@ const CASES: &[(&str, Mutate, Option<&str>, Option<Mutate>)] = &[
         |f| f.requests.push(request(2, Standing { overdue: true, ..FINE }, None)),
         Some("64(3)"),
         Some(|f| f.requests.clear()),
+    ),
+    ("corrective_actions.overdue", |f| f.actions[0].due = d("2026-12-01"), Some("64(3)"), Some(|f| f.actions.clear())),
+    (
+        "corrective_actions.effectiveness",
+        |f| {
+            f.actions[0].figures.recipients_acknowledged = 1;
+            f.actions[0].role = Some(OurRole::Manufacturer);
+        },
+        Some("64(2)"),
+        Some(|f| f.actions[0].status = ActionStatus::Acknowledged),
     ),
     (
         "evidence.audit_chain",
@@ -388,6 +421,38 @@ fn figures_and_trends() {
     let rt = r.trends.iter().find(|t| t.key == "response_days").unwrap();
     assert_eq!(rt.months[10].value, 2.1); // 50 h
     assert_eq!(trend_months(d("2027-02-10"))[0], "2026-03");
+}
+
+#[test]
+fn corrective_actions_overdue_and_effectiveness() {
+    let mut f = good();
+    f.actions = vec![
+        action(1, ActionStatus::InProgress, "2026-12-04", 4, 2), // due today: not yet overdue
+        action(2, ActionStatus::Completed, "2026-11-01", 4, 0),  // completed late: done, below level
+        action(3, ActionStatus::Acknowledged, "2026-11-30", 0, 0), // overdue, recipients not notified
+        action(4, ActionStatus::Closed, "2026-11-30", 3, 2),
+    ];
+    f.actions[2].role = Some(OurRole::Manufacturer);
+    let r = evaluate(&f, &ReadinessPolicy::default());
+    let o = r.check("corrective_actions.overdue").unwrap();
+    assert_eq!(o.status, Status::Gap);
+    assert_eq!(o.evidence.items.len(), 1, "{:?}", o.evidence.items);
+    assert!(
+        o.evidence.items[0].starts_with("#3 update of CAM-1: acknowledged, due 2026-11-30"),
+        "{:?}",
+        o.evidence.items
+    );
+    assert!(o.fix.as_deref().unwrap().contains("msadesk action advance 3"));
+    assert_eq!(o.penalty_tier.map(PenaltyTier::tier), Some("64(2)"));
+    let e = r.check("corrective_actions.effectiveness").unwrap();
+    assert_eq!(e.status, Status::Gap);
+    assert_eq!(e.evidence.items, vec!["#2 update of CAM-1: level B needs 2 of 4 recipient(s), 0 acknowledged (0%)"]);
+    assert!(e.fix.as_deref().unwrap().contains("msadesk action remind 2"));
+    assert_eq!(e.penalty_tier.map(PenaltyTier::tier), Some("64(3)"));
+    let a = r.figures.actions;
+    assert_eq!((a.total, a.open, a.done, a.closed, a.overdue), (4, 2, 2, 1, 1));
+    assert_eq!((a.effectiveness_met, a.effectiveness_not_met), (2, 1));
+    assert_eq!(a.recipients_acknowledged_pct, 36.4); // 4 of 11
 }
 
 #[test]
