@@ -36,6 +36,8 @@ for f in m["files"]:
     data = z.read(f["path"])
     assert len(data) == f["size"] and hashlib.sha256(data).hexdigest() == f["sha256"], f["path"]
 assert any(f["path"] == "documents/1.2.0/doc/DoC.pdf" for f in m["files"])
+assert {"readiness.json", "readiness.pdf"} <= {f["path"] for f in m["files"]}, m["files"]
+assert json.loads(z.read("readiness.json"))["schema_version"] == 1
 print("python zipfile: %d files match the manifest" % len(m["files"]))
 PY
 mkdir out && (cd out && unzip -q ../response.zip) && cmp out/documents/1.2.0/doc/DoC.pdf DoC.pdf

@@ -31,6 +31,8 @@ pub struct ResponseInput<'a> {
     pub created_at: String,
     /// The provisions the answer is given under ("CRA Art 23(1), CRA Art 19(7)").
     pub legal_basis: String,
+    /// Our readiness report when the package is built (issue 9): `readiness.json` and `readiness.pdf`.
+    pub readiness: &'a msadesk_core::readiness::ReadinessReport,
 }
 
 /// Which document kinds an authority's asks call for.
@@ -332,6 +334,15 @@ pub fn assemble(input: &ResponseInput<'_>) -> Result<Vec<PackageFile>, String> {
         path: "trace/report.pdf".into(),
         media_type: "application/pdf".into(),
         bytes: trace_report_document(input).to_pdf(),
+    });
+    // The readiness report, as `msadesk report readiness --format json|pdf` writes it.
+    let mut readiness = serde_json::to_vec_pretty(input.readiness).map_err(|e| e.to_string())?;
+    readiness.push(b'\n');
+    files.push(PackageFile { path: "readiness.json".into(), media_type: "application/json".into(), bytes: readiness });
+    files.push(PackageFile {
+        path: "readiness.pdf".into(),
+        media_type: "application/pdf".into(),
+        bytes: crate::readiness_doc::document(input.readiness).to_pdf(),
     });
     let mut used = std::collections::BTreeSet::new();
     for (d, bytes) in &input.documents {

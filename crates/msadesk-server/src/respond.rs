@@ -81,6 +81,13 @@ pub fn build_response(
         msadesk_core::OurRole::Distributor => "CRA Art 20(5)",
     };
     let legal_basis = format!("{}, {cooperation}", msadesk_core::legal::IDENTIFICATION.cite);
+    // Every package carries our readiness report as it stands when the package is built.
+    let readiness = msadesk_store::readiness::report(
+        store,
+        &meta.at,
+        &msadesk_core::readiness::ReadinessPolicy::default(),
+        msadesk_formats::letters::LANGUAGES,
+    )?;
     let input = ResponseInput {
         request: &r,
         authority: &authority,
@@ -92,6 +99,7 @@ pub fn build_response(
         missing,
         created_at: meta.at.clone(),
         legal_basis,
+        readiness: &readiness,
     };
     let files = assemble(&input).map_err(|e| StoreError::Invalid(format!("cannot lay out the package: {e}")))?;
     let pmeta = PackageMeta {

@@ -2101,6 +2101,8 @@ fn documentation_library_and_response_package_end_to_end() {
         "trace/report.html",
         "documents/1.0/doc/DoC.pdf",
         "documents/1.0/sbom/sbom.json",
+        "readiness.json",
+        "readiness.pdf",
     ] {
         assert!(files.contains(&f), "{f} missing from {files:?}");
     }
@@ -2113,6 +2115,8 @@ fn documentation_library_and_response_package_end_to_end() {
     assert!(text.contains("Technical documentation for version 1.0"));
     assert!(text.contains("%PDF-1.4 second") && !text.contains("%PDF-1.4 first"));
     assert!(text.contains("Müller Handel GmbH"));
+    // Our readiness report as it stood when the package was built (entries are stored, not compressed).
+    assert!(text.contains("\"schema_version\": 1") && text.contains("\"id\": \"corrective_actions.overdue\""));
 
     // Stored exactly: the download is byte-identical; sending records the package.
     env.ok(&["request", "package", &id, "--download", "1", "--out", "again.zip"]);
