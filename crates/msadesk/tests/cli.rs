@@ -2190,10 +2190,40 @@ fn readiness_on_the_demo_is_a_mix_and_fixing_a_gap_turns_it_ok_at_once() {
     let held = &r["figures"]["supply_records"];
     assert_eq!(held["total"].as_u64(), Some(800));
     assert!(held["expired"].as_u64().unwrap() > 0, "the demo starts in 2016: {held}");
-    assert_eq!(r["trends"].as_array().unwrap().len(), 4);
+    assert_eq!(r["trends"].as_array().unwrap().len(), 5);
     assert_eq!(r["figures"]["requests"]["total"], 6, "the demo's requests from authorities");
     let received: f64 = r["trends"][0]["months"].as_array().unwrap().iter().map(|m| m["value"].as_f64().unwrap()).sum();
     assert!(received >= 1.0, "the trend of requests has data: {}", r["trends"][0]);
+
+    // Corrective actions: not applicable until one is recorded; overdue once past its due date and
+    // not completed; below its effectiveness level once its recipients are notified and none answered.
+    assert_eq!(check_status(&r, "corrective_actions.overdue"), "not_applicable");
+    env.ok(&[
+        "action",
+        "add",
+        "--type",
+        "update",
+        "--product",
+        "SH-CAM-200",
+        "--voluntary",
+        "--received",
+        "2026-11-02",
+        "--due",
+        "2026-11-30",
+        "--level",
+        "A",
+    ]);
+    let at = |now: &str| env.json(&["report", "readiness", "--now", now]);
+    let r = at("2026-11-20T10:00:00Z");
+    assert_eq!(check_status(&r, "corrective_actions.overdue"), "ok");
+    assert_eq!(check_status(&r, "corrective_actions.effectiveness"), "not_applicable");
+    env.ok(&["action", "advance", "1", "--to", "acknowledged"]);
+    env.ok(&["action", "notify", "1"]);
+    let r = at("2026-12-04T10:00:00Z");
+    assert_eq!(check_status(&r, "corrective_actions.overdue"), "gap");
+    assert_eq!(check_status(&r, "corrective_actions.effectiveness"), "gap");
+    assert_eq!(r["figures"]["actions"]["overdue"], 1, "{}", r["figures"]);
+    assert_eq!(r["figures"]["actions"]["effectiveness_not_met"], 1, "{}", r["figures"]);
 
     // Fixing gaps, each turns its check ok at once.
     env.ok(&["backup", "b1.db"]);

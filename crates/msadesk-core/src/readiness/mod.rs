@@ -863,6 +863,16 @@ fn trends(f: &Facts) -> Vec<Trend> {
     for n in &f.notices {
         *notices.entry(month_of(n.sent)).or_default() += 1.0;
     }
+    // Effectiveness: per month the actions were received, the share of their recipients that
+    // acknowledged, over the actions whose recipients were notified.
+    let mut acknowledged: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for a in f.actions.iter().filter(|a| a.notified()) {
+        let e = acknowledged.entry(month_of(a.received)).or_default();
+        e.0 += a.figures.recipients_acknowledged;
+        e.1 += a.figures.recipients_total;
+    }
+    let effectiveness: BTreeMap<String, f64> =
+        acknowledged.into_iter().map(|(m, (ack, total))| (m, crate::action::pct(ack, total))).collect();
     vec![
         Trend {
             key: "requests_received",
@@ -887,6 +897,12 @@ fn trends(f: &Facts) -> Vec<Trend> {
             title: "Notices sent (authorities, manufacturers, CSIRT/ENISA, users) per month",
             unit: "notices",
             months: series(&months, &notices),
+        },
+        Trend {
+            key: "action_effectiveness",
+            title: "Recipients of corrective actions that acknowledged, by month the action was received",
+            unit: "%",
+            months: series(&months, &effectiveness),
         },
     ]
 }

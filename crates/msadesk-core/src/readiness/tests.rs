@@ -453,6 +453,15 @@ fn corrective_actions_overdue_and_effectiveness() {
     assert_eq!((a.total, a.open, a.done, a.closed, a.overdue), (4, 2, 2, 1, 1));
     assert_eq!((a.effectiveness_met, a.effectiveness_not_met), (2, 1));
     assert_eq!(a.recipients_acknowledged_pct, 36.4); // 4 of 11
+    // The trend: actions received in November 2026 (all of them), notified ones only.
+    f.actions[3].received = d("2026-09-15");
+    let t = evaluate(&f, &ReadinessPolicy::default()).trends.into_iter().find(|t| t.key == "action_effectiveness");
+    let t = t.expect("action_effectiveness trend");
+    assert_eq!(t.unit, "%");
+    let value = |m: &str| t.months.iter().find(|x| x.month == m).unwrap().value;
+    assert_eq!(value("2026-11"), 25.0); // 2 of 8 (actions 1 and 2; 3 is not notified)
+    assert_eq!(value("2026-09"), 66.7); // 2 of 3
+    assert_eq!(value("2026-12"), 0.0);
 }
 
 #[test]
