@@ -18,10 +18,11 @@ export MSADESK_DATABASE="sqlite:$tmp/pkg.db"
 "$bin" demo --events 2000 >/dev/null 2>&1
 printf '%%PDF-1.4 declaration of conformity\n' > DoC.pdf
 "$bin" doc add --product SH-CAM-200 --version 1.2.0 --kind doc DoC.pdf >/dev/null 2>&1
-"$bin" request add --authority de-bnetza --reference CI-1 --received 2026-12-03T16:30 --due-days 10 \
-    --product SH-CAM-200 --asks trace,documents,sbom >/dev/null 2>&1
-"$bin" request ack 1 >/dev/null 2>&1
-"$bin" request package 1 --out response.zip 2>/dev/null >/dev/null
+# The demo has requests of its own: take the id of the new one.
+id="$("$bin" request add --authority de-bnetza --reference CI-1 --received 2026-12-03T16:30 --due-days 10 \
+    --product SH-CAM-200 --asks trace,documents,sbom --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+"$bin" request ack "$id" >/dev/null 2>&1
+"$bin" request package "$id" --out response.zip 2>/dev/null >/dev/null
 key="$("$bin" key export)"
 
 unzip -t response.zip
