@@ -7,7 +7,8 @@ Each accepted message becomes DIR/NNNNNN.eml (the raw message as received). Test
 the distinct Message-IDs in them: a message delivered twice shows up as two files with one Message-ID.
 With --stop-after N the sink behaves like a server going down after N messages: it answers every
 later message with "421" (a temporary failure, so the sender must try again later) and exits.
-With --tls-cert/--tls-key the sink offers STARTTLS and requires it before any mail command; every
+With --tls-cert/--tls-key the sink offers STARTTLS and requires it before any mail command (with
+--tls-wrapper it speaks TLS from the first byte instead, SMTPS); every
 stored message then starts with an added header "X-Sink-TLS: <protocol>" ("none" for a plain
 session), so a test can see the message came over TLS. With --auth it accepts AUTH PLAIN/LOGIN
 with that user and password, only over TLS, and adds "X-Sink-Auth: <user>".
@@ -49,9 +50,9 @@ class DirectoryHandler:
         with open(tmp, "wb") as f:
             if self.mark_tls:
                 tls = "none"
-                if session.ssl is not None and server.transport is not None:
-                    obj = server.transport.get_extra_info("ssl_object")
-                    tls = obj.version() if obj is not None else "yes"
+                obj = server.transport.get_extra_info("ssl_object") if server.transport is not None else None
+                if obj is not None:
+                    tls = obj.version()
                 f.write(f"X-Sink-TLS: {tls}\r\n".encode())
                 if session.authenticated:
                     f.write(f"X-Sink-Auth: {session.auth_data}\r\n".encode())
@@ -69,6 +70,7 @@ def main():
     parser.add_argument("--stop-after", type=int, default=None)
     parser.add_argument("--tls-cert", default=None)
     parser.add_argument("--tls-key", default=None)
+    parser.add_argument("--tls-wrapper", action="store_true", help="TLS from the first byte (SMTPS) instead of STARTTLS")
     parser.add_argument("--auth", default=None, help="USER:PASSWORD accepted (over TLS only)")
     args = parser.parse_args()
     host, port, directory, stop_after = args.host, args.port, args.directory, args.stop_after
@@ -78,7 +80,10 @@ def main():
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-        extra.update(tls_context=context, require_starttls=True)
+        if args.tls_wrapper:
+            extra.update(ssl_context=context)
+        else:
+            extra.update(tls_context=context, require_starttls=True)
     if args.auth:
         user, password = args.auth.split(":", 1)
 
@@ -86,7 +91,8 @@ def main():
             ok = auth_data.login.decode() == user and auth_data.password.decode() == password
             return AuthResult(success=ok, auth_data=user if ok else None)
 
-        extra.update(authenticator=authenticator, auth_require_tls=True)
+        # aiosmtpd counts only STARTTLS as encryption; under --tls-wrapper the whole session is TLS.
+        extra.update(authenticator=authenticator, auth_require_tls=not args.tls_wrapper)
     controller = Controller(handler, hostname=host, port=port, **extra)
     controller.start()
     print(f"smtp sink listening on {host}:{port}, writing to {directory}", flush=True)

@@ -1607,6 +1607,16 @@ fn received_texts(dir: &Path) -> Vec<String> {
 /// Runs when MSADESK_SMTP_TEST=1 (see ci/smtp-test.sh).
 #[test]
 fn smtp_starttls_with_a_private_ca() {
+    smtp_tls_with_a_private_ca("starttls");
+}
+
+/// The same with TLS from the first byte (SMTPS, `MSADESK_SMTP_TLS=tls`; the sink with `--tls-wrapper`).
+#[test]
+fn smtp_smtps_with_a_private_ca() {
+    smtp_tls_with_a_private_ca("tls");
+}
+
+fn smtp_tls_with_a_private_ca(mode: &str) {
     if std::env::var("MSADESK_SMTP_TEST").ok().as_deref() != Some("1") {
         eprintln!("skipped: set MSADESK_SMTP_TEST=1 (needs python3 with aiosmtpd, and openssl)");
         return;
@@ -1645,25 +1655,19 @@ fn smtp_starttls_with_a_private_ca() {
     );
     let port = free_port();
     let mail = env.path("mail");
-    let _sink = Sink::start_with(
-        port,
-        &mail,
-        &[
-            "--tls-cert".as_ref(),
-            cert.as_os_str(),
-            "--tls-key".as_ref(),
-            key.as_os_str(),
-            "--auth".as_ref(),
-            "msadesk:do-not-print-me".as_ref(),
-        ],
-    );
+    let mut sink_args: Vec<&std::ffi::OsStr> = vec![o("--tls-cert"), cert.as_os_str(), o("--tls-key"), key.as_os_str()];
+    sink_args.extend([o("--auth"), o("msadesk:do-not-print-me")]);
+    if mode == "tls" {
+        sink_args.push(o("--tls-wrapper"));
+    }
+    let _sink = Sink::start_with(port, &mail, &sink_args);
     let deliver = |ca: Option<&Path>| -> Value {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_msadesk"));
         cmd.args(["outbox", "deliver", "--once", "--format", "json"])
             .env("MSADESK_DATABASE", &env.db)
             .env("MSADESK_SMTP_HOST", "127.0.0.1")
             .env("MSADESK_SMTP_PORT", port.to_string())
-            .env("MSADESK_SMTP_TLS", "starttls")
+            .env("MSADESK_SMTP_TLS", mode)
             .env("MSADESK_SMTP_FROM", "recalls@operator.example")
             .env("MSADESK_SMTP_USER", "msadesk")
             .env("MSADESK_SMTP_PASSWORD", "do-not-print-me")
@@ -1684,6 +1688,7 @@ fn smtp_starttls_with_a_private_ca() {
     assert_eq!(deferred.as_array().unwrap().len(), 2, "{deferred}");
     let error = deferred[0]["last_error"].as_str().unwrap();
     assert!(error.contains("certificate") && error.contains("MSADESK_SMTP_CA_FILE"), "{error}");
+    eprintln!("without the CA file ({mode}): {error}");
     assert!(received_texts(&mail).is_empty());
     // The CA trusted: both delivered once, over TLS, authenticated.
     let mut sent = 0;
