@@ -10,15 +10,25 @@
 //! (`msadesk_core::action::backoff_secs`); permanent ones (5xx SMTP reply, 4xx webhook) bounce.
 //!
 //! Configuration comes from `MSADESK_SMTP_*` and `MSADESK_WEBHOOK_SECRET`; the password and the
-//! secret are never printed (`Debug` redacts them). TLS: this build speaks plain SMTP only (with
-//! AUTH when a user is given), for a local relay; `MSADESK_SMTP_TLS=starttls|tls` is refused with a
-//! message, because the rustls stack is not part of the build (see README).
+//! secret are never printed (`Debug` redacts them).
+//!
+//! TLS (`MSADESK_SMTP_TLS`, lettre over rustls with the `ring` provider): `none` (plain SMTP, port
+//! 25 by default), `starttls` (plain connection upgraded by STARTTLS, which the server must offer;
+//! port 587) or `tls` (TLS from the first byte, "SMTPS"; port 465). The default is `starttls` when
+//! `MSADESK_SMTP_USER` is set and `none` otherwise. A password is never sent in plain text to a
+//! host other than the loopback interface: `none` with a user and a remote host is refused unless
+//! `MSADESK_SMTP_ALLOW_PLAINTEXT_AUTH=1`. The server's certificate is checked against the Mozilla
+//! roots built in (`webpki-roots`: no system store is read, so the result is the same on every
+//! machine) plus the certificates of `MSADESK_SMTP_CA_FILE` (PEM), which is how a private CA is
+//! trusted. A certificate that does not verify is a temporary failure: the message stays deferred
+//! and is retried, never dropped, and the error says to set `MSADESK_SMTP_CA_FILE`.
 
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 use msadesk_core::action::{BASE_BACKOFF_SECS, after_failure};
 use msadesk_store::{ChangeMeta, DeliveryOutcome, OutboxMessage, Store, StoreError};
@@ -35,6 +45,48 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     pub from: String,
     pub timeout: Duration,
+    /// How the connection is secured (`MSADESK_SMTP_TLS`).
+    pub tls: SmtpTls,
+    /// The PEM certificates of `MSADESK_SMTP_CA_FILE`, trusted in addition to the built-in roots.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// `MSADESK_SMTP_TLS`: how the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP (a local relay).
+    None,
+    /// A plain connection upgraded by STARTTLS; refused when the server does not offer it.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+impl SmtpTls {
+    /// Parses the value of `MSADESK_SMTP_TLS`.
+    pub fn parse(s: &str) -> Result<SmtpTls, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "plain" => Ok(SmtpTls::None),
+            "starttls" => Ok(SmtpTls::StartTls),
+            "tls" | "smtps" => Ok(SmtpTls::Tls),
+            other => Err(format!("MSADESK_SMTP_TLS={other} is not known: use none, starttls or tls")),
+        }
+    }
+
+    /// The usual port of the mode.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
+}
+
+/// Whether `host` is the loopback interface (where a plain-text password does not leave the machine).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -45,6 +97,8 @@ impl std::fmt::Debug for SmtpConfig {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("from", &self.from)
+            .field("tls", &self.tls)
+            .field("ca_pem", &self.ca_pem.as_ref().map(|p| format!("{} bytes", p.len())))
             .finish()
     }
 }
@@ -93,17 +147,47 @@ impl DeliveryConfig {
         let smtp = match env("MSADESK_SMTP_HOST") {
             None => None,
             Some(host) => {
+                let user = env("MSADESK_SMTP_USER");
+                let tls = match env("MSADESK_SMTP_TLS") {
+                    Some(v) => SmtpTls::parse(&v)?,
+                    None if user.is_some() => SmtpTls::StartTls,
+                    None => SmtpTls::None,
+                };
+                if tls == SmtpTls::None
+                    && user.is_some()
+                    && !is_loopback(&host)
+                    && env("MSADESK_SMTP_ALLOW_PLAINTEXT_AUTH").as_deref() != Some("1")
+                {
+                    return Err(format!(
+                        "MSADESK_SMTP_TLS=none with MSADESK_SMTP_USER would send the password in plain text to {host}: use MSADESK_SMTP_TLS=starttls or tls (or, on a network you trust, MSADESK_SMTP_ALLOW_PLAINTEXT_AUTH=1)"
+                    ));
+                }
                 let port = match env("MSADESK_SMTP_PORT") {
-                    None => 25,
+                    None => tls.default_port(),
                     Some(p) => p.parse().map_err(|_| format!("MSADESK_SMTP_PORT '{p}' is not a port number"))?,
                 };
-                match env("MSADESK_SMTP_TLS").as_deref() {
-                    None | Some("none") => {}
-                    Some(other) => {
-                        return Err(format!(
-                            "MSADESK_SMTP_TLS={other}: this build sends through a plain (local) SMTP relay only; set MSADESK_SMTP_TLS=none and let the relay use TLS onwards"
-                        ));
+                let ca_pem = match env("MSADESK_SMTP_CA_FILE") {
+                    None => None,
+                    Some(path) => {
+                        let meta = std::fs::metadata(&path)
+                            .map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}: give the PEM file of the CA"))?;
+                        if meta.len() > 4 * 1024 * 1024 {
+                            return Err(format!(
+                                "MSADESK_SMTP_CA_FILE '{path}' is larger than 4 MiB: is it a PEM certificate file?"
+                            ));
+                        }
+                        let pem = std::fs::read(&path).map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}"))?;
+                        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                            return Err(format!(
+                                "MSADESK_SMTP_CA_FILE '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                            ));
+                        }
+                        Certificate::from_pem(&pem).map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}"))?;
+                        Some(pem)
                     }
+                };
+                if ca_pem.is_some() && tls == SmtpTls::None {
+                    return Err("MSADESK_SMTP_CA_FILE is set but MSADESK_SMTP_TLS is none: set MSADESK_SMTP_TLS=starttls or tls".into());
                 }
                 let from = env("MSADESK_SMTP_FROM").ok_or(
                     "MSADESK_SMTP_FROM is not set: give the sender address, e.g. recalls@operator.example".to_string(),
@@ -112,10 +196,12 @@ impl DeliveryConfig {
                 Some(SmtpConfig {
                     host,
                     port,
-                    user: env("MSADESK_SMTP_USER"),
+                    user,
                     password: env("MSADESK_SMTP_PASSWORD"),
                     from,
                     timeout: Duration::from_secs(10),
+                    tls,
+                    ca_pem,
                 })
             }
         };
@@ -168,12 +254,41 @@ pub fn message_id(key: &str) -> String {
 
 /// A transport for a pass; it keeps its connections open (lettre's pool) between the messages of
 /// the pass, so a batch does not pay a TCP and SMTP handshake per message.
-fn transport(smtp: &SmtpConfig) -> SmtpTransport {
+fn transport(smtp: &SmtpConfig) -> Result<SmtpTransport, String> {
     let mut builder = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port).timeout(Some(smtp.timeout));
+    if smtp.tls != SmtpTls::None {
+        let mut params = TlsParameters::builder(smtp.host.trim_start_matches('[').trim_end_matches(']').to_string());
+        if let Some(pem) = &smtp.ca_pem {
+            let cert = Certificate::from_pem(pem).map_err(|e| format!("MSADESK_SMTP_CA_FILE: {e}"))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params.build_rustls().map_err(|e| format!("TLS set-up: {e}"))?;
+        builder = builder.tls(match smtp.tls {
+            SmtpTls::Tls => Tls::Wrapper(params),
+            _ => Tls::Required(params),
+        });
+    }
     if let (Some(u), Some(p)) = (&smtp.user, &smtp.password) {
         builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
     }
-    builder.build()
+    Ok(builder.build())
+}
+
+/// The error of a failed send, with what to do when it is about the server's certificate.
+fn describe_smtp_error(smtp: &SmtpConfig, e: &lettre::transport::smtp::Error) -> String {
+    let text = e.to_string();
+    let about_cert = e.is_tls() || text.contains("certificate") || text.contains("UnknownIssuer");
+    if !about_cert {
+        return text;
+    }
+    let hint = if text.contains("CaUsedAsEndEntity") {
+        "the server presents a CA certificate as its own: give it a certificate issued by that CA (basicConstraints CA:FALSE) and put the CA in MSADESK_SMTP_CA_FILE"
+    } else if smtp.ca_pem.is_some() {
+        "the server's certificate verifies neither against the built-in roots nor against MSADESK_SMTP_CA_FILE: check the CA file, and that the certificate names the host"
+    } else {
+        "the server's certificate does not verify against the built-in roots: for a private CA set MSADESK_SMTP_CA_FILE to its PEM file, and check that the certificate names the host"
+    };
+    format!("TLS certificate error: {text}: {hint} (host '{}')", smtp.host)
 }
 
 fn send_email(smtp: &SmtpConfig, transport: &SmtpTransport, m: &OutboxMessage) -> Attempt {
@@ -199,7 +314,7 @@ fn send_email(smtp: &SmtpConfig, transport: &SmtpTransport, m: &OutboxMessage) -
     match transport.send(&email) {
         Ok(resp) => Attempt::Sent(format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" "))),
         Err(e) if e.is_permanent() => Attempt::Permanent(e.to_string()),
-        Err(e) => Attempt::Temporary(e.to_string()),
+        Err(e) => Attempt::Temporary(describe_smtp_error(smtp, &e)),
     }
 }
 
@@ -287,7 +402,8 @@ fn deliver_due_at(store: &mut dyn Store, cfg: &DeliveryConfig, due: i64) -> Resu
                     let Some(m) = next else { break };
                     let attempt = match m.message.channel.as_str() {
                         "email" => match &smtp {
-                            Some((c, t)) => send_email(c, t, &m),
+                            Some((c, Ok(t))) => send_email(c, t, &m),
+                            Some((_, Err(e))) => Attempt::Temporary(e.clone()),
                             None => Attempt::Temporary(
                                 "MSADESK_SMTP_HOST is not set: no mail server to send through".into(),
                             ),
@@ -408,5 +524,60 @@ pub async fn run_worker(state: crate::AppState, cfg: DeliveryConfig, interval: D
             Err(e) => eprintln!("outbox: delivery pass failed: {}", e.detail),
         }
         tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_modes_and_their_ports() {
+        let cases = [
+            ("none", Some((SmtpTls::None, 25))),
+            ("starttls", Some((SmtpTls::StartTls, 587))),
+            ("STARTTLS", Some((SmtpTls::StartTls, 587))),
+            ("tls", Some((SmtpTls::Tls, 465))),
+            ("smtps", Some((SmtpTls::Tls, 465))),
+            ("ssl3", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            let got = SmtpTls::parse(text).ok().map(|t| (t, t.default_port()));
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        let cases = [
+            ("127.0.0.1", true),
+            ("127.1.2.3", true),
+            ("localhost", true),
+            ("::1", true),
+            ("[::1]", true),
+            ("10.0.0.1", false),
+            ("smtp.example", false),
+            ("localhost.example", false),
+        ];
+        for (host, want) in cases {
+            assert_eq!(is_loopback(host), want, "{host}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_password_and_the_ca() {
+        let c = SmtpConfig {
+            host: "h".into(),
+            port: 587,
+            user: Some("u".into()),
+            password: Some("secret-pw".into()),
+            from: "a@b.example".into(),
+            timeout: Duration::from_secs(1),
+            tls: SmtpTls::StartTls,
+            ca_pem: Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("secret-pw") && d.contains("<redacted>") && d.contains("StartTls"), "{d}");
     }
 }

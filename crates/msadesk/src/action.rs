@@ -165,9 +165,9 @@ pub enum OutboxCommand {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
-    /// Deliver due messages by SMTP (MSADESK_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM) and signed webhooks (MSADESK_WEBHOOK_SECRET).
+    /// Deliver due messages by SMTP (MSADESK_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TLS=none|starttls|tls, _CA_FILE) and signed webhooks (MSADESK_WEBHOOK_SECRET).
     #[command(
-        after_help = "Without --once the worker keeps running and looks for due messages every few seconds.\n\nExamples:\n  MSADESK_SMTP_HOST=127.0.0.1 MSADESK_SMTP_PORT=2525 MSADESK_SMTP_FROM=recalls@acme.example msadesk outbox deliver --once\n  msadesk outbox deliver   # runs until stopped"
+        after_help = "Without --once the worker keeps running and looks for due messages every few seconds.\n\nExamples:\n  MSADESK_SMTP_HOST=127.0.0.1 MSADESK_SMTP_PORT=2525 MSADESK_SMTP_FROM=recalls@acme.example msadesk outbox deliver --once\n  MSADESK_SMTP_HOST=mail.acme.example MSADESK_SMTP_TLS=starttls MSADESK_SMTP_USER=recalls MSADESK_SMTP_PASSWORD=... MSADESK_SMTP_CA_FILE=ca.pem MSADESK_SMTP_FROM=recalls@acme.example msadesk outbox deliver --once\n  msadesk outbox deliver   # runs until stopped"
     )]
     Deliver {
         /// Deliver what is due now, then stop.

@@ -1473,6 +1473,11 @@ struct Sink(std::process::Child);
 
 impl Sink {
     fn start(port: u16, dir: &Path) -> Sink {
+        Sink::start_with(port, dir, &[])
+    }
+
+    /// The sink with extra options (`--tls-cert`, `--tls-key`, `--auth`).
+    fn start_with(port: u16, dir: &Path, extra: &[&std::ffi::OsStr]) -> Sink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci/smtp_sink.py");
         // Held by the guard from the start, so it is killed and waited for whatever happens.
         let sink = Sink(
@@ -1480,6 +1485,7 @@ impl Sink {
                 .arg(script)
                 .args(["127.0.0.1", &port.to_string()])
                 .arg(dir)
+                .args(extra)
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .expect("python3 ci/smtp_sink.py (pip install aiosmtpd)"),
@@ -1582,6 +1588,173 @@ fn smtp_delivery_survives_a_server_outage() {
     let a = env.json(&["action", "show", "1"]);
     assert_eq!(a["recipients_reached"], 2, "{a}");
     assert!(a["recipients"].as_array().unwrap().iter().all(|r| r["delivery"] == "sent"));
+}
+
+/// The raw messages the sink stored.
+fn received_texts(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect()
+}
+
+/// SMTP over STARTTLS against the sink with a throw-away private CA (openssl): without
+/// MSADESK_SMTP_CA_FILE the certificate is refused with a clear error and the messages stay
+/// deferred; with it they are delivered over TLS, with AUTH (the sink accepts AUTH over TLS only).
+/// Runs when MSADESK_SMTP_TEST=1 (see ci/smtp-test.sh).
+#[test]
+fn smtp_starttls_with_a_private_ca() {
+    smtp_tls_with_a_private_ca("starttls");
+}
+
+/// The same with TLS from the first byte (SMTPS, `MSADESK_SMTP_TLS=tls`; the sink with `--tls-wrapper`).
+#[test]
+fn smtp_smtps_with_a_private_ca() {
+    smtp_tls_with_a_private_ca("tls");
+}
+
+fn smtp_tls_with_a_private_ca(mode: &str) {
+    if std::env::var("MSADESK_SMTP_TEST").ok().as_deref() != Some("1") {
+        eprintln!("skipped: set MSADESK_SMTP_TEST=1 (needs python3 with aiosmtpd, and openssl)");
+        return;
+    }
+    let env = action_env();
+    env.write(
+        "s2.csv",
+        "direction,date,product_id,version,quantity,counterparty_id,counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\nsupplied,2026-03-01,CAM-1,1.0,5,D-2,Müller Handel GmbH,Hauptstraße 5,DE,einkauf@mueller.example,distributor,INV-9\n",
+    );
+    env.ok(&["import", "supply", "s2.csv"]);
+    env.ok(&["action", "add", "--type", "update", "--product", "CAM-1", "--voluntary", "--due", "2027-01-31"]);
+    env.ok(&["action", "advance", "1", "--to", "acknowledged"]);
+    assert_eq!(env.json(&["action", "notify", "1"])["queued"], 2);
+    // A private CA and a server certificate it issued for 127.0.0.1/localhost. (rustls refuses a
+    // CA certificate presented as the server's own, so the plain `req -x509` one is the CA.)
+    let (ca, ca_key, cert, key) = (env.path("ca.pem"), env.path("ca.key"), env.path("cert.pem"), env.path("key.pem"));
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("openssl").args(args).output().expect("openssl");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let o = |s: &'static str| -> &std::ffi::OsStr { s.as_ref() };
+    openssl(
+        &[o("req"), o("-x509"), o("-newkey"), o("rsa:2048"), o("-nodes"), o("-subj"), o("/CN=msadesk-test-ca")]
+            .into_iter()
+            .chain([o("-days"), o("1"), o("-keyout"), ca_key.as_os_str(), o("-out"), ca.as_os_str()])
+            .collect::<Vec<_>>(),
+    );
+    openssl(
+        &[o("req"), o("-x509"), o("-newkey"), o("rsa:2048"), o("-nodes"), o("-subj"), o("/CN=localhost")]
+            .into_iter()
+            .chain([o("-addext"), o("subjectAltName=IP:127.0.0.1,DNS:localhost")])
+            .chain([o("-addext"), o("basicConstraints=critical,CA:FALSE"), o("-days"), o("1")])
+            .chain([o("-CA"), ca.as_os_str(), o("-CAkey"), ca_key.as_os_str()])
+            .chain([o("-keyout"), key.as_os_str(), o("-out"), cert.as_os_str()])
+            .collect::<Vec<_>>(),
+    );
+    let port = free_port();
+    let mail = env.path("mail");
+    let mut sink_args: Vec<&std::ffi::OsStr> = vec![o("--tls-cert"), cert.as_os_str(), o("--tls-key"), key.as_os_str()];
+    sink_args.extend([o("--auth"), o("msadesk:do-not-print-me")]);
+    if mode == "tls" {
+        sink_args.push(o("--tls-wrapper"));
+    }
+    let _sink = Sink::start_with(port, &mail, &sink_args);
+    let deliver = |ca: Option<&Path>| -> Value {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msadesk"));
+        cmd.args(["outbox", "deliver", "--once", "--format", "json"])
+            .env("MSADESK_DATABASE", &env.db)
+            .env("MSADESK_SMTP_HOST", "127.0.0.1")
+            .env("MSADESK_SMTP_PORT", port.to_string())
+            .env("MSADESK_SMTP_TLS", mode)
+            .env("MSADESK_SMTP_FROM", "recalls@operator.example")
+            .env("MSADESK_SMTP_USER", "msadesk")
+            .env("MSADESK_SMTP_PASSWORD", "do-not-print-me")
+            .env("MSADESK_OUTBOX_BACKOFF_SECS", "1");
+        if let Some(ca) = ca {
+            cmd.env("MSADESK_SMTP_CA_FILE", ca);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("do-not-print-me"));
+        assert!(!stderr(&out).contains("do-not-print-me"));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Not trusted (self-signed, no CA file): refused, deferred with a clear error, nothing received.
+    let d = deliver(None);
+    assert_eq!((d["sent"].as_u64(), d["deferred"].as_u64()), (Some(0), Some(2)), "{d}");
+    let deferred = env.json(&["outbox", "list", "--state", "deferred"]);
+    assert_eq!(deferred.as_array().unwrap().len(), 2, "{deferred}");
+    let error = deferred[0]["last_error"].as_str().unwrap();
+    assert!(error.contains("certificate") && error.contains("MSADESK_SMTP_CA_FILE"), "{error}");
+    eprintln!("without the CA file ({mode}): {error}");
+    assert!(received_texts(&mail).is_empty());
+    // The CA trusted: both delivered once, over TLS, authenticated.
+    let mut sent = 0;
+    for _ in 0..30 {
+        sent += deliver(Some(&ca))["sent"].as_u64().unwrap();
+        if sent == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert_eq!(sent, 2, "{}", env.json(&["outbox", "list"]));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let texts = received_texts(&mail);
+    assert_eq!(texts.len(), 2);
+    for t in &texts {
+        assert!(t.starts_with("X-Sink-TLS: TLSv1."), "not received over TLS: {t}");
+        assert!(t.contains("X-Sink-Auth: msadesk"), "{t}");
+    }
+    let ids = received_ids(&mail);
+    assert!(ids[0] != ids[1] && ids.iter().all(|i| i.contains("action-1-r")), "{ids:?}");
+}
+
+/// A password is not sent in plain text to a remote host, and a bad TLS setting is explained
+/// (refused before any connection is made, so this needs no mail server).
+#[test]
+fn smtp_settings_refuse_plaintext_passwords_and_unknown_modes() {
+    let env = action_env();
+    let run = |vars: &[(&str, &str)]| -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msadesk"));
+        cmd.args(["outbox", "deliver", "--once", "--format", "json"])
+            .env("MSADESK_DATABASE", &env.db)
+            .env("MSADESK_SMTP_FROM", "recalls@operator.example");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let remote = [("MSADESK_SMTP_HOST", "smtp.example"), ("MSADESK_SMTP_USER", "u"), ("MSADESK_SMTP_PASSWORD", "pw")];
+    let not_pem = env.write("not-pem.txt", "not a certificate\n");
+    let not_pem = not_pem.to_str().unwrap();
+    let port = free_port().to_string();
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Vars, Option<&str>)] = &[
+        // On the loopback interface a plain-text AUTH does not leave the machine: accepted (deferred, no server).
+        (&[("MSADESK_SMTP_TLS", "none"), ("MSADESK_SMTP_HOST", "127.0.0.1"), ("MSADESK_SMTP_PORT", &port)], None),
+        (&[("MSADESK_SMTP_TLS", "none")], Some("plain text")),
+        (&[("MSADESK_SMTP_TLS", "ssl3")], Some("none, starttls or tls")),
+        (
+            &[("MSADESK_SMTP_TLS", "starttls"), ("MSADESK_SMTP_CA_FILE", "/nonexistent/ca.pem")],
+            Some("MSADESK_SMTP_CA_FILE"),
+        ),
+        (&[("MSADESK_SMTP_TLS", "tls"), ("MSADESK_SMTP_CA_FILE", not_pem)], Some("no PEM certificate")),
+    ];
+    for (extra, refused) in cases {
+        let mut vars = remote.to_vec();
+        vars.extend_from_slice(extra);
+        let out = run(&vars);
+        match refused {
+            Some(text) => {
+                assert!(!out.status.success(), "{extra:?} accepted");
+                assert!(stderr(&out).contains(text), "{extra:?}: {}", stderr(&out));
+                assert!(!stderr(&out).contains("pw\n"), "{}", stderr(&out));
+            }
+            None => assert!(out.status.success(), "{extra:?}: {}", stderr(&out)),
+        }
+    }
 }
 
 /// Reads the hex seed `msadesk` keeps next to a SQLite database.
