@@ -96,7 +96,7 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
         .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.schema_version().unwrap(), 10);
     assert_eq!(store.counts().unwrap().supply_events, 2);
     assert_eq!(store.verify_audit().unwrap(), None);
     let adopt = store.audit_entries().unwrap().pop().unwrap();
