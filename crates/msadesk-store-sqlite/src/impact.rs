@@ -11,13 +11,18 @@ use crate::{SqliteStore, backend, corrupt};
 
 /// Changes to the summary collected while events are added or deleted: (product version row,
 /// country) -> (quantity, events), applied once before the commit.
+/// (Keyed by version, then country, so that the per-event lookup allocates nothing.)
 #[derive(Default)]
-pub(crate) struct SummaryDelta(HashMap<(i64, String), (i64, i64)>);
+pub(crate) struct SummaryDelta(HashMap<i64, HashMap<String, (i64, i64)>>);
 
 impl SummaryDelta {
     /// One `supplied` event of `quantity` to `country` added (or, with `sign` -1, deleted).
     pub(crate) fn add(&mut self, product_version: i64, country: &str, quantity: i64, sign: i64) {
-        let e = self.0.entry((product_version, country.to_string())).or_default();
+        let per = self.0.entry(product_version).or_default();
+        let e = match per.get_mut(country) {
+            Some(e) => e,
+            None => per.entry(country.to_string()).or_default(),
+        };
         e.0 += sign * quantity;
         e.1 += sign;
     }
@@ -35,8 +40,10 @@ impl SummaryDelta {
                      DO UPDATE SET quantity = quantity + excluded.quantity, events = events + excluded.events",
                 )
                 .map_err(backend)?;
-            for ((pv, country), (quantity, events)) in &self.0 {
-                upsert.execute(params![pv, country, quantity, events]).map_err(backend)?;
+            for (pv, per) in &self.0 {
+                for (country, (quantity, events)) in per {
+                    upsert.execute(params![pv, country, quantity, events]).map_err(backend)?;
+                }
             }
         }
         tx.execute("DELETE FROM supplied_by_country WHERE events <= 0", []).map_err(backend)?;
