@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use msadesk_core::trace::TraceQuery;
 use msadesk_core::vuln::matching::{ComponentRef, MatchData, MatchOutcome};
 use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
 use msadesk_core::vuln::policy::Override;
@@ -197,6 +196,19 @@ pub fn build(
         let vectors: BTreeSet<&str> = members.iter().flat_map(|v| v.cvss.iter().map(String::as_str)).collect();
         let cvss: Vec<Cvss> = vectors.into_iter().filter_map(|s| Cvss::parse(s).ok()).collect();
         let summary = members.iter().find_map(|v| v.summary.clone());
+        // Where the affected versions went, from the registry's supplied-by-country summary: one
+        // store trip for all of them, one row per version and country (not per event).
+        let wanted: Vec<(ProductId, Version)> = hits.keys().filter(|k| !downstream.contains_key(*k)).cloned().collect();
+        if !wanted.is_empty() {
+            for k in &wanted {
+                downstream.insert(k.clone(), BTreeMap::new());
+            }
+            for r in store.supplied_by_country(&wanted)?.into_iter().filter(|r| r.country.is_member_state()) {
+                if let Some(per) = downstream.get_mut(&(r.product_id, r.version)) {
+                    *per.entry(r.country.as_str().to_string()).or_default() += r.quantity;
+                }
+            }
+        }
         for ((pid, ver), matched) in hits {
             let affected = matched.iter().any(|m| matches!(m.outcome, MatchOutcome::Affected(_)));
             let here: Vec<_> = deployments.iter().filter(|d| d.product_id == pid && d.version == ver).collect();
@@ -224,22 +236,8 @@ pub fn build(
                 });
             let facts = Facts { officer_override: officer, ..facts };
             let decision = policy.decide(&facts);
-            // Where the version went: the registry's supplied events, plus the install base.
+            // Where the version went: the registry's supplied events (above), plus the install base.
             let key = (pid.clone(), ver.clone());
-            if !downstream.contains_key(&key) {
-                let q = TraceQuery { product_id: pid.clone(), version: Some(ver.clone()), from: None, to: None };
-                let mut per: BTreeMap<String, u64> = BTreeMap::new();
-                match store.trace(&q) {
-                    Ok(t) => {
-                        for e in t.downstream.iter().filter(|e| e.country.is_member_state()) {
-                            *per.entry(e.country.as_str().to_string()).or_default() += e.quantity;
-                        }
-                    }
-                    Err(msadesk_store::StoreError::UnknownProduct(_)) => {}
-                    Err(e) => return Err(e),
-                }
-                downstream.insert(key.clone(), per);
-            }
             let mut ms: BTreeMap<String, MemberStateOut> = BTreeMap::new();
             for (c, q) in downstream.get(&key).into_iter().flatten() {
                 ms.entry(c.clone())

@@ -348,9 +348,21 @@ pub(crate) fn run_retention(
             ],
         )
         .during("writing tombstones")?;
-        tx.execute("DELETE FROM supply_events WHERE identity = ANY($1)", &[&ids])
-            .during("deleting expired supply events")?;
+        // The supplied-by-country summary (migrations/0011_impact.sql) loses what is deleted.
+        tx.execute(
+            "WITH gone AS (DELETE FROM supply_events WHERE identity = ANY($1)
+                           RETURNING version_ref, snapshot_ref, direction, quantity),
+                  lost AS (SELECT g.version_ref, p.country, SUM(g.quantity) AS quantity, COUNT(*) AS events
+                           FROM gone g JOIN party_snapshots p ON p.id = g.snapshot_ref
+                           WHERE g.direction = 'supplied' GROUP BY g.version_ref, p.country)
+             UPDATE supplied_by_country c SET quantity = c.quantity - lost.quantity, events = c.events - lost.events
+             FROM lost WHERE c.version_ref = lost.version_ref AND c.country = lost.country",
+            &[&ids],
+        )
+        .during("deleting expired supply events")?;
     }
+    tx.execute("DELETE FROM supplied_by_country WHERE events <= 0", &[])
+        .during("removing emptied rows of the supplied-by-country summary")?;
     // Operators whose snapshots no retained event and no product refer to any more.
     let referenced: HashSet<String> = tx
         .query(

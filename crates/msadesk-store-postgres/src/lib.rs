@@ -28,6 +28,7 @@ mod copy;
 mod error;
 mod evidence;
 mod generation;
+mod impact;
 mod inbox;
 mod letters;
 mod library;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("../migrations/0008_notices.sql")),
     (9, include_str!("../migrations/0009_letters.sql")),
     (10, include_str!("../migrations/0010_action.sql")),
+    (11, include_str!("../migrations/0011_impact.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key

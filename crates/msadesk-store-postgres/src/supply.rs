@@ -83,14 +83,30 @@ const COPY_STAGING: &str = "
 /// hash join instead of a probe per row, and it spares the speculative-insertion bookkeeping that
 /// ON CONFLICT costs on every row. Should something outside msadesk insert the same identity
 /// meanwhile, the unique index turns that into an error, and the import rolls back.
+///
+/// The same statement adds what it inserted to the supplied-by-country summary
+/// (`migrations/0011_impact.sql`) and returns how many events it inserted.
 const INSERT_EVENTS: &str = "
-    INSERT INTO supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref,
-                               counterparty_role, reference, retention_until, audit_seq, source_line)
-    SELECT identity, direction, event_date, version_ref, quantity, snapshot_ref,
-           counterparty_role, reference, retention_until, $1, line
-    FROM supply_staging s
-    WHERE s.first
-      AND NOT EXISTS (SELECT 1 FROM supply_events e WHERE e.identity = s.identity)";
+    WITH added AS (
+        INSERT INTO supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref,
+                                   counterparty_role, reference, retention_until, audit_seq, source_line)
+        SELECT identity, direction, event_date, version_ref, quantity, snapshot_ref,
+               counterparty_role, reference, retention_until, $1, line
+        FROM supply_staging s
+        WHERE s.first
+          AND NOT EXISTS (SELECT 1 FROM supply_events e WHERE e.identity = s.identity)
+        RETURNING version_ref, snapshot_ref, direction, quantity
+    ), summary AS (
+        INSERT INTO supplied_by_country (version_ref, country, quantity, events)
+        SELECT a.version_ref, p.country, SUM(a.quantity), COUNT(*)
+        FROM added a JOIN party_snapshots p ON p.id = a.snapshot_ref
+        WHERE a.direction = 'supplied'
+        GROUP BY a.version_ref, p.country
+        ON CONFLICT (version_ref, country) DO UPDATE
+        SET quantity = supplied_by_country.quantity + EXCLUDED.quantity,
+            events = supplied_by_country.events + EXCLUDED.events
+    )
+    SELECT COUNT(*) FROM added";
 
 /// Every staging row that was not itself inserted, compared with the stored event of its identity;
 /// only those whose content differs are returned, in file order. The row inserted for an identity is
@@ -235,7 +251,8 @@ pub(crate) fn import(
     // (a small import) and one hash join (a large one), and ANALYZE would cost more than the
     // difference for imports under a few hundred thousand rows.
     let rebuild = if first_load(&mut tx)? { Some(drop_indexes(&mut tx)?) } else { None };
-    stats.new = tx.execute(INSERT_EVENTS, &[&seq]).during("inserting the staged supply events")?;
+    let inserted: i64 = col(&tx.query_one(INSERT_EVENTS, &[&seq]).during("inserting the staged supply events")?, 0)?;
+    stats.new = to_u64("inserted events", inserted)?;
     for statement in rebuild.iter().flatten() {
         tx.batch_execute(statement).during("rebuilding the indexes of supply_events")?;
     }

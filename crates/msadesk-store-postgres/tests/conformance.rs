@@ -112,7 +112,7 @@ fn processes_opening_a_new_schema_at_once_migrate_it_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(migrations, [1, 2, 3, 4, 5, 6, 8, 9, 10]);
+    assert_eq!(migrations, [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
 }
 
 #[test]

@@ -30,6 +30,7 @@ use msadesk_store::{
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+mod impact;
 mod inbox;
 mod letters;
 mod library;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_notices.sql"),
     include_str!("../migrations/0009_letters.sql"),
     include_str!("../migrations/0010_action.sql"),
+    include_str!("../migrations/0011_impact.sql"),
 ];
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
@@ -1003,6 +1005,7 @@ impl Store for SqliteStore {
         let seq = next_seq(&tx)?;
         let mut run = RetentionRun::new(as_of, dry_run, read_holds(&tx, None)?, seq, meta);
         let mut doomed: Vec<Vec<u8>> = Vec::new();
+        let mut summary = impact::SummaryDelta::default();
         {
             let mut tomb = tx
                 .prepare(
@@ -1016,7 +1019,7 @@ impl Store for SqliteStore {
             let mut stmt = tx
                 .prepare(
                     "SELECT e.identity, e.direction, e.event_date, p.product_id, v.version, e.quantity, o.operator_id, s.name,
-                            s.address, s.country, e.role, e.reference, e.retention_until, e.audit_seq
+                            s.address, s.country, e.role, e.reference, e.retention_until, e.audit_seq, e.product_version
                      FROM supply_events e
                      JOIN product_versions v ON v.id = e.product_version JOIN products p ON p.id = v.product
                      JOIN operator_snapshots s ON s.id = e.counterparty JOIN operators o ON o.id = s.operator
@@ -1041,6 +1044,10 @@ impl Store for SqliteStore {
                     ])
                     .map_err(backend)?;
                     doomed.push(row.identity.clone());
+                    if fields.direction == Direction::Supplied.as_str() {
+                        let pv: i64 = r.get(14).map_err(backend)?;
+                        summary.add(pv, fields.country, fields.quantity, -1);
+                    }
                 }
             }
         }
@@ -1054,6 +1061,7 @@ impl Store for SqliteStore {
             }
         }
         drop(doomed);
+        summary.apply(&tx)?;
         // Operators with contact data left: is any of their snapshots still referenced by a
         // retained event or a product (as manufacturer)? One scan for the referenced set.
         let referenced: std::collections::HashSet<i64> = {
@@ -1186,6 +1194,7 @@ impl SqliteStore {
         let mut snapshots = Snapshots::new();
         let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
         let mut deferred = DeferredIndex::new(&tx)?;
+        let mut summary = impact::SummaryDelta::default();
         {
             let mut insert = tx
                 .prepare_cached(
@@ -1231,6 +1240,9 @@ impl SqliteStore {
                     .map_err(backend)?;
                 if added == 1 {
                     stats.new += 1;
+                    if e.direction == Direction::Supplied {
+                        summary.add(pv, e.counterparty.country.as_str(), quantity, 1);
+                    }
                     // The digest of what this import adds, from the values just written (the same
                     // fields `event_coverage` reads back for `audit verify`).
                     digest.add(
@@ -1266,6 +1278,7 @@ impl SqliteStore {
             return Ok(stats);
         }
         deferred.rebuild(&tx)?;
+        summary.apply(&tx)?;
         snapshots.flush(&tx)?;
         append_audit(&tx, meta, "supply_events", "import", &import_detail(&stats, Some(&digest)))?;
         tx.commit().map_err(backend)?;

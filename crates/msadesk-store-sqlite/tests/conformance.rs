@@ -96,15 +96,23 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
         .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.schema_version().unwrap(), 10);
     assert_eq!(store.counts().unwrap().supply_events, 2);
     assert_eq!(store.verify_audit().unwrap(), None);
     let adopt = store.audit_entries().unwrap().pop().unwrap();
     assert_eq!((adopt.seq, adopt.entity.as_str(), adopt.action.as_str()), (2, "supply_events", "adopt"));
     assert!(adopt.detail.contains("\"count\":2"), "{}", adopt.detail);
+    // Migration 0011 summed the events already there into the supplied-by-country summary.
+    let pv = [(msadesk_core::ProductId::parse("P-1").unwrap(), msadesk_core::Version::parse("1.0").unwrap())];
+    let summed = |store: &mut SqliteStore| -> Vec<(String, u64, u64)> {
+        let rows = msadesk_store::ImpactStore::supplied_by_country(store, &pv).unwrap();
+        rows.into_iter().map(|r| (r.country.as_str().to_string(), r.quantity, r.events)).collect()
+    };
+    assert_eq!(summed(&mut store), [("FR".to_string(), 12, 2)]);
     // The upgraded registry works as a new one: retention, then verify.
     let run = store.run_retention(Date::parse("2026-03-01").unwrap(), false, &meta()).unwrap();
     assert_eq!(run.deleted.supply_events, 1);
+    assert_eq!(summed(&mut store), [("FR".to_string(), 7, 1)]);
     assert_eq!(store.verify_audit().unwrap(), None);
     // Opening again migrates nothing more.
     drop(store);

@@ -53,7 +53,8 @@ macro_rules! conformance_suite {
             outbox_claims_lease_and_record_outcomes,
             data_generation_moves_with_every_change_and_only_then,
             readiness_facts_are_gathered_and_backups_audited,
-            readiness_gathers_corrective_actions
+            readiness_gathers_corrective_actions,
+            supplied_by_country_equals_the_events_after_imports_duplicates_and_retention
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1680,4 +1681,116 @@ pub fn readiness_gathers_corrective_actions(store: &mut dyn Store) {
     assert_eq!(o.status, Status::Gap);
     assert_eq!(o.evidence.items.len(), 1, "{:?}", o.evidence.items);
     assert_eq!(r.figures.actions.overdue, 1);
+}
+
+/// The supplied-by-country summary as the trace of each version (the reference: it reads the
+/// events) adds it up: (product, version, country) -> (quantity, events).
+fn supplied_by_trace(
+    store: &mut dyn Store,
+    versions: &[(ProductId, Version)],
+) -> std::collections::BTreeMap<(String, String, String), (u64, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for (p, v) in versions {
+        let Ok(t) = store.trace(&query(p.as_str(), Some(v.as_str()), None, None)) else { continue };
+        for e in &t.downstream {
+            let k = (p.as_str().to_string(), v.as_str().to_string(), e.country.as_str().to_string());
+            let n: &mut (u64, u64) = out.entry(k).or_default();
+            n.0 += e.quantity;
+            n.1 += e.deliveries;
+        }
+    }
+    out
+}
+
+fn supplied_by_summary(
+    store: &mut dyn Store,
+    versions: &[(ProductId, Version)],
+) -> std::collections::BTreeMap<(String, String, String), (u64, u64)> {
+    let rows = store.supplied_by_country(versions).expect("supplied by country");
+    let keys: Vec<_> = rows.iter().map(|r| (&r.product_id, &r.version, r.country.as_str())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "sorted by product, version and country, each once");
+    assert!(rows.iter().all(|r| r.events > 0 && r.quantity > 0), "no empty rows: {rows:?}");
+    rows.iter()
+        .map(|r| {
+            (
+                (r.product_id.as_str().to_string(), r.version.as_str().to_string(), r.country.as_str().to_string()),
+                (r.quantity, r.events),
+            )
+        })
+        .collect()
+}
+
+pub fn supplied_by_country_equals_the_events_after_imports_duplicates_and_retention(store: &mut dyn Store) {
+    let pv = |p: &str, v: &str| (ProductId::parse(p).expect("product"), Version::parse(v).expect("version"));
+    // Every version of the data, one that has only received events, and ones that do not exist.
+    let versions = [
+        pv("CAM", "1.0"),
+        pv("CAM", "2.0"),
+        pv("HELD", "1.0"),
+        pv("MOV", "1.0"),
+        pv("RECV", "1.0"),
+        pv("CAM", "9.9"),
+        pv("NOPE", "1.0"),
+    ];
+    let same = |store: &mut dyn Store, when: &str| {
+        let summary = supplied_by_summary(store, &versions);
+        assert_eq!(summary, supplied_by_trace(store, &versions), "{when}: the summary must equal the events");
+        summary
+    };
+    let key = |p: &str, v: &str, c: &str| (p.to_string(), v.to_string(), c.to_string());
+    let empty = supplied_by_summary(store, &versions);
+    assert!(empty.is_empty());
+
+    // An operator who moved from FR to BE: each event counts where the operator was then; a
+    // received event counts nowhere; a non-member country is kept (the caller filters).
+    let fr = party("OP-M", "Mover", "FR");
+    let be = party("OP-M", "Mover", "BE");
+    let ch = party("OP-CH", "Swiss", "CH");
+    let extra = vec![
+        event(Direction::Supplied, "2025-01-10", "MOV", "1.0", 7, &fr, Some("M-1")),
+        event(Direction::Supplied, "2025-06-10", "MOV", "1.0", 5, &be, Some("M-2")),
+        event(Direction::Supplied, "2025-07-10", "MOV", "1.0", 4, &ch, Some("M-3")),
+        event(Direction::Received, "2025-01-05", "MOV", "1.0", 100, &fr, Some("M-IN")),
+        event(Direction::Received, "2025-01-05", "RECV", "1.0", 3, &fr, Some("R-IN")),
+    ];
+    supply(store, retention_dataset());
+    supply(store, extra.clone());
+    let first = same(store, "after the imports");
+    // CAM 1.0: OP-1 and OP-H once a year 2010-2027 (36 x 1, DE), OP-OLD once (2, AT).
+    assert_eq!(first.get(&key("CAM", "1.0", "DE")), Some(&(36, 36)));
+    assert_eq!(first.get(&key("CAM", "1.0", "AT")), Some(&(2, 1)));
+    assert_eq!(first.get(&key("MOV", "1.0", "FR")), Some(&(7, 1)));
+    assert_eq!(first.get(&key("MOV", "1.0", "BE")), Some(&(5, 1)));
+    assert_eq!(first.get(&key("MOV", "1.0", "CH")), Some(&(4, 1)));
+    assert!(!first.keys().any(|k| k.0 == "RECV"), "received events are not supplied");
+
+    // Importing the same events again, and a conflicting duplicate, adds nothing.
+    let again = supply(store, retention_dataset());
+    assert_eq!(again.new, 0);
+    let mut changed = extra.clone();
+    changed[0].quantity = 70;
+    let dup = supply(store, changed);
+    assert_eq!(dup.new, 0, "{dup:?}");
+    assert_eq!(same(store, "after the repeated imports"), first);
+    // A new event adds to its row.
+    supply(store, vec![event(Direction::Supplied, "2026-02-01", "MOV", "1.0", 3, &be, Some("M-4"))]);
+    let more = same(store, "after a new event");
+    assert_eq!(more.get(&key("MOV", "1.0", "BE")), Some(&(8, 2)));
+
+    // Retention: a dry run changes nothing; a run subtracts what it deleted, and a country no
+    // retained event reaches (AT: OP-OLD's 2012 event) has no row left.
+    retention_holds(store);
+    store.run_retention(d("2037-01-01"), true, &meta()).expect("dry run");
+    assert_eq!(same(store, "after a dry run"), more);
+    let run = store.run_retention(d("2037-01-01"), false, &meta()).expect("run");
+    assert!(run.deleted.supply_events > 0);
+    let after = same(store, "after the retention run");
+    assert_eq!(after.get(&key("CAM", "1.0", "AT")), None);
+    // CAM 1.0 keeps OP-1's 2027 event and every event of the held operator OP-H (18).
+    assert_eq!(after.get(&key("CAM", "1.0", "DE")), Some(&(19, 19)));
+    assert_eq!(after.get(&key("CAM", "2.0", "DE")), first.get(&key("CAM", "2.0", "DE")), "held version");
+    assert_verifies(store);
 }

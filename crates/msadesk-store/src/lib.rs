@@ -12,6 +12,7 @@ pub mod action;
 pub mod auth;
 pub mod conformance;
 pub mod generation;
+pub mod impact;
 pub mod letters;
 pub mod library;
 pub mod notice;
@@ -30,6 +31,7 @@ use serde::Serialize;
 pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
 pub use generation::GenerationStore;
+pub use impact::{ImpactStore, SuppliedToCountry};
 pub use letters::{LetterTemplate, LetterTemplateStore};
 pub use library::{
     AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
@@ -175,7 +177,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The registry's storage, in domain terms. Every engine implements it and passes [`conformance`].
 pub trait Store:
-    Send + LibraryStore + LetterTemplateStore + NoticeStore + ActionStore + GenerationStore + readiness::ReadinessStore
+    Send
+    + LibraryStore
+    + LetterTemplateStore
+    + NoticeStore
+    + ActionStore
+    + GenerationStore
+    + readiness::ReadinessStore
+    + ImpactStore
 {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;

@@ -748,6 +748,52 @@ pub fn bench_impact(url: &str, vuln: &str, iterations: u32) -> Result<ExitCode> 
     let member_states: BTreeSet<&str> =
         first.iter().flat_map(|a| a.member_states.iter().map(|m| m.member_state.as_str())).collect();
     let supplied: u64 = first.iter().flat_map(|a| a.member_states.iter().map(|m| m.supplied)).sum();
+    // The reference: what the assessment did before the supplied-by-country summary, one trace per
+    // affected version (reading each of its events), timed the same way; its Member State
+    // quantities must equal the summary's, or the benchmark fails.
+    let mut by_summary: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+    for a in &first {
+        let per = by_summary.entry((a.product_id.as_str().to_string(), a.version.as_str().to_string())).or_default();
+        for m in a.member_states.iter().filter(|m| m.supplied > 0) {
+            per.insert(m.member_state.clone(), m.supplied);
+        }
+    }
+    let mut reference = Vec::new();
+    let mut by_trace: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+    for _ in 0..iterations.clamp(1, 5) {
+        let start = std::time::Instant::now();
+        by_trace.clear();
+        for a in &first {
+            let key = (a.product_id.as_str().to_string(), a.version.as_str().to_string());
+            if by_trace.contains_key(&key) {
+                continue;
+            }
+            let q = msadesk_core::trace::TraceQuery {
+                product_id: a.product_id.clone(),
+                version: Some(a.version.clone()),
+                from: None,
+                to: None,
+            };
+            let mut per: BTreeMap<String, u64> = BTreeMap::new();
+            match store.trace(&q) {
+                Ok(t) => {
+                    for e in t.downstream.iter().filter(|e| e.country.is_member_state()) {
+                        *per.entry(e.country.as_str().to_string()).or_default() += e.quantity;
+                    }
+                }
+                Err(msadesk_store::StoreError::UnknownProduct(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            by_trace.insert(key, per);
+        }
+        reference.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    if by_trace != by_summary {
+        bail!(
+            "the supplied-by-country summary differs from the traces of the affected versions: the store is inconsistent"
+        );
+    }
+    reference.sort_by(f64::total_cmp);
     let components = store.current_components()?.len();
     print_json(&serde_json::json!({
         "vulnerability": vuln,
@@ -758,6 +804,8 @@ pub fn bench_impact(url: &str, vuln: &str, iterations: u32) -> Result<ExitCode> 
         "iterations": times.len(),
         "p50_ms": pct(0.5),
         "p99_ms": pct(0.99),
+        "per_version_traces_p50_ms": reference[reference.len() / 2],
+        "summary_equals_traces": true,
     }))?;
     Ok(ExitCode::SUCCESS)
 }
