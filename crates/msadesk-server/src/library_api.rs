@@ -169,6 +169,14 @@ pub(crate) async fn build_package(
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
+/// The request, or a 404 naming it: for handlers that act on one request's parts.
+pub(crate) fn existing_request(
+    s: &mut dyn msadesk_store::Store,
+    id: i64,
+) -> Result<msadesk_core::inbox::Request, ApiError> {
+    s.request(id)?.ok_or_else(|| ApiError::not_found(format!("no request #{id}")))
+}
+
 pub(crate) async fn packages(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -179,7 +187,7 @@ pub(crate) async fn packages(
     let list = st
         .pool()
         .run(move |s| {
-            s.request(id)?.ok_or_else(|| ApiError::not_found(format!("no request #{id}")))?;
+            existing_request(s, id)?;
             Ok(s.packages(id)?)
         })
         .await?;
@@ -251,7 +259,7 @@ pub(crate) async fn access_log(
     let log = st
         .pool()
         .run(move |s| {
-            s.request(id)?.ok_or_else(|| ApiError::not_found(format!("no request #{id}")))?;
+            existing_request(s, id)?;
             Ok(s.access_log(id)?)
         })
         .await?;

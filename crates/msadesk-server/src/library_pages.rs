@@ -94,7 +94,7 @@ async fn detail_view(st: &AppState, p: &crate::auth::Principal, id: i64, notice:
     let loaded = st
         .pool()
         .run(move |s| {
-            let r = s.request(id)?.ok_or_else(|| ApiError::not_found(format!("no request #{id}")))?;
+            let r = crate::library_api::existing_request(s, id)?;
             Ok((r, s.packages(id)?, s.inspector_grants(id)?, s.access_log(id)?))
         })
         .await;
