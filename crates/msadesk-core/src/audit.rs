@@ -119,6 +119,18 @@ impl RowsDigest {
         }
     }
 
+    /// Takes back a record added before (the inverse of [`add`](Self::add)): an import that finds,
+    /// after appending, that a row it added was a duplicate removes it again.
+    pub fn remove(&mut self, row: &[u8; 32]) {
+        self.count = self.count.saturating_sub(1);
+        let mut borrow = 0i16;
+        for (acc, b) in self.sum.iter_mut().zip(row) {
+            let v = i16::from(*acc) - i16::from(*b) - borrow;
+            borrow = i16::from(v < 0);
+            *acc = (v + 256 * borrow) as u8;
+        }
+    }
+
     /// Adds every record of another digest.
     pub fn merge(&mut self, other: &RowsDigest) {
         let count = self.count + other.count;
@@ -298,6 +310,33 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn removing_a_row_undoes_adding_it_whatever_the_order_and_the_carries() {
+        // Rows chosen to carry and borrow across every byte (0xff.. and 0x01..).
+        let rows: Vec<[u8; 32]> = vec![[0xff; 32], [0x01; 32], [0x80; 32], core::array::from_fn(|i| (i * 37) as u8)];
+        let mut all = RowsDigest::default();
+        for r in &rows {
+            all.add(r);
+        }
+        let mut without_two = RowsDigest::default();
+        for r in [&rows[0], &rows[3]] {
+            without_two.add(r);
+        }
+        let mut taken = all;
+        taken.remove(&rows[2]);
+        taken.remove(&rows[1]);
+        assert_eq!(taken, without_two);
+        // Removing what was never there changes the digest (it is not a no-op).
+        let mut wrong = without_two;
+        wrong.remove(&rows[1]);
+        assert_ne!(wrong.sum, without_two.sum);
+        // And everything removed is the empty digest.
+        for r in &rows {
+            all.remove(r);
+        }
+        assert_eq!(all, RowsDigest::default());
     }
 
     #[test]

@@ -95,7 +95,30 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), self.0.month(), self.0.day())
+        let (year, month, day) = (self.0.year(), self.0.month(), self.0.day());
+        // Written by hand: an import formats two dates per event, and `write!` with padding costs
+        // several times more. Years outside 0..=9999 (never produced by `parse`) take the slow way.
+        let Ok(y) = u16::try_from(year) else {
+            return write!(f, "{year:04}-{month:02}-{day:02}");
+        };
+        if y > 9999 {
+            return write!(f, "{year:04}-{month:02}-{day:02}");
+        }
+        let digit = |v: u16| b'0' + (v % 10) as u8;
+        let (m, d) = (month as u16, day as u16);
+        let b = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        f.pad(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -126,6 +149,23 @@ mod tests {
     fn check(input: &str, expected: Option<&str>) {
         let got = Date::parse(input).ok().map(|d| d.to_string());
         assert_eq!(got.as_deref(), expected, "parsing {input:?}");
+    }
+
+    #[test]
+    fn display_is_iso_8601_for_every_day_and_respects_width() {
+        let mut d = Date::from_ymd(1, 1, 1).unwrap();
+        let mut checked = 0;
+        // Up to 9999-09-01: adding days saturates at the end of the range.
+        while d.year() < 9999 || d.inner().month() < 9 {
+            let c = d.inner();
+            assert_eq!(d.to_string(), format!("{:04}-{:02}-{:02}", c.year(), c.month(), c.day()));
+            // Every day of the years around now, then one day in 97 across the whole range.
+            d = if (1990..2100).contains(&c.year()) { d.plus_days(1) } else { d.plus_days(97) };
+            checked += 1;
+        }
+        assert!(checked > 40_000, "{checked}");
+        assert_eq!(format!("[{:>12}]", Date::from_ymd(2026, 3, 9).unwrap()), "[  2026-03-09]");
+        assert_eq!(Date::from_ymd(-5, 1, 2).unwrap().to_string(), "-005-01-02");
     }
 
     #[test]

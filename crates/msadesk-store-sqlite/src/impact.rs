@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use msadesk_core::{Country, ProductId, Version};
 use msadesk_store::{ImpactStore, Result, StoreError, SuppliedToCountry};
 use rusqlite::params;
@@ -11,17 +13,23 @@ use crate::{SqliteStore, backend, corrupt};
 
 /// Changes to the summary collected while events are added or deleted: (product version row,
 /// country) -> (quantity, events), applied once before the commit.
-/// (Keyed by version, then country, so that the per-event lookup allocates nothing.)
+///
+/// The import touches it once per supplied event, so the usual key, a two-letter country code, is
+/// kept as two bytes in one flat FxHash map: nothing is allocated per event and the hash is a few
+/// instructions (the keys are row ids and codes of this process, not attacker-chosen input). Any
+/// other country text read back from the table takes the general map, so the summary stays exact.
 #[derive(Default)]
-pub(crate) struct SummaryDelta(HashMap<i64, HashMap<String, (i64, i64)>>);
+pub(crate) struct SummaryDelta {
+    codes: HashMap<(i64, [u8; 2]), (i64, i64), FxBuildHasher>,
+    other: HashMap<(i64, String), (i64, i64)>,
+}
 
 impl SummaryDelta {
     /// One `supplied` event of `quantity` to `country` added (or, with `sign` -1, deleted).
     pub(crate) fn add(&mut self, product_version: i64, country: &str, quantity: i64, sign: i64) {
-        let per = self.0.entry(product_version).or_default();
-        let e = match per.get_mut(country) {
-            Some(e) => e,
-            None => per.entry(country.to_string()).or_default(),
+        let e = match <[u8; 2]>::try_from(country.as_bytes()) {
+            Ok(code) => self.codes.entry((product_version, code)).or_default(),
+            Err(_) => self.other.entry((product_version, country.to_string())).or_default(),
         };
         e.0 += sign * quantity;
         e.1 += sign;
@@ -29,7 +37,7 @@ impl SummaryDelta {
 
     /// Applies the changes and removes the rows no event reaches any more.
     pub(crate) fn apply(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
-        if self.0.is_empty() {
+        if self.codes.is_empty() && self.other.is_empty() {
             return Ok(());
         }
         {
@@ -40,10 +48,13 @@ impl SummaryDelta {
                      DO UPDATE SET quantity = quantity + excluded.quantity, events = events + excluded.events",
                 )
                 .map_err(backend)?;
-            for (pv, per) in &self.0 {
-                for (country, (quantity, events)) in per {
-                    upsert.execute(params![pv, country, quantity, events]).map_err(backend)?;
-                }
+            for ((pv, code), (quantity, events)) in &self.codes {
+                // Two bytes taken from a `&str` of length two are valid UTF-8.
+                let country = std::str::from_utf8(code).map_err(|e| corrupt("country", &format!("{code:?}"), e))?;
+                upsert.execute(params![pv, country, quantity, events]).map_err(backend)?;
+            }
+            for ((pv, country), (quantity, events)) in &self.other {
+                upsert.execute(params![pv, country, quantity, events]).map_err(backend)?;
             }
         }
         tx.execute("DELETE FROM supplied_by_country WHERE events <= 0", []).map_err(backend)?;

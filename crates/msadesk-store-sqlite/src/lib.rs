@@ -29,6 +29,7 @@ use msadesk_store::{
     Tombstone, hold_already_released, hold_detail, import_detail, next_audit_entry, unknown_hold,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rustc_hash::FxBuildHasher;
 
 mod impact;
 mod inbox;
@@ -48,7 +49,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_letters.sql"),
     include_str!("../migrations/0010_action.sql"),
     include_str!("../migrations/0011_impact.sql"),
+    include_str!("../migrations/0013_identity_index.sql"),
 ];
+
+/// One supply event row; the import adds `ON CONFLICT (identity) DO NOTHING` while the unique
+/// identity index is in place.
+const INSERT_EVENT: &str = "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -316,22 +323,26 @@ type StoredProduct = (i64, String, Option<String>, Option<i64>, Option<String>, 
 
 /// Finds or creates the snapshot of a party and returns its row id. `seen` is a date the snapshot
 /// was valid at (an event date, or the import day for master data).
+///
+/// The cache is keyed by the party itself (all its fields, FxHash): asked once per event, it must
+/// cost less than the SHA-256 content digest, which is computed only for a party not seen yet in
+/// this import, to find its snapshot in the table.
 struct Snapshots {
-    cache: HashMap<[u8; 16], i64>,
+    cache: HashMap<Party, i64, FxBuildHasher>,
     /// Latest date each snapshot was seen at in this import, written back at the end.
-    seen: HashMap<i64, Date>,
+    seen: HashMap<i64, Date, FxBuildHasher>,
 }
 
 impl Snapshots {
     fn new() -> Self {
-        Snapshots { cache: HashMap::new(), seen: HashMap::new() }
+        Snapshots { cache: HashMap::default(), seen: HashMap::default() }
     }
 
     fn resolve(&mut self, tx: &rusqlite::Transaction<'_>, p: &Party, seen: Date) -> Result<i64> {
-        let digest = p.content_digest();
-        let id = match self.cache.get(&digest) {
+        let id = match self.cache.get(p) {
             Some(&id) => id,
             None => {
+                let digest = p.content_digest();
                 let existing: Option<i64> = tx
                     .prepare_cached("SELECT id FROM operator_snapshots WHERE digest = ?1")
                     .and_then(|mut s| s.query_row([&digest[..]], |r| r.get(0)).optional())
@@ -370,7 +381,7 @@ impl Snapshots {
                         tx.last_insert_rowid()
                     }
                 };
-                self.cache.insert(digest, id);
+                self.cache.insert(p.clone(), id);
                 id
             }
         };
@@ -1127,53 +1138,192 @@ fn erase_contact(tx: &rusqlite::Transaction<'_>, operator: i64, at: &str) -> Res
     Ok(())
 }
 
-/// The trace index, set aside during a large import and built again, sorted, before the commit.
+/// The two indexes of `supply_events`, set aside during a large import and built again, sorted,
+/// before the commit.
 ///
-/// Inserting a million rows into `supply_events_trace` one at a time costs a random B-tree descent
-/// each and pushes the working set out of the page cache; `CREATE INDEX` sorts once instead. The
-/// index is only dropped once the import has added more rows than the table held (at least
-/// [`DeferredIndex::MIN_ROWS`]), so rebuilding it never costs more than about twice what the import
-/// itself wrote, and a small import into a large table keeps its index. Both happen inside the
-/// import's transaction: a failed or refused import rolls back to the index as it was.
-struct DeferredIndex {
-    /// The index's own `CREATE INDEX` statement, as stored in the schema.
-    sql: Option<String>,
-    /// Rows seen before the index is dropped.
+/// Inserting a million rows into `supply_events_trace` and `supply_events_identity` one at a time
+/// costs random B-tree descents each (two for the unique identity: the check and the insert) and
+/// pushes the working set out of the page cache; `CREATE INDEX` sorts once instead. The indexes are
+/// only dropped once the import has added more rows than the table held (at least
+/// [`DeferredIndexes::MIN_ROWS`]), so rebuilding them never costs more than about twice what the
+/// import itself wrote, and a small import into a large table keeps them. Both happen inside the
+/// import's transaction: a failed or refused import rolls back to the indexes as they were.
+///
+/// Rows appended after the drop are not checked for duplicate identities one by one: the unique
+/// index, built again at the end, finds them, and [`resolve_duplicates`](Self::resolve_duplicates)
+/// then does what the per-row check would have done (the first row kept, every later one counted as
+/// already present or reported as a conflict with its source line, and taken out of the digest and
+/// the summary).
+struct DeferredIndexes {
+    /// The indexes' own `CREATE INDEX` statements, as stored in the schema (trace, identity).
+    trace_sql: Option<String>,
+    identity_sql: Option<String>,
+    /// Rows seen before the indexes are dropped.
     threshold: u64,
     seen: u64,
     dropped: bool,
+    /// Row id of the first row appended without the identity check, and how many followed.
+    first_unchecked: i64,
+    unchecked: u64,
+    /// Source lines of the unchecked rows, as (offset, line) wherever a row's line is not the
+    /// previous row's plus one (a quoted field spanning lines): a few entries, not one per row.
+    lines: Vec<(u64, u64)>,
 }
 
-impl DeferredIndex {
-    const NAME: &'static str = "supply_events_trace";
+impl DeferredIndexes {
+    const TRACE: &'static str = "supply_events_trace";
+    const IDENTITY: &'static str = "supply_events_identity";
     const MIN_ROWS: u64 = 50_000;
 
     fn new(tx: &rusqlite::Transaction<'_>) -> Result<Self> {
-        let sql: Option<String> = tx
-            .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [Self::NAME], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
+        let sql = |name: &str| -> Result<Option<String>> {
+            tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        };
         // An upper bound of the rows is enough (rowids are never reused downwards).
         let existing: i64 =
             tx.query_row("SELECT COALESCE(MAX(id), 0) FROM supply_events", [], |r| r.get(0)).map_err(backend)?;
         let threshold = u64::try_from(existing).unwrap_or(0).max(Self::MIN_ROWS);
-        Ok(DeferredIndex { sql, threshold, seen: 0, dropped: false })
+        Ok(DeferredIndexes {
+            trace_sql: sql(Self::TRACE)?,
+            identity_sql: sql(Self::IDENTITY)?,
+            threshold,
+            seen: 0,
+            dropped: false,
+            first_unchecked: 0,
+            unchecked: 0,
+            lines: Vec::new(),
+        })
     }
 
-    fn row_added(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    /// Counts a row about to be written; returns whether it goes in unchecked (indexes dropped).
+    fn row_added(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<bool> {
         self.seen += 1;
-        if self.seen == self.threshold && self.sql.is_some() && !self.dropped {
-            tx.execute_batch(&format!("DROP INDEX {}", Self::NAME)).map_err(backend)?;
+        if self.seen == self.threshold && !self.dropped {
+            if self.trace_sql.is_some() {
+                tx.execute_batch(&format!("DROP INDEX {}", Self::TRACE)).map_err(backend)?;
+            }
+            if self.identity_sql.is_some() {
+                tx.execute_batch(&format!("DROP INDEX {}", Self::IDENTITY)).map_err(backend)?;
+            }
             self.dropped = true;
         }
+        Ok(self.dropped && self.identity_sql.is_some())
+    }
+
+    /// Notes the row id and source line of a row appended unchecked.
+    fn appended(&mut self, id: i64, line: u64) {
+        if self.unchecked == 0 {
+            self.first_unchecked = id;
+        }
+        let predicted = self.lines.last().map(|&(o, l)| l + (self.unchecked - o));
+        if predicted != Some(line) {
+            self.lines.push((self.unchecked, line));
+        }
+        self.unchecked += 1;
+    }
+
+    /// The source line of an unchecked row.
+    fn line_of(&self, id: i64) -> u64 {
+        let offset = u64::try_from(id - self.first_unchecked).unwrap_or(0);
+        let at = self.lines.partition_point(|&(o, _)| o <= offset);
+        match at.checked_sub(1).and_then(|i| self.lines.get(i)) {
+            Some(&(o, l)) => l + (offset - o),
+            None => 0,
+        }
+    }
+
+    /// Builds the unique identity index again; where it finds duplicates among the rows appended
+    /// unchecked, removes every row but the first of each identity and accounts for them in the
+    /// statistics, the digest and the summary, as the per-row check would have.
+    fn resolve_duplicates(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        stats: &mut ImportStats,
+        digest: &mut RowsDigest,
+        summary: &mut impact::SummaryDelta,
+    ) -> Result<()> {
+        let Some(unique) = self.identity_sql.as_deref().filter(|_| self.dropped) else { return Ok(()) };
+        match tx.execute_batch(unique) {
+            Ok(()) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {}
+            Err(e) => return Err(backend(e)),
+        }
+        // Duplicates: find them through a plain index, keep the first row of each identity.
+        tx.execute_batch(&format!(
+            "CREATE INDEX {idx} ON supply_events(identity);
+             CREATE TEMP TABLE import_duplicates AS
+               SELECT e.id AS id, k.kept AS kept FROM supply_events e
+               JOIN (SELECT identity, MIN(id) AS kept FROM supply_events GROUP BY identity HAVING COUNT(*) > 1) k
+                 ON k.identity = e.identity AND e.id > k.kept;",
+            idx = Self::IDENTITY
+        ))
+        .map_err(backend)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT e.identity, e.direction, e.event_date, p.product_id, v.version, e.quantity, o.operator_id, s.name,
+                            s.address, s.country, e.role, e.reference, e.retention_until,
+                            k.event_date, k.quantity, k.role, e.product_version, e.id
+                     FROM temp.import_duplicates d
+                     JOIN supply_events e ON e.id = d.id JOIN supply_events k ON k.id = d.kept
+                     LEFT JOIN product_versions v ON v.id = e.product_version LEFT JOIN products p ON p.id = v.product
+                     LEFT JOIN operator_snapshots s ON s.id = e.counterparty LEFT JOIN operators o ON o.id = s.operator
+                     ORDER BY e.id",
+                )
+                .map_err(backend)?;
+            let mut rows = stmt.query([]).map_err(backend)?;
+            while let Some(r) = rows.next().map_err(backend)? {
+                let row = EventRow::read(r)?;
+                let kept: (String, i64, String) =
+                    (r.get(13).map_err(backend)?, r.get(14).map_err(backend)?, r.get(15).map_err(backend)?);
+                let pv: i64 = r.get(16).map_err(backend)?;
+                let id: i64 = r.get(17).map_err(backend)?;
+                let f = row.fields();
+                digest.remove(&f.digest());
+                if f.direction == Direction::Supplied.as_str() {
+                    summary.add(pv, f.country, f.quantity, -1);
+                }
+                stats.new = stats.new.saturating_sub(1);
+                if (f.date, f.quantity, f.role) == (kept.0.as_str(), kept.1, kept.2.as_str()) {
+                    stats.already_present += 1;
+                } else {
+                    let message = conflict_text(
+                        &ConflictRow {
+                            direction: f.direction,
+                            reference: f.reference,
+                            product_id: f.product_id,
+                            version: f.version,
+                            operator_id: f.operator_id,
+                            date: f.date,
+                            quantity: f.quantity,
+                            role: f.role,
+                        },
+                        &kept.0,
+                        kept.1,
+                        &kept.2,
+                    );
+                    stats.conflict(self.line_of(id), message);
+                }
+            }
+        }
+        tx.execute_batch(&format!(
+            "DELETE FROM supply_events WHERE id IN (SELECT id FROM temp.import_duplicates);
+             DROP TABLE temp.import_duplicates;
+             DROP INDEX {idx};
+             {unique};",
+            idx = Self::IDENTITY
+        ))
+        .map_err(backend)?;
         Ok(())
     }
 
     fn rebuild(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
-        if let (true, Some(sql)) = (self.dropped, &self.sql) {
+        if let (true, Some(sql)) = (self.dropped, &self.trace_sql) {
             tx.execute_batch(sql).map_err(backend)?;
-            self.dropped = false;
         }
+        self.dropped = false;
         Ok(())
     }
 }
@@ -1192,29 +1342,27 @@ impl SqliteStore {
         let mut digest = RowsDigest::default();
         let mut stats = ImportStats::default();
         let mut snapshots = Snapshots::new();
-        let mut versions: HashMap<(ProductId, Version), i64> = HashMap::new();
-        let mut deferred = DeferredIndex::new(&tx)?;
+        // Product -> version -> row id, looked up by reference (no key built per event).
+        let mut versions: HashMap<ProductId, HashMap<Version, i64, FxBuildHasher>, FxBuildHasher> = HashMap::default();
+        let mut deferred = DeferredIndexes::new(&tx)?;
         let mut summary = impact::SummaryDelta::default();
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO supply_events (identity, direction, event_date, product_version, quantity, counterparty, role, reference, retention_until, audit_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (identity) DO NOTHING",
-                )
-                .map_err(backend)?;
+            let mut insert =
+                tx.prepare_cached(&format!("{INSERT_EVENT} ON CONFLICT (identity) DO NOTHING")).map_err(backend)?;
+            // Prepared now, used once the indexes are dropped (SQLite prepares it again then).
+            let mut append = tx.prepare_cached(INSERT_EVENT).map_err(backend)?;
             let mut existing = tx
                 .prepare_cached("SELECT event_date, quantity, role FROM supply_events WHERE identity = ?1")
                 .map_err(backend)?;
             while let Some(row) = rows.next_row() {
                 stats.rows += 1;
-                deferred.row_added(&tx)?;
+                let unchecked = deferred.row_added(&tx)?;
                 let e = row.record;
-                let key = (e.product_id.clone(), e.version.clone());
-                let pv = match versions.get(&key) {
+                let pv = match versions.get(&e.product_id).and_then(|v| v.get(&e.version)) {
                     Some(&id) => id,
                     None => {
                         let id = version_or_stub(&tx, &e.product_id, &e.version, &mut stats)?;
-                        versions.insert(key, id);
+                        versions.entry(e.product_id.clone()).or_default().insert(e.version.clone(), id);
                         id
                     }
                 };
@@ -1224,20 +1372,26 @@ impl SqliteStore {
                 let retention_until = e.retention_end().to_string();
                 let quantity =
                     i64::try_from(e.quantity).map_err(|_| StoreError::Backend("quantity too large".into()))?;
-                let added = insert
-                    .execute(params![
-                        &identity[..],
-                        e.direction.as_str(),
-                        date,
-                        pv,
-                        quantity,
-                        cp,
-                        e.counterparty_role.as_str(),
-                        e.reference,
-                        retention_until,
-                        seq
-                    ])
-                    .map_err(backend)?;
+                let values = params![
+                    &identity[..],
+                    e.direction.as_str(),
+                    date,
+                    pv,
+                    quantity,
+                    cp,
+                    e.counterparty_role.as_str(),
+                    e.reference,
+                    retention_until,
+                    seq
+                ];
+                let added = if unchecked {
+                    // No identity index to consult: duplicates are resolved when it is built again.
+                    let n = append.execute(values).map_err(backend)?;
+                    deferred.appended(tx.last_insert_rowid(), row.line);
+                    n
+                } else {
+                    insert.execute(values).map_err(backend)?
+                };
                 if added == 1 {
                     stats.new += 1;
                     if e.direction == Direction::Supplied {
@@ -1270,13 +1424,24 @@ impl SqliteStore {
                 if d == date && q == quantity && role == e.counterparty_role.as_str() {
                     stats.already_present += 1;
                 } else {
-                    stats.conflict(row.line, conflict_message(&e, &d, q, &role));
+                    let this = ConflictRow {
+                        direction: e.direction.as_str(),
+                        reference: e.reference.as_deref(),
+                        product_id: e.product_id.as_str(),
+                        version: e.version.as_str(),
+                        operator_id: e.counterparty.id.as_str(),
+                        date: &date,
+                        quantity,
+                        role: e.counterparty_role.as_str(),
+                    };
+                    stats.conflict(row.line, conflict_text(&this, &d, q, &role));
                 }
             }
         }
         if !rows.commit_allowed() {
             return Ok(stats);
         }
+        deferred.resolve_duplicates(&tx, &mut stats, &mut digest, &mut summary)?;
         deferred.rebuild(&tx)?;
         summary.apply(&tx)?;
         snapshots.flush(&tx)?;
@@ -1362,17 +1527,30 @@ fn version_or_stub(
     Ok(tx.last_insert_rowid())
 }
 
-fn conflict_message(e: &SupplyEvent, date: &str, qty: i64, role: &str) -> String {
+/// The fields of an imported row that a conflict message names.
+struct ConflictRow<'a> {
+    direction: &'a str,
+    reference: Option<&'a str>,
+    product_id: &'a str,
+    version: &'a str,
+    operator_id: &'a str,
+    date: &'a str,
+    quantity: i64,
+    role: &'a str,
+}
+
+/// Why a row was not imported: an event with its identity is recorded with other values.
+fn conflict_text(e: &ConflictRow<'_>, date: &str, qty: i64, role: &str) -> String {
     format!(
         "{} event {} of {} {} with {} is already recorded with date {date}, quantity {qty}, role {role}; this row says {}, {}, {}: the recorded event was kept (correct it at the source or contact support to amend)",
         e.direction,
-        e.reference.as_deref().map_or("without reference".to_string(), |r| format!("'{r}'")),
+        e.reference.map_or("without reference".to_string(), |r| format!("'{r}'")),
         e.product_id,
         e.version,
-        e.counterparty.id,
+        e.operator_id,
         e.date,
         e.quantity,
-        e.counterparty_role
+        e.role
     )
 }
 

@@ -96,7 +96,7 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
         .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 10);
+    assert_eq!(store.schema_version().unwrap(), 11);
     assert_eq!(store.counts().unwrap().supply_events, 2);
     assert_eq!(store.verify_audit().unwrap(), None);
     let adopt = store.audit_entries().unwrap().pop().unwrap();
@@ -223,4 +223,82 @@ fn a_large_import_rebuilds_the_trace_index_and_a_refused_one_keeps_it() {
     let again = store.import_supply(&mut VecSource::new(events(0, 60_000)), &meta()).unwrap();
     assert_eq!((again.new, again.already_present), (0, 60_000));
     assert_eq!(index_sql(&store).as_deref(), Some(original.as_str()));
+}
+
+/// A large import appends its rows without the per-row identity check once the indexes are set
+/// aside; duplicates among them (of rows before the drop, of rows after it, identical or
+/// conflicting) must come out exactly as the per-row check reports them: same statistics, same
+/// conflict messages at the right source lines, same events, summary and evidence digest.
+#[test]
+fn duplicates_in_a_large_import_are_resolved_as_the_per_row_check_does() {
+    use msadesk_core::{Direction, ProductId, Version};
+    use msadesk_store::ImpactStore;
+    use msadesk_store::conformance::{event, party};
+    let shops: Vec<_> =
+        (0..40).map(|i| party(&format!("D-{i}"), &format!("Shop {i}"), ["FR", "DE", "IT", "NL"][i % 4])).collect();
+    let ev = |i: usize, qty: u64| {
+        let date = format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+        let reference = format!("INV-{i}");
+        let version = ["1", "2", "3"][i % 3];
+        event(Direction::Supplied, &date, "P", version, qty, &shops[i % 40], Some(&reference))
+    };
+    let mut rows: Vec<msadesk_core::SupplyEvent> = (0..60_000).map(|i| ev(i, 1)).collect();
+    // Appended after the drop (row 50 000): identical copies (of a row before and a row after the
+    // drop), conflicting ones (quantity changed), and a new event followed by a conflicting copy.
+    rows.push(ev(5, 1)); // line 60 002
+    rows.push(ev(7, 2)); // line 60 003: conflict with a row checked before the drop
+    rows.push(ev(59_990, 1)); // line 60 004
+    rows.push(ev(55_000, 3)); // line 60 005: conflict with a row appended unchecked
+    rows.push(ev(70_000, 1)); // line 60 006: new
+    rows.push(ev(70_000, 4)); // line 60 007: conflict with the row just above
+    rows.push(ev(70_000, 1)); // line 60 008: identical
+    let total = rows.len();
+
+    let mut large = SqliteStore::open_in_memory().unwrap();
+    let big = large.import_supply(&mut VecSource::new(rows.clone()), &meta()).unwrap();
+    assert!(big.committed);
+    assert_eq!((big.rows, big.new, big.already_present, big.conflicts), (total as u64, 60_001, 3, 3));
+    let lines: Vec<u64> = big.conflict_details.iter().map(|c| c.line).collect();
+    assert_eq!(lines, vec![60_003, 60_005, 60_007]);
+    assert!(big.conflict_details[1].message.contains("'INV-55000'"), "{:?}", big.conflict_details[1]);
+    assert!(big.conflict_details[1].message.contains("quantity 1"), "{:?}", big.conflict_details[1]);
+
+    // The same rows through the per-row check (imports too small to set the indexes aside).
+    let mut small = SqliteStore::open_in_memory().unwrap();
+    let mut messages = Vec::new();
+    let (mut new, mut present) = (0, 0);
+    for chunk in rows.chunks(10_000) {
+        let s = small.import_supply(&mut VecSource::new(chunk.to_vec()), &meta()).unwrap();
+        new += s.new;
+        present += s.already_present;
+        messages.extend(s.conflict_details.into_iter().map(|c| c.message));
+    }
+    assert_eq!((new, present), (big.new, big.already_present));
+    assert_eq!(messages, big.conflict_details.iter().map(|c| c.message.clone()).collect::<Vec<_>>());
+
+    // Same registry: counts, traces, summary; and the evidence digest verifies.
+    assert_eq!(large.counts().unwrap().supply_events, small.counts().unwrap().supply_events);
+    let q = msadesk_core::trace::TraceQuery {
+        product_id: ProductId::parse("P").unwrap(),
+        version: None,
+        from: None,
+        to: None,
+    };
+    assert_eq!(large.trace(&q).unwrap(), small.trace(&q).unwrap());
+    let versions: Vec<_> =
+        ["1", "2", "3"].iter().map(|v| (ProductId::parse("P").unwrap(), Version::parse(v).unwrap())).collect();
+    assert_eq!(large.supplied_by_country(&versions).unwrap(), small.supplied_by_country(&versions).unwrap());
+    assert_eq!(large.verify_audit().unwrap(), None);
+    // The unique index is back: the same rows again add nothing, through the per-row check.
+    let unique: i64 = large
+        .connection()
+        .query_row(
+            "SELECT \"unique\" FROM pragma_index_list('supply_events') WHERE name = 'supply_events_identity'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unique, 1);
+    let again = large.import_supply(&mut VecSource::new(rows[..1000].to_vec()), &meta()).unwrap();
+    assert_eq!((again.new, again.already_present), (0, 1000));
 }
