@@ -324,11 +324,11 @@ type StoredProduct = (i64, String, Option<String>, Option<i64>, Option<String>, 
 /// Finds or creates the snapshot of a party and returns its row id. `seen` is a date the snapshot
 /// was valid at (an event date, or the import day for master data).
 ///
-/// The cache is keyed by the party itself (all its fields, FxHash): asked once per event, it must
-/// cost less than the SHA-256 content digest, which is computed only for a party not seen yet in
-/// this import, to find its snapshot in the table.
+/// The cache is keyed by the party's SHA-256 content digest (16 bytes), not by the party: memory
+/// stays at a few dozen bytes per distinct snapshot (a 10M-event file names a few hundred thousand),
+/// and a crafted file cannot make two different parties share a snapshot.
 struct Snapshots {
-    cache: HashMap<Party, i64, FxBuildHasher>,
+    cache: HashMap<[u8; 16], i64, FxBuildHasher>,
     /// Latest date each snapshot was seen at in this import, written back at the end.
     seen: HashMap<i64, Date, FxBuildHasher>,
 }
@@ -339,10 +339,10 @@ impl Snapshots {
     }
 
     fn resolve(&mut self, tx: &rusqlite::Transaction<'_>, p: &Party, seen: Date) -> Result<i64> {
-        let id = match self.cache.get(p) {
+        let digest = p.content_digest();
+        let id = match self.cache.get(&digest) {
             Some(&id) => id,
             None => {
-                let digest = p.content_digest();
                 let existing: Option<i64> = tx
                     .prepare_cached("SELECT id FROM operator_snapshots WHERE digest = ?1")
                     .and_then(|mut s| s.query_row([&digest[..]], |r| r.get(0)).optional())
@@ -381,7 +381,7 @@ impl Snapshots {
                         tx.last_insert_rowid()
                     }
                 };
-                self.cache.insert(p.clone(), id);
+                self.cache.insert(digest, id);
                 id
             }
         };
