@@ -46,7 +46,7 @@ use crate::party::Snapshots;
 /// How many rows may wait for ids before the COPY is closed to look them up. Rows with a new
 /// counterparty or product version wait; bounded so that a file in which every row names a new
 /// party still makes progress in reasonably large COPY statements.
-const MAX_WAITING: usize = 1000;
+const MAX_WAITING: usize = 10_000;
 
 /// Bytes collected before they are handed to the connection.
 const COPY_BUFFER: usize = 256 * 1024;
@@ -129,7 +129,8 @@ const SETTLE_FIRSTS: &str = "
     FROM (SELECT DISTINCT ON (identity) ctid AS row_id, first FROM supply_staging
           WHERE identity IN (SELECT identity FROM supply_staging WHERE maybe_seen)
           ORDER BY identity, ord) f
-    WHERE s.ctid = f.row_id AND NOT f.first";
+    WHERE s.ctid = f.row_id AND NOT f.first
+    RETURNING s.identity";
 
 /// The identities already read in this file, in bounded memory: a Bloom filter of 2^27 bits and
 /// three probes taken from the identity itself (a SHA-256 prefix, so already uniform). "Not seen"
@@ -201,6 +202,9 @@ pub(crate) fn import(
 
     loop {
         // No COPY is open here: look up (or create) the ids the waiting rows need.
+        // A few statements for the whole batch, then every row resolves from the caches.
+        versions.load_many(&mut tx, waiting.iter().map(|r| (&r.row.record.product_id, &r.row.record.version)), &mut stats)?;
+        snapshots.load_many(&mut tx, waiting.iter().map(|r| &r.row.record.counterparty))?;
         let mut ready = Vec::with_capacity(waiting.len());
         for r in waiting.drain(..) {
             let e = &r.row.record;
@@ -240,16 +244,24 @@ pub(crate) fn import(
     }
     drop(seen);
     // Rows found to be first only now were not in `staged_firsts`.
-    let settled = if any_maybe_seen {
-        tx.execute(SETTLE_FIRSTS, &[]).during("finding the first row of each repeated identity")?
+    // Their identities (distinct, and few: false "maybe seen" answers of the filter) are kept for
+    // the evidence digest.
+    let settled: Vec<Vec<u8>> = if any_maybe_seen {
+        let rows = tx.query(SETTLE_FIRSTS, &[]).during("finding the first row of each repeated identity")?;
+        rows.iter().map(|r| col(r, 0)).collect::<Result<_, _>>()?
     } else {
-        0
+        Vec::new()
     };
 
     // The staging table is not analysed: the planner sizes a never-analysed table from its actual
     // number of pages, which is all it needs to choose between probing the key of supply_events
     // (a small import) and one hash join (a large one), and ANALYZE would cost more than the
     // difference for imports under a few hundred thousand rows.
+    // The summary of a large import groups up to a million rows: in memory rather than in an
+    // external merge sort on disk (the default work_mem is 4 MB). Both settings end with the
+    // transaction; maintenance_work_mem is for the index rebuild of a first load.
+    tx.batch_execute("SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'")
+        .during("sizing the memory of the supply import")?;
     let rebuild = if first_load(&mut tx)? { Some(drop_indexes(&mut tx)?) } else { None };
     let inserted: i64 = col(&tx.query_one(INSERT_EVENTS, &[&seq]).during("inserting the staged supply events")?, 0)?;
     stats.new = to_u64("inserted events", inserted)?;
@@ -276,13 +288,13 @@ pub(crate) fn import(
     // The rows known first when staged, plus those settled in SQL that were inserted (read back:
     // few); when some first row was not inserted (already stored), everything is read back.
     let settled_added =
-        if settled > 0 { crate::evidence::import_digest(&mut tx, seq, true)? } else { RowsDigest::default() };
+        if settled.is_empty() { RowsDigest::default() } else { crate::evidence::digest_of(&mut tx, seq, &settled)? };
     let added = if stats.new == staged_firsts.count + settled_added.count {
         let mut all = staged_firsts;
         all.merge(&settled_added);
         all
     } else {
-        crate::evidence::import_digest(&mut tx, seq, false)?
+        crate::evidence::import_digest(&mut tx, seq)?
     };
     let entry = msadesk_store::next_audit_entry(
         tail,
@@ -490,6 +502,109 @@ impl Versions {
     /// The id of a product version, if this import has met it already.
     fn cached(&self, product: &ProductId, version: &Version) -> Option<i64> {
         self.ids.get(product).and_then(|v| v.get(version)).copied()
+    }
+
+    /// Makes every product version of `wanted` known to the cache with a handful of statements in
+    /// all, rather than two to four round trips per version met (see [`Snapshots::load_many`]).
+    /// Versions created here are listed in `stats.stub_versions` in the order met.
+    fn load_many<'v>(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        wanted: impl IntoIterator<Item = (&'v ProductId, &'v Version)>,
+        stats: &mut ImportStats,
+    ) -> Result<(), StoreError> {
+        let mut missing: Vec<(&ProductId, &Version)> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for (product, version) in wanted {
+            if self.cached(product, version).is_none() && listed.insert((product, version)) {
+                missing.push((product, version));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let what = "finding the products and versions of the supply events";
+        // Products first: ids of those stored, stubs for the others (named by their id until master
+        // data gives them a name). The writers' lock is held (see `audit::lock`): nobody else creates
+        // these rows meanwhile.
+        let mut products: HashMap<String, i64> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut named = std::collections::HashSet::new();
+        for (product, _) in &missing {
+            if named.insert(product.as_str()) {
+                names.push(product.as_str());
+            }
+        }
+        for row in tx.query("SELECT product_id, id FROM products WHERE product_id = ANY($1)", &[&names]).during(what)? {
+            products.insert(col(&row, 0)?, col(&row, 1)?);
+        }
+        names.retain(|n| !products.contains_key(*n));
+        if !names.is_empty() {
+            let rows = tx
+                .query(
+                    "INSERT INTO products (product_id, name, stub) SELECT p, p, true FROM unnest($1::text[]) AS p
+                     RETURNING product_id, id",
+                    &[&names],
+                )
+                .during(what)?;
+            for row in rows {
+                products.insert(col(&row, 0)?, col(&row, 1)?);
+            }
+        }
+        let refs = missing
+            .iter()
+            .map(|(p, _)| {
+                products
+                    .get(p.as_str())
+                    .copied()
+                    .ok_or_else(|| StoreError::Backend(format!("product '{p}' was neither found nor created")))
+            })
+            .collect::<Result<Vec<i64>, _>>()?;
+        let versions: Vec<&str> = missing.iter().map(|(_, v)| v.as_str()).collect();
+        let mut found: HashMap<(i64, String), i64> = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT v.product_ref, v.version, v.id
+                 FROM product_versions v JOIN unnest($1::bigint[], $2::text[]) AS w(p, ver)
+                   ON v.product_ref = w.p AND v.version = w.ver",
+                &[&refs, &versions],
+            )
+            .during(what)?
+        {
+            found.insert((col(&row, 0)?, col(&row, 1)?), col(&row, 2)?);
+        }
+        let (mut new_refs, mut new_versions) = (Vec::new(), Vec::new());
+        for (r, v) in refs.iter().zip(&versions) {
+            if !found.contains_key(&(*r, (*v).to_string())) {
+                new_refs.push(*r);
+                new_versions.push(*v);
+            }
+        }
+        let created: std::collections::HashSet<(i64, &str)> =
+            new_refs.iter().copied().zip(new_versions.iter().copied()).collect();
+        if !new_refs.is_empty() {
+            for row in tx
+                .query(
+                    "INSERT INTO product_versions (product_ref, version, stub)
+                     SELECT p, ver, true FROM unnest($1::bigint[], $2::text[]) AS w(p, ver)
+                     RETURNING product_ref, version, id",
+                    &[&new_refs, &new_versions],
+                )
+                .during(what)?
+            {
+                found.insert((col(&row, 0)?, col(&row, 1)?), col(&row, 2)?);
+            }
+        }
+        for ((product, version), r) in missing.iter().zip(&refs) {
+            let id = found.get(&(*r, version.as_str().to_string())).copied().ok_or_else(|| {
+                StoreError::Backend(format!("product '{product}' version '{version}' was neither found nor created"))
+            })?;
+            if created.contains(&(*r, version.as_str())) {
+                stats.stub_versions.push(((*product).clone(), (*version).clone()));
+            }
+            self.ids.entry((*product).clone()).or_default().insert((*version).clone(), id);
+        }
+        Ok(())
     }
 
     /// The id of a product version; a version created here is listed in `stats.stub_versions`
