@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 
 use msadesk_core::audit::RowsDigest;
-use msadesk_core::{ProductId, SupplyEvent, Version};
+use msadesk_core::{Direction, ProductId, SupplyEvent, Version};
 use msadesk_store::{ChangeMeta, EventFields, ImportStats, Row, RowSource, StoreError};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement, Transaction};
@@ -71,6 +71,12 @@ const CREATE_STAGING: &str = "
         reference         text,
         retention_until   date NOT NULL
     ) ON COMMIT DROP";
+
+/// A first load: the rows certainly first of their identity, straight into the bare table.
+const COPY_EVENTS: &str = "
+    COPY supply_events (identity, direction, event_date, version_ref, quantity, snapshot_ref,
+                        counterparty_role, reference, retention_until, audit_seq, source_line)
+    FROM STDIN";
 
 const COPY_STAGING: &str = "
     COPY supply_staging (line, ord, first, maybe_seen, identity, direction, event_date, version_ref, quantity,
@@ -130,6 +136,7 @@ const SETTLE_FIRSTS: &str = "
           WHERE identity IN (SELECT identity FROM supply_staging WHERE maybe_seen)
           ORDER BY identity, ord) f
     WHERE s.ctid = f.row_id AND NOT f.first
+      AND NOT EXISTS (SELECT 1 FROM supply_events e WHERE e.identity = s.identity)
     RETURNING s.identity";
 
 /// The identities already read in this file, in bounded memory: a Bloom filter of 2^27 bits and
@@ -187,18 +194,23 @@ pub(crate) fn import(
     // next sequence number; the events record it as their provenance.
     let seq = tail.as_ref().map_or(1, |(s, _)| s + 1);
     tx.batch_execute(CREATE_STAGING).during("creating the staging table")?;
+    // The summary of a large import groups up to a million rows: in memory rather than in an
+    // external merge sort on disk (the default work_mem is 4 MB). Both settings end with the
+    // transaction; maintenance_work_mem is for the index rebuild of a first load.
+    tx.batch_execute("SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'")
+        .during("sizing the memory of the supply import")?;
+    // A first load copies the rows that are certainly first of their identity straight into the
+    // bare table (see [`first_load`]); only the others go through the staging table.
+    let rebuild = if first_load(&mut tx)? { Some(drop_indexes(&mut tx)?) } else { None };
+    let direct = rebuild.is_some();
     let mut versions = Versions::prepare(&mut tx)?;
     let mut snapshots = Snapshots::prepare(&mut tx)?;
     let mut stats = ImportStats::default();
     let mut seen = SeenFilter::new();
     let mut any_maybe_seen = false;
     let mut waiting: Vec<Read> = Vec::new();
-    let mut line = Vec::with_capacity(512);
+    let mut out = Out { buf: Vec::with_capacity(512), seq, firsts: RowsDigest::default(), loaded: 0, summary: HashMap::new() };
     let mut exhausted = false;
-    // The digest of every first row of an identity, as staged: when all of them are inserted (new
-    // data, the common case), it is the digest of what this import adds, and reading the events
-    // back to compute it is not needed.
-    let mut staged_firsts = RowsDigest::default();
 
     loop {
         // No COPY is open here: look up (or create) the ids the waiting rows need.
@@ -206,18 +218,28 @@ pub(crate) fn import(
         versions.load_many(&mut tx, waiting.iter().map(|r| (&r.row.record.product_id, &r.row.record.version)), &mut stats)?;
         snapshots.load_many(&mut tx, waiting.iter().map(|r| &r.row.record.counterparty))?;
         let mut ready = Vec::with_capacity(waiting.len());
+        let mut staged = Vec::new();
         for r in waiting.drain(..) {
             let e = &r.row.record;
             let version_ref = versions.resolve(&mut tx, &e.product_id, &e.version, &mut stats)?;
             let snapshot_ref = snapshots.resolve(&mut tx, &e.counterparty, r.row.line, e.date)?;
-            ready.push((r, version_ref, snapshot_ref));
+            if direct && !r.first { staged.push((r, version_ref, snapshot_ref)) } else { ready.push((r, version_ref, snapshot_ref)) }
+        }
+        if !staged.is_empty() {
+            let mut copy =
+                BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(COPY_STAGING).during("staging supply events")?);
+            for (r, version_ref, snapshot_ref) in &staged {
+                out.write(&mut copy, Target::Staging, r, *version_ref, *snapshot_ref)?;
+            }
+            finish(copy)?;
         }
         if exhausted && ready.is_empty() {
             break;
         }
-        let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(COPY_STAGING).during("staging supply events")?);
+        let (target, statement) = if direct { (Target::Events, COPY_EVENTS) } else { (Target::Staging, COPY_STAGING) };
+        let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(statement).during("staging supply events")?);
         for (r, version_ref, snapshot_ref) in &ready {
-            stage(&mut copy, &mut line, r, *version_ref, *snapshot_ref, &mut staged_firsts)?;
+            out.write(&mut copy, target, r, *version_ref, *snapshot_ref)?;
         }
         while !exhausted && waiting.len() < MAX_WAITING {
             let Some(row) = rows.next_row() else {
@@ -230,44 +252,46 @@ pub(crate) fn import(
             any_maybe_seen |= maybe_seen;
             let r = Read { row, ord: stats.rows, identity, first: !maybe_seen, maybe_seen };
             let e = &r.row.record;
+            // In a first load, a row the filter is unsure about waits too: it goes to the staging
+            // table, which cannot take rows while this COPY is open.
+            if direct && maybe_seen {
+                waiting.push(r);
+                continue;
+            }
             match (versions.cached(&e.product_id, &e.version), snapshots.cached(&e.counterparty, r.row.line, e.date)) {
-                (Some(version_ref), Some(snapshot_ref)) => {
-                    stage(&mut copy, &mut line, &r, version_ref, snapshot_ref, &mut staged_firsts)?;
-                }
+                (Some(version_ref), Some(snapshot_ref)) => out.write(&mut copy, target, &r, version_ref, snapshot_ref)?,
                 _ => waiting.push(r),
             }
         }
-        copy.into_inner()
-            .map_err(|e| StoreError::Backend(format!("staging supply events: {}", e.error())))?
-            .finish()
-            .during("staging supply events")?;
+        finish(copy)?;
     }
     drop(seen);
-    // Rows found to be first only now were not in `staged_firsts`.
-    // Their identities (distinct, and few: false "maybe seen" answers of the filter) are kept for
-    // the evidence digest.
+    // The staging table is not analysed: the planner sizes a never-analysed table from its actual
+    // number of pages, which is all it needs to choose between probing the key of supply_events
+    // (a small import) and one hash join (a large one), and ANALYZE would cost more than the
+    // difference for imports under a few hundred thousand rows.
+    //
+    // In a first load, the key is rebuilt before the staged rows are settled and inserted: they are
+    // few (the filter's "maybe seen") and each is checked against the rows copied directly.
+    for statement in rebuild.iter().flatten() {
+        tx.batch_execute(statement).during("rebuilding the indexes of supply_events")?;
+    }
+    // Rows found to be first only now were not in `out.firsts`. Their identities (distinct, and
+    // few: false "maybe seen" answers of the filter) are kept for the evidence digest.
     let settled: Vec<Vec<u8>> = if any_maybe_seen {
         let rows = tx.query(SETTLE_FIRSTS, &[]).during("finding the first row of each repeated identity")?;
         rows.iter().map(|r| col(r, 0)).collect::<Result<_, _>>()?
     } else {
         Vec::new()
     };
-
-    // The staging table is not analysed: the planner sizes a never-analysed table from its actual
-    // number of pages, which is all it needs to choose between probing the key of supply_events
-    // (a small import) and one hash join (a large one), and ANALYZE would cost more than the
-    // difference for imports under a few hundred thousand rows.
-    // The summary of a large import groups up to a million rows: in memory rather than in an
-    // external merge sort on disk (the default work_mem is 4 MB). Both settings end with the
-    // transaction; maintenance_work_mem is for the index rebuild of a first load.
-    tx.batch_execute("SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'")
-        .during("sizing the memory of the supply import")?;
-    let rebuild = if first_load(&mut tx)? { Some(drop_indexes(&mut tx)?) } else { None };
-    let inserted: i64 = col(&tx.query_one(INSERT_EVENTS, &[&seq]).during("inserting the staged supply events")?, 0)?;
-    stats.new = to_u64("inserted events", inserted)?;
-    for statement in rebuild.iter().flatten() {
-        tx.batch_execute(statement).during("rebuilding the indexes of supply_events")?;
-    }
+    let inserted: i64 = if direct && !any_maybe_seen {
+        // Nothing was staged.
+        0
+    } else {
+        col(&tx.query_one(INSERT_EVENTS, &[&seq]).during("inserting the staged supply events")?, 0)?
+    };
+    stats.new = out.loaded + to_u64("inserted events", inserted)?;
+    out.write_summary(&mut tx)?;
     // When every row was inserted there is nothing to compare (the common case of new data).
     if stats.new < stats.rows {
         count_conflicts(&mut tx, seq, &mut stats)?;
@@ -285,14 +309,18 @@ pub(crate) fn import(
     }
     // The digest of exactly the events this import added (they carry its seq), against which
     // `audit verify` checks them later.
-    // The rows known first when staged, plus those settled in SQL that were inserted (read back:
-    // few); when some first row was not inserted (already stored), everything is read back.
+    // The rows known first when written, plus those settled in SQL that were inserted (read back:
+    // few); when some first row was not inserted (already stored), everything is read back. (In a
+    // first load every row known first is inserted, so that never happens there; were it to, the
+    // events of this seq are all of the table's and are read back by seq.)
     let settled_added =
         if settled.is_empty() { RowsDigest::default() } else { crate::evidence::digest_of(&mut tx, seq, &settled)? };
-    let added = if stats.new == staged_firsts.count + settled_added.count {
-        let mut all = staged_firsts;
+    let added = if stats.new == out.firsts.count + settled_added.count {
+        let mut all = out.firsts;
         all.merge(&settled_added);
         all
+    } else if direct {
+        crate::evidence::event_coverage(&mut tx, Some(seq))?.remove(&seq).unwrap_or_default()
     } else {
         crate::evidence::import_digest(&mut tx, seq)?
     };
@@ -368,74 +396,155 @@ fn drop_indexes(tx: &mut Transaction<'_>) -> Result<Vec<String>, StoreError> {
     Ok(recreate)
 }
 
-/// Writes one staging row in COPY text format.
-fn stage(
-    copy: &mut impl Write,
-    buf: &mut Vec<u8>,
-    r: &Read,
-    version_ref: i64,
-    snapshot_ref: i64,
-    firsts: &mut RowsDigest,
-) -> Result<(), StoreError> {
-    let e = &r.row.record;
-    let quantity = i64::try_from(e.quantity).map_err(|_| {
-        StoreError::Backend(format!(
-            "line {}: quantity {} is larger than the registry can store ({})",
-            r.row.line,
-            e.quantity,
-            i64::MAX
-        ))
-    })?;
-    buf.clear();
-    push_plain(buf, r.row.line);
-    tab(buf);
-    push_plain(buf, r.ord);
-    tab(buf);
-    buf.push(if r.first { b't' } else { b'f' });
-    tab(buf);
-    buf.push(if r.maybe_seen { b't' } else { b'f' });
-    tab(buf);
-    push_bytea(buf, &r.identity);
-    tab(buf);
-    push_plain(buf, e.direction.as_str());
-    tab(buf);
-    push_plain(buf, e.date);
-    tab(buf);
-    push_plain(buf, version_ref);
-    tab(buf);
-    push_plain(buf, quantity);
-    tab(buf);
-    push_plain(buf, snapshot_ref);
-    tab(buf);
-    push_plain(buf, e.counterparty_role.as_str());
-    tab(buf);
-    push_opt_text(buf, e.reference.as_deref());
-    tab(buf);
-    push_plain(buf, e.retention_end());
-    end_row(buf);
-    if r.first {
-        // The same fields `evidence::event_digest` reads back from the stored event.
-        let (date, retention_until) = (e.date.to_string(), e.retention_end().to_string());
-        firsts.add(
-            &EventFields {
-                identity: &r.identity,
-                direction: e.direction.as_str(),
-                date: &date,
-                product_id: e.product_id.as_str(),
-                version: e.version.as_str(),
-                quantity,
-                operator_id: e.counterparty.id.as_str(),
-                name: &e.counterparty.name,
-                address: &e.counterparty.address,
-                country: e.counterparty.country.as_str(),
-                role: e.counterparty_role.as_str(),
-                reference: e.reference.as_deref(),
-                retention_until: &retention_until,
+/// Where a row is copied to.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Staging,
+    /// Straight into `supply_events` (a first load, a row certainly first of its identity).
+    Events,
+}
+
+/// What the rows are written with, and what is noted as they are written.
+struct Out {
+    /// One row in COPY text format.
+    buf: Vec<u8>,
+    seq: i64,
+    /// The digest of every row written as first of its identity: when all of them are inserted (new
+    /// data, the common case), it is the digest of what this import adds, and reading the events
+    /// back to compute it is not needed.
+    firsts: RowsDigest,
+    /// Rows copied straight into `supply_events`.
+    loaded: u64,
+    /// Supplied quantity and events per (version, country) of those rows, for `supplied_by_country`
+    /// (the staged rows are added to it by [`INSERT_EVENTS`]). Bounded by versions × countries, not
+    /// by the rows.
+    summary: HashMap<(i64, msadesk_core::Country), (i64, i64)>,
+}
+
+impl Out {
+    /// Writes one row in COPY text format, for the staging table or for `supply_events`.
+    fn write(
+        &mut self,
+        copy: &mut impl Write,
+        target: Target,
+        r: &Read,
+        version_ref: i64,
+        snapshot_ref: i64,
+    ) -> Result<(), StoreError> {
+        let e = &r.row.record;
+        let quantity = i64::try_from(e.quantity).map_err(|_| {
+            StoreError::Backend(format!(
+                "line {}: quantity {} is larger than the registry can store ({})",
+                r.row.line,
+                e.quantity,
+                i64::MAX
+            ))
+        })?;
+        let buf = &mut self.buf;
+        buf.clear();
+        if target == Target::Staging {
+            push_plain(buf, r.row.line);
+            tab(buf);
+            push_plain(buf, r.ord);
+            tab(buf);
+            buf.push(if r.first { b't' } else { b'f' });
+            tab(buf);
+            buf.push(if r.maybe_seen { b't' } else { b'f' });
+            tab(buf);
+        }
+        push_bytea(buf, &r.identity);
+        tab(buf);
+        push_plain(buf, e.direction.as_str());
+        tab(buf);
+        push_plain(buf, e.date);
+        tab(buf);
+        push_plain(buf, version_ref);
+        tab(buf);
+        push_plain(buf, quantity);
+        tab(buf);
+        push_plain(buf, snapshot_ref);
+        tab(buf);
+        push_plain(buf, e.counterparty_role.as_str());
+        tab(buf);
+        push_opt_text(buf, e.reference.as_deref());
+        tab(buf);
+        push_plain(buf, e.retention_end());
+        if target == Target::Events {
+            tab(buf);
+            push_plain(buf, self.seq);
+            tab(buf);
+            push_plain(buf, r.row.line);
+            self.loaded += 1;
+            if e.direction == Direction::Supplied {
+                let (q, n) = self.summary.entry((version_ref, e.counterparty.country)).or_insert((0, 0));
+                *q = q.checked_add(quantity).ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "line {}: the quantities supplied of this product version to {} add up to more than the registry can store ({}); split the file or correct the quantities",
+                        r.row.line,
+                        e.counterparty.country.as_str(),
+                        i64::MAX
+                    ))
+                })?;
+                *n += 1;
             }
-            .digest(),
-        );
+        }
+        end_row(buf);
+        if r.first {
+            // The same fields `evidence::event_digest` reads back from the stored event.
+            let (date, retention_until) = (e.date.to_string(), e.retention_end().to_string());
+            self.firsts.add(
+                &EventFields {
+                    identity: &r.identity,
+                    direction: e.direction.as_str(),
+                    date: &date,
+                    product_id: e.product_id.as_str(),
+                    version: e.version.as_str(),
+                    quantity,
+                    operator_id: e.counterparty.id.as_str(),
+                    name: &e.counterparty.name,
+                    address: &e.counterparty.address,
+                    country: e.counterparty.country.as_str(),
+                    role: e.counterparty_role.as_str(),
+                    reference: e.reference.as_deref(),
+                    retention_until: &retention_until,
+                }
+                .digest(),
+            );
+        }
+        copy.write_all(buf).map_err(|e| StoreError::Backend(format!("staging supply events: {e}")))
     }
-    copy.write_all(buf).map_err(|e| StoreError::Backend(format!("staging supply events: {e}")))
+
+    /// Adds the rows copied straight into `supply_events` to the supplied-by-country summary, in
+    /// one statement.
+    fn write_summary(&self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        if self.summary.is_empty() {
+            return Ok(());
+        }
+        let versions: Vec<i64> = self.summary.keys().map(|(v, _)| *v).collect();
+        let countries: Vec<&str> = self.summary.keys().map(|(_, c)| c.as_str()).collect();
+        let quantities: Vec<i64> = self.summary.values().map(|(q, _)| *q).collect();
+        let events: Vec<i64> = self.summary.values().map(|(_, n)| *n).collect();
+        // The keys are distinct (they come from a map), which ON CONFLICT DO UPDATE requires.
+        tx.execute(
+            "INSERT INTO supplied_by_country (version_ref, country, quantity, events)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])
+             ON CONFLICT (version_ref, country) DO UPDATE
+             SET quantity = supplied_by_country.quantity + EXCLUDED.quantity,
+                 events = supplied_by_country.events + EXCLUDED.events",
+            &[&versions, &countries, &quantities, &events],
+        )
+        .during("updating the supplied-by-country summary")?;
+        Ok(())
+    }
+}
+
+/// Ends a COPY, sending what is still buffered.
+fn finish(copy: BufWriter<postgres::CopyInWriter<'_>>) -> Result<(), StoreError> {
+    copy.into_inner()
+        .map_err(|e| StoreError::Backend(format!("staging supply events: {}", e.error())))?
+        .finish()
+        .during("staging supply events")?;
+    Ok(())
 }
 
 /// Streams the conflicting rows (usually none) and records them in `stats`, in file order.
