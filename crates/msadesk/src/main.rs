@@ -18,6 +18,7 @@ mod output;
 mod readiness;
 mod risk;
 mod serve;
+mod threaded;
 
 use std::process::ExitCode;
 
