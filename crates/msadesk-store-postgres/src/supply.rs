@@ -30,6 +30,7 @@
 //! inserted is known afterwards from the `first` flag and the event's provenance column `audit_seq`.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 
 use msadesk_core::audit::RowsDigest;
@@ -140,15 +141,18 @@ const SETTLE_FIRSTS: &str = "
     RETURNING s.identity";
 
 /// The identities already read in this file, in bounded memory: a Bloom filter of 2^27 bits and
-/// three probes taken from the identity itself (a SHA-256 prefix, so already uniform). "Not seen"
-/// is certain; "maybe seen" is settled in SQL. With a million rows about one in 100 000 is a false
-/// "maybe"; with ten million, under one in a hundred.
+/// three probes taken from the identity itself (a SHA-256 prefix, so already uniform). The probes
+/// fall in one 512-bit block (one cache line) chosen by the first half of the identity: one cache
+/// miss per row instead of three, for nearly the false-positive rate of unblocked probes. "Not
+/// seen" is certain; "maybe seen" is settled in SQL. With a million rows about one in 100 000 is
+/// a false "maybe"; with ten million, about one in a hundred.
 struct SeenFilter {
     bits: Vec<u64>,
 }
 
 impl SeenFilter {
     const BITS: u64 = 1 << 27;
+    const BLOCKS: u64 = Self::BITS / 512;
 
     fn new() -> Self {
         SeenFilter { bits: vec![0; (Self::BITS / 64) as usize] }
@@ -158,13 +162,14 @@ impl SeenFilter {
     fn insert(&mut self, id: &[u8; 16]) -> bool {
         let mut half = [0u8; 8];
         half.copy_from_slice(&id[..8]);
-        let h1 = u64::from_le_bytes(half);
+        let block = (u64::from_le_bytes(half) % Self::BLOCKS) as usize * 8;
         half.copy_from_slice(&id[8..]);
-        let h2 = u64::from_le_bytes(half) | 1;
+        let h2 = u64::from_le_bytes(half);
         let mut maybe = true;
-        for i in 0..3u64 {
-            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % Self::BITS;
-            let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
+        for i in 0..3 {
+            // Three independent 9-bit positions within the block.
+            let bit = (h2 >> (i * 9)) & 511;
+            let (word, mask) = (block + (bit / 64) as usize, 1u64 << (bit % 64));
             if self.bits[word] & mask == 0 {
                 maybe = false;
                 self.bits[word] |= mask;
@@ -209,7 +214,11 @@ pub(crate) fn import(
     let mut seen = SeenFilter::new();
     let mut any_maybe_seen = false;
     let mut waiting: Vec<Read> = Vec::new();
-    let mut out = Out { buf: Vec::with_capacity(512), seq, firsts: RowsDigest::default(), loaded: 0, summary: HashMap::new() };
+    let mut out = Out {
+        buf: Vec::with_capacity(512),
+        date: String::new(),
+        retention_until: String::new(),
+        seq, firsts: RowsDigest::default(), loaded: 0, summary: HashMap::new() };
     let mut exhausted = false;
 
     loop {
@@ -408,6 +417,9 @@ enum Target {
 struct Out {
     /// One row in COPY text format.
     buf: Vec<u8>,
+    /// The row's date and retention end, as text.
+    date: String,
+    retention_until: String,
     seq: i64,
     /// The digest of every row written as first of its identity: when all of them are inserted (new
     /// data, the common case), it is the digest of what this import adds, and reading the events
@@ -440,6 +452,13 @@ impl Out {
                 i64::MAX
             ))
         })?;
+        // Each date is formatted once, for the COPY row and the digest.
+        let (date, retention_until) = (&mut self.date, &mut self.retention_until);
+        date.clear();
+        retention_until.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(date, "{}", e.date);
+        let _ = write!(retention_until, "{}", e.retention_end());
         let buf = &mut self.buf;
         buf.clear();
         if target == Target::Staging {
@@ -456,7 +475,7 @@ impl Out {
         tab(buf);
         push_plain(buf, e.direction.as_str());
         tab(buf);
-        push_plain(buf, e.date);
+        push_plain(buf, date.as_str());
         tab(buf);
         push_plain(buf, version_ref);
         tab(buf);
@@ -468,7 +487,7 @@ impl Out {
         tab(buf);
         push_opt_text(buf, e.reference.as_deref());
         tab(buf);
-        push_plain(buf, e.retention_end());
+        push_plain(buf, retention_until.as_str());
         if target == Target::Events {
             tab(buf);
             push_plain(buf, self.seq);
@@ -491,12 +510,11 @@ impl Out {
         end_row(buf);
         if r.first {
             // The same fields `evidence::event_digest` reads back from the stored event.
-            let (date, retention_until) = (e.date.to_string(), e.retention_end().to_string());
             self.firsts.add(
                 &EventFields {
                     identity: &r.identity,
                     direction: e.direction.as_str(),
-                    date: &date,
+                    date,
                     product_id: e.product_id.as_str(),
                     version: e.version.as_str(),
                     quantity,
@@ -506,7 +524,7 @@ impl Out {
                     country: e.counterparty.country.as_str(),
                     role: e.counterparty_role.as_str(),
                     reference: e.reference.as_deref(),
-                    retention_until: &retention_until,
+                    retention_until,
                 }
                 .digest(),
             );

@@ -10,7 +10,8 @@
 //!
 //! Memory stays bounded: at most [`IN_FLIGHT`] batches of [`BATCH`] rows wait between the threads.
 
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use msadesk_store::{Row, RowSource};
@@ -23,8 +24,11 @@ const IN_FLIGHT: usize = 4;
 
 /// A [`RowSource`] whose rows are read by `source` on a thread of `scope`.
 pub struct Threaded<'scope, T> {
-    rows: Option<Receiver<Vec<Row<T>>>>,
-    batch: std::vec::IntoIter<Row<T>>,
+    rows: Option<Receiver<VecDeque<Row<T>>>>,
+    batch: VecDeque<Row<T>>,
+    /// Emptied batches go back to the reader, which fills them again: allocating a fresh batch
+    /// each time (and freeing it on the other thread) cost more than the hand-over itself.
+    spare: Sender<VecDeque<Row<T>>>,
     /// The reader's `commit_allowed`, until it has been collected.
     reader: Option<ScopedJoinHandle<'scope, bool>>,
     commit_allowed: bool,
@@ -36,19 +40,27 @@ impl<'scope, T: Send + 'scope> Threaded<'scope, T> {
         S: RowSource<T> + Send + ?Sized,
     {
         let (tx, rx) = sync_channel(IN_FLIGHT);
-        let reader = scope.spawn(move || read(source, &tx));
-        Threaded { rows: Some(rx), batch: Vec::new().into_iter(), reader: Some(reader), commit_allowed: false }
+        let (spare, spares) = channel();
+        let reader = scope.spawn(move || read(source, &tx, &spares));
+        Threaded { rows: Some(rx), batch: VecDeque::new(), spare, reader: Some(reader), commit_allowed: false }
     }
 }
 
 /// The reader thread: sends the rows in batches, then answers whether the commit is allowed. When
 /// the store stops early (an error), the receiving end is dropped and the reader stops too.
-fn read<T, S: RowSource<T> + ?Sized>(source: &mut S, tx: &SyncSender<Vec<Row<T>>>) -> bool {
-    let mut batch = Vec::with_capacity(BATCH);
+fn read<T, S: RowSource<T> + ?Sized>(
+    source: &mut S,
+    tx: &SyncSender<VecDeque<Row<T>>>,
+    spares: &Receiver<VecDeque<Row<T>>>,
+) -> bool {
+    let mut batch = VecDeque::with_capacity(BATCH);
     while let Some(row) = source.next_row() {
-        batch.push(row);
-        if batch.len() == BATCH && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
-            return false;
+        batch.push_back(row);
+        if batch.len() == BATCH {
+            let next = spares.try_recv().unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
+            if tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                return false;
+            }
         }
     }
     if !batch.is_empty() && tx.send(batch).is_err() {
@@ -60,11 +72,14 @@ fn read<T, S: RowSource<T> + ?Sized>(source: &mut S, tx: &SyncSender<Vec<Row<T>>
 impl<T> RowSource<T> for Threaded<'_, T> {
     fn next_row(&mut self) -> Option<Row<T>> {
         loop {
-            if let Some(row) = self.batch.next() {
+            if let Some(row) = self.batch.pop_front() {
                 return Some(row);
             }
             match self.rows.as_ref()?.recv() {
-                Ok(batch) => self.batch = batch.into_iter(),
+                Ok(batch) => {
+                    // The reader may have finished meanwhile: then the spare is simply dropped.
+                    let _ = self.spare.send(std::mem::replace(&mut self.batch, batch));
+                }
                 Err(_) => {
                     // The reader has sent everything and returned (or panicked, which forbids the
                     // commit: its rows may be incomplete).
