@@ -233,7 +233,7 @@ pub enum OnInvalid<'w> {
     /// Reject the whole file: nothing is committed.
     RejectFile,
     /// Import the valid rows; write each rejected row with its reason to this CSV.
-    Skip(Box<dyn Write + Send + 'w>),
+    Skip(Box<dyn Write + 'w>),
 }
 
 /// A streaming CSV reader that is also a [`RowSource`] for the store.
@@ -243,7 +243,7 @@ pub struct CsvSource<'w, R: Read, T: CsvRecord> {
     index: HashMap<&'static str, usize>,
     headers: csv::StringRecord,
     on_invalid: OnInvalid<'w>,
-    rejected: Option<csv::Writer<Box<dyn Write + Send + 'w>>>,
+    rejected: Option<csv::Writer<Box<dyn Write + 'w>>>,
     diagnostics: Vec<Diagnostic>,
     invalid_rows: u64,
     read_failed: bool,

@@ -680,7 +680,7 @@ fn is_json_file(path: &Path) -> Result<bool> {
 }
 
 /// A reader over a file that shows a progress bar on a terminal for files that take a moment.
-fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
+fn open_input(path: &Path) -> Result<Box<dyn Read>> {
     let file = File::open(path).with_context(|| format!("cannot open {}: check the path", path.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = BufReader::with_capacity(1 << 20, file);
@@ -701,7 +701,7 @@ fn rejected_path(path: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-fn import<T: CsvRecord + Send>(url: &str, a: ImportArgs, kind: Kind) -> Result<ExitCode>
+fn import<T: CsvRecord>(url: &str, a: ImportArgs, kind: Kind) -> Result<ExitCode>
 where
     ImportFn: Importer<T>,
 {
@@ -727,11 +727,7 @@ where
                 return Ok(ExitCode::FAILURE);
             }
         };
-        // Parsed and validated on a second thread while the store works on the rows before.
-        let stats = std::thread::scope(|s| {
-            let mut rows = crate::threaded::Threaded::spawn(s, &mut src);
-            ImportFn::import(store.as_mut(), &mut rows, &meta)
-        })?;
+        let stats = ImportFn::import(store.as_mut(), &mut src, &meta)?;
         src.finish().context("cannot write the rejected-rows file")?;
         let invalid = src.invalid_rows();
         if invalid == 0

@@ -18,7 +18,6 @@ mod output;
 mod readiness;
 mod risk;
 mod serve;
-mod threaded;
 
 use std::process::ExitCode;
 
