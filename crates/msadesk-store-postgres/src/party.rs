@@ -103,7 +103,9 @@ impl Snapshots {
         }
         let digests: Vec<&[u8]> = missing.iter().map(|(d, _)| &d[..]).collect();
         let what = "looking up counterparty snapshots";
-        for row in tx.query("SELECT digest, id FROM party_snapshots WHERE digest = ANY($1)", &[&digests]).during(what)? {
+        for row in
+            tx.query("SELECT digest, id FROM party_snapshots WHERE digest = ANY($1)", &[&digests]).during(what)?
+        {
             let digest: &[u8] = col(&row, 0)?;
             let digest: [u8; 16] = digest
                 .try_into()
@@ -136,9 +138,9 @@ impl Snapshots {
             .during("recording counterparty snapshots")?;
         for row in rows {
             let digest: &[u8] = col(&row, 0)?;
-            let digest: [u8; 16] = digest
-                .try_into()
-                .map_err(|_| StoreError::Backend("a new counterparty snapshot came back with a malformed digest".into()))?;
+            let digest: [u8; 16] = digest.try_into().map_err(|_| {
+                StoreError::Backend("a new counterparty snapshot came back with a malformed digest".into())
+            })?;
             self.ids.insert(digest, col(&row, 1)?);
         }
         Ok(())
