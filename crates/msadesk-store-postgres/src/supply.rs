@@ -262,13 +262,17 @@ pub(crate) fn import(
             for (r, version_ref, snapshot_ref) in &staged {
                 out.write(&mut copy, Target::Staging, r, *version_ref, *snapshot_ref)?;
             }
-            finish(copy)?;
+            finish(copy, "staging supply events")?;
         }
         if exhausted && ready.is_empty() {
             break;
         }
-        let (target, statement) = if direct { (Target::Events, COPY_EVENTS) } else { (Target::Staging, COPY_STAGING) };
-        let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(statement).during("staging supply events")?);
+        let (target, statement, what) = if direct {
+            (Target::Events, COPY_EVENTS, "copying supply events into the empty registry")
+        } else {
+            (Target::Staging, COPY_STAGING, "staging supply events")
+        };
+        let mut copy = BufWriter::with_capacity(COPY_BUFFER, tx.copy_in(statement).during(what)?);
         for (r, version_ref, snapshot_ref) in &ready {
             out.write(&mut copy, target, r, *version_ref, *snapshot_ref)?;
         }
@@ -296,7 +300,7 @@ pub(crate) fn import(
                 _ => waiting.push(r),
             }
         }
-        finish(copy)?;
+        finish(copy, what)?;
     }
     drop(seen);
     // The staging table is not analysed: the planner sizes a never-analysed table from its actual
@@ -556,7 +560,7 @@ impl Out {
                 .digest(),
             );
         }
-        copy.write_all(buf).map_err(|e| StoreError::Backend(format!("staging supply events: {e}")))
+        copy.write_all(buf).map_err(|e| StoreError::Backend(format!("sending supply events to the database: {e}")))
     }
 
     /// Adds the rows copied straight into `supply_events` to the supplied-by-country summary, in
@@ -584,11 +588,8 @@ impl Out {
 }
 
 /// Ends a COPY, sending what is still buffered.
-fn finish(copy: BufWriter<postgres::CopyInWriter<'_>>) -> Result<(), StoreError> {
-    copy.into_inner()
-        .map_err(|e| StoreError::Backend(format!("staging supply events: {}", e.error())))?
-        .finish()
-        .during("staging supply events")?;
+fn finish(copy: BufWriter<postgres::CopyInWriter<'_>>, what: &str) -> Result<(), StoreError> {
+    copy.into_inner().map_err(|e| StoreError::Backend(format!("{what}: {}", e.error())))?.finish().during(what)?;
     Ok(())
 }
 
