@@ -90,22 +90,31 @@ fn fields<'a>(
 /// The digest of the events an import added: the staged rows that were inserted (first of their
 /// identity in the file, stored with this import's seq), found through the key of supply_events
 /// rather than by scanning the table for the seq.
-/// With `only_maybe_seen`, only of the staged rows whose first-ness was settled in SQL (see
-/// `supply::SETTLE_FIRSTS`).
-pub(crate) fn import_digest(
-    tx: &mut Transaction<'_>,
-    seq: i64,
-    only_maybe_seen: bool,
-) -> Result<RowsDigest, StoreError> {
-    let what = "computing the digest of the imported events";
+pub(crate) fn import_digest(tx: &mut Transaction<'_>, seq: i64) -> Result<RowsDigest, StoreError> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM supply_staging st JOIN supply_events e ON e.identity = st.identity
          LEFT JOIN product_versions v ON v.id = e.version_ref LEFT JOIN products p ON p.id = v.product_ref
          LEFT JOIN party_snapshots s ON s.id = e.snapshot_ref
-         WHERE st.first AND e.audit_seq = $1{}",
-        if only_maybe_seen { " AND st.maybe_seen" } else { "" }
+         WHERE st.first AND e.audit_seq = $1"
     );
-    let mut it = tx.query_raw(sql.as_str(), [&seq]).during(what)?;
+    sum_digests(tx, &sql, &[&seq])
+}
+
+/// The digest of those of `identities` (distinct) that the import `seq` added: the few rows whose
+/// first-ness was settled in SQL (see `supply::SETTLE_FIRSTS`), each found by the key of
+/// supply_events.
+pub(crate) fn digest_of(tx: &mut Transaction<'_>, seq: i64, identities: &[Vec<u8>]) -> Result<RowsDigest, StoreError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.identity = ANY($2) AND e.audit_seq = $1");
+    sum_digests(tx, &sql, &[&seq, &identities])
+}
+
+fn sum_digests(
+    tx: &mut Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Result<RowsDigest, StoreError> {
+    let what = "computing the digest of the imported events";
+    let mut it = tx.query_raw(sql, params.iter().copied()).during(what)?;
     let mut out = RowsDigest::default();
     while let Some(r) = it.next().during(what)? {
         out.add(&event_digest(&r)?);

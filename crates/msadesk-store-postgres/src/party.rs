@@ -77,6 +77,75 @@ impl Snapshots {
         Ok(id)
     }
 
+    /// Makes every snapshot of `parties` known to the cache with two statements in all (one lookup,
+    /// one insert of those not stored yet) instead of one or two round trips per new party: a large
+    /// supply file meets tens of thousands of parties in its first rows. Afterwards
+    /// [`cached`](Self::cached) answers for each of them.
+    pub(crate) fn load_many<'p>(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        parties: impl IntoIterator<Item = &'p Party>,
+    ) -> Result<(), StoreError> {
+        // Distinct by digest, in the order met (the order in which new snapshots get their ids).
+        let mut missing: Vec<([u8; 16], &Party)> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for p in parties {
+            if matches!(self.recent.get(&p.id), Some((known, _)) if known == p) {
+                continue;
+            }
+            let digest = p.content_digest();
+            if !self.ids.contains_key(&digest) && listed.insert(digest) {
+                missing.push((digest, p));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let digests: Vec<&[u8]> = missing.iter().map(|(d, _)| &d[..]).collect();
+        let what = "looking up counterparty snapshots";
+        for row in
+            tx.query("SELECT digest, id FROM party_snapshots WHERE digest = ANY($1)", &[&digests]).during(what)?
+        {
+            let digest: &[u8] = col(&row, 0)?;
+            let digest: [u8; 16] = digest
+                .try_into()
+                .map_err(|_| StoreError::Backend("a stored counterparty snapshot has a malformed digest".into()))?;
+            self.ids.insert(digest, col(&row, 1)?);
+        }
+        missing.retain(|(d, _)| !self.ids.contains_key(d));
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // The caller holds the writers' lock (see `audit::lock`), so no other msadesk process can
+        // insert the same snapshots between the lookup and this insert.
+        let digests: Vec<&[u8]> = missing.iter().map(|(d, _)| &d[..]).collect();
+        let ids: Vec<&str> = missing.iter().map(|(_, p)| p.id.as_str()).collect();
+        let names: Vec<&str> = missing.iter().map(|(_, p)| p.name.as_str()).collect();
+        let addresses: Vec<&str> = missing.iter().map(|(_, p)| p.address.as_str()).collect();
+        let countries: Vec<&str> = missing.iter().map(|(_, p)| p.country.as_str()).collect();
+        let emails: Vec<Option<&str>> = missing.iter().map(|(_, p)| p.email.as_ref().map(Email::as_str)).collect();
+        let phones: Vec<Option<&str>> = missing.iter().map(|(_, p)| p.phone.as_deref()).collect();
+        let glns: Vec<Option<&str>> = missing.iter().map(|(_, p)| p.gln.as_ref().map(Gln::as_str)).collect();
+        let vats: Vec<Option<&str>> = missing.iter().map(|(_, p)| p.vat.as_deref()).collect();
+        let rows = tx
+            .query(
+                "INSERT INTO party_snapshots (digest, operator_id, name, address, country, email, phone, gln, vat)
+                 SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                      $7::text[], $8::text[], $9::text[])
+                 RETURNING digest, id",
+                &[&digests, &ids, &names, &addresses, &countries, &emails, &phones, &glns, &vats],
+            )
+            .during("recording counterparty snapshots")?;
+        for row in rows {
+            let digest: &[u8] = col(&row, 0)?;
+            let digest: [u8; 16] = digest.try_into().map_err(|_| {
+                StoreError::Backend("a new counterparty snapshot came back with a malformed digest".into())
+            })?;
+            self.ids.insert(digest, col(&row, 1)?);
+        }
+        Ok(())
+    }
+
     /// Rows may be resolved out of order (the supply import resolves cache misses in batches), so
     /// the latest details are those of the highest (date, line), not of the last call.
     fn note_latest(&mut self, party: &Party, line: (Date, u64), id: i64) {

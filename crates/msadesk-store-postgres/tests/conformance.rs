@@ -549,3 +549,38 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
     let mut again = PostgresStore::open_in_schema(&url(), &name).unwrap();
     assert_eq!(again.audit_entries().unwrap().len(), 3);
 }
+
+#[test]
+fn a_first_load_with_repeated_identities_keeps_the_first_row_the_summary_and_the_evidence() {
+    // A first load copies the rows certainly first of their identity straight into supply_events
+    // and stages the repeated ones: the result must be the same as row by row.
+    let Some(mut store) = scratch() else { return };
+    let schema = store.schema().unwrap().to_string();
+    let (fr, de) = (party("D-A", "Alpha", "FR"), party("D-B", "Beta", "DE"));
+    let a = event(Direction::Supplied, "2026-01-01", "P-1", "1.0", 10, &fr, Some("INV-1"));
+    let b = event(Direction::Supplied, "2026-01-02", "P-1", "1.0", 5, &de, Some("INV-2"));
+    let c = event(Direction::Received, "2026-01-03", "P-1", "1.0", 7, &de, Some("DN-1"));
+    let mut a_changed = a.clone();
+    a_changed.quantity = 11;
+    let rows = vec![a.clone(), b.clone(), a.clone(), c, a_changed, b];
+    let stats = store.import_supply(&mut VecSource::new(rows), &meta()).unwrap();
+    assert!(stats.committed);
+    assert_eq!((stats.rows, stats.new, stats.already_present, stats.conflicts), (6, 3, 2, 1));
+    assert_eq!(stats.conflict_details.iter().map(|c| c.line).collect::<Vec<_>>(), [6]);
+    let mut c = raw(&schema);
+    let lines: Vec<i64> =
+        c.query("SELECT source_line FROM supply_events ORDER BY 1", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(lines, [2, 3, 5], "the first row of each identity is the one stored");
+    let summary: Vec<(String, i64, i64)> = c
+        .query("SELECT country, quantity, events FROM supplied_by_country ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(summary, [("DE".to_string(), 5, 1), ("FR".to_string(), 10, 1)]);
+    assert_eq!(store.verify_audit().unwrap(), None);
+    // Importing the file again is not a first load any more, and adds nothing.
+    let again = store.import_supply(&mut VecSource::new(vec![a]), &meta()).unwrap();
+    assert_eq!((again.new, again.already_present), (0, 1));
+    assert_eq!(store.verify_audit().unwrap(), None);
+}
