@@ -706,29 +706,41 @@ pub(crate) async fn readiness(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let p = caller(&st, &headers, READ).await?;
-    let now = q.get("now").cloned().unwrap_or_else(|| p.meta(None).at);
-    if now.len() > 64 {
+    caller(&st, &headers, READ).await?;
+    let now = q.get("now").cloned();
+    if now.as_ref().is_some_and(|n| n.len() > 64) {
         return Err(ApiError::bad_request("now: expected an RFC 3339 instant such as 2026-12-04T10:00:00Z"));
     }
+    let state = st.clone();
     let report = st
         .pool()
         .run(move |s| {
-            readiness_report(s, &now).map_err(|e| match e {
+            readiness_report(&state, s, now.as_deref()).map_err(|e| match e {
                 msadesk_store::StoreError::Invalid(m) => ApiError::bad_request(format!("now: {m}")),
                 e => e.into(),
             })
         })
         .await?;
-    Ok(Json(report).into_response())
+    Ok(Json(&*report).into_response())
 }
 
-/// The readiness report at `now` with the default policy and the letter languages msadesk has
-/// (the API, the page and the PDF download all make it this way).
+/// The readiness report at `now` (by default the current minute) with the default policy and the
+/// letter languages msadesk has (the API, the page and the PDF download all make it this way), kept
+/// per data generation and instant (see `readiness_cache`).
 pub(crate) fn readiness_report(
+    state: &AppState,
     s: &mut dyn msadesk_store::Store,
-    now: &str,
-) -> Result<msadesk_core::readiness::ReadinessReport, msadesk_store::StoreError> {
+    now: Option<&str>,
+) -> Result<std::sync::Arc<msadesk_core::readiness::ReadinessReport>, msadesk_store::StoreError> {
+    let now = now.map_or_else(|| crate::util::rfc3339_at(crate::util::unix_now() / 60 * 60), str::to_string);
+    // Read before the report: a kept report is never newer than its key says.
+    let generation = s.data_generation()?;
+    if let Some(hit) = state.inner.readiness_cache.get(generation, &now) {
+        return Ok(hit);
+    }
     let policy = msadesk_core::readiness::ReadinessPolicy::default();
-    msadesk_store::readiness::report(s, now, &policy, msadesk_formats::letters::LANGUAGES)
+    let report =
+        std::sync::Arc::new(msadesk_store::readiness::report(s, &now, &policy, msadesk_formats::letters::LANGUAGES)?);
+    state.inner.readiness_cache.put(generation, now, std::sync::Arc::clone(&report));
+    Ok(report)
 }

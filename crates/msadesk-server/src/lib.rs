@@ -30,6 +30,7 @@ pub mod openapi;
 mod pages;
 pub mod pool;
 mod problem;
+mod readiness_cache;
 pub mod recall;
 pub mod respond;
 mod risk;
@@ -104,6 +105,7 @@ struct Inner {
     login_limiter: auth::LoginLimiter,
     touch_limiter: auth::TouchLimiter,
     trace_cache: trace_cache::TraceCache,
+    readiness_cache: readiness_cache::ReadinessCache,
 }
 
 impl AppState {
@@ -115,6 +117,7 @@ impl AppState {
                 login_limiter: auth::LoginLimiter::default(),
                 touch_limiter: auth::TouchLimiter::default(),
                 trace_cache: trace_cache::TraceCache::default(),
+                readiness_cache: readiness_cache::ReadinessCache::default(),
                 config,
             }),
         }

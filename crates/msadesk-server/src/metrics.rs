@@ -57,5 +57,9 @@ pub(crate) async fn render(State(st): State<AppState>) -> Response {
             label(route)
         ));
     }
+    let (computed, served) = st.inner.readiness_cache.counts();
+    out.push_str(&format!(
+        "# HELP msadesk_readiness_reports_total Readiness reports answered, by whether they were computed or served again for unchanged data.\n# TYPE msadesk_readiness_reports_total counter\nmsadesk_readiness_reports_total{{source=\"computed\"}} {computed}\nmsadesk_readiness_reports_total{{source=\"cache\"}} {served}\n"
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -425,8 +425,8 @@ async fn readiness_page(State(st): State<AppState>, headers: HeaderMap) -> Respo
         Ok(p) => p,
         Err(r) => return r,
     };
-    let now = p.meta(None).at;
-    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
+    let state = st.clone();
+    let result = st.pool().run(move |s| Ok(api::readiness_report(&state, s, None)?)).await;
     let r = match result {
         Ok(r) => r,
         Err(e) => return error_page(Some(&p), &e),
@@ -542,8 +542,8 @@ async fn readiness_pdf(State(st): State<AppState>, headers: HeaderMap) -> Respon
         Ok(p) => p,
         Err(r) => return r,
     };
-    let now = p.meta(None).at;
-    let result = st.pool().run(move |s| Ok(api::readiness_report(s, &now)?)).await;
+    let state = st.clone();
+    let result = st.pool().run(move |s| Ok(api::readiness_report(&state, s, None)?)).await;
     match result {
         Ok(r) => {
             let pdf = msadesk_formats::readiness_doc::document(&r).to_pdf();

@@ -1683,6 +1683,27 @@ async fn readiness_story(h: &Harness) {
     let gaps = r["summary"]["gap"].as_u64().unwrap();
     assert_eq!(gaps as usize, checks.iter().filter(|c| c["status"] == "gap").count());
     assert_eq!(r["figures"]["supply_records"]["total"].as_u64(), Some(5));
+    // Unchanged data, same instant: the same report, served again without reading the registry.
+    let counter = |text: &str, source: &str| -> u64 {
+        let line = format!("msadesk_readiness_reports_total{{source=\"{source}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(line.as_str())).and_then(|n| n.parse().ok()).unwrap()
+    };
+    let (_, _, m0) = h.call("GET", "/metrics", None, "", "").await;
+    let (s, again) = h.get("/api/v1/readiness?now=2026-12-04T10:00:00Z", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again, r);
+    let (_, _, m1) = h.call("GET", "/metrics", None, "", "").await;
+    assert_eq!(counter(&m1, "cache"), counter(&m0, "cache") + 1);
+    assert_eq!(counter(&m1, "computed"), counter(&m0, "computed"));
+    // Changed data: computed again, and it shows the change.
+    let more = "direction,date,product_id,version,quantity,counterparty_id,counterparty_name,counterparty_address,counterparty_country,counterparty_email,counterparty_role,reference\n\
+                supplied,2026-06-01,CAM-1,1.0,3,OP-NEW,New Shop,\"Rue Neuve 1, 75001 Paris\",FR,shop@new.example,distributor,INV-NEW-1\n";
+    let (s, r2, _) = h.call("POST", "/api/v1/imports/supply?name=more.csv", Some(&officer), "text/csv", more).await;
+    assert_eq!(s, StatusCode::OK, "{r2}");
+    let (_, fresh) = h.get("/api/v1/readiness?now=2026-12-04T10:00:00Z", &viewer).await;
+    assert_eq!(fresh["figures"]["supply_records"]["total"].as_u64(), Some(6));
+    let (_, _, m2) = h.call("GET", "/metrics", None, "", "").await;
+    assert_eq!(counter(&m2, "computed"), counter(&m1, "computed") + 1);
     let (s, e, text) = h.call("GET", "/api/v1/readiness?now=tomorrow", Some(&viewer), "", "").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{text}");
     assert!(e["detail"].as_str().unwrap().contains("RFC 3339"), "{e}");
