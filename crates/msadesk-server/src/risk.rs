@@ -356,16 +356,8 @@ pub(crate) async fn post_decision(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let p = caller(&st, &headers, WRITE).await?;
-    let id = assessment_id(&id)?;
-    let req: DecisionRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body is not a decision ({{\"significant\": true|false, \"reason\": \"…\"}}): {e}"
-        ))
-    })?;
-    let meta = p.meta(None);
-    let v = st.pool().run(move |s| decide(s, id, &req, &meta)).await?;
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    const SHAPE: &str = "a decision ({\"significant\": true|false, \"reason\": \"…\"})";
+    write_to_assessment(&st, &headers, &id, &body, SHAPE, decide).await
 }
 
 pub(crate) async fn post_notice(
@@ -374,15 +366,30 @@ pub(crate) async fn post_notice(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let p = caller(&st, &headers, WRITE).await?;
-    let id = assessment_id(&id)?;
-    let req: NoticeRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body is not a notice ({{\"to\": \"msa\", \"what\": \"inform\", \"sent_at\": \"…\", \"reference\": \"…\"}}): {e}"
-        ))
-    })?;
+    const SHAPE: &str = "a notice ({\"to\": \"msa\", \"what\": \"inform\", \"sent_at\": \"…\", \"reference\": \"…\"})";
+    write_to_assessment(&st, &headers, &id, &body, SHAPE, mark_sent).await
+}
+
+/// A JSON write to one assessment (a decision, a notice sent): the caller may write, the body is
+/// read as `R` (a bad one is a 400 naming the expected `shape`), `apply` runs on the store's thread
+/// and its view of the assessment is the 201 answer.
+async fn write_to_assessment<R>(
+    st: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    body: &[u8],
+    shape: &'static str,
+    apply: fn(&mut dyn Store, i64, &R, &ChangeMeta) -> Result<AssessmentView, ApiError>,
+) -> Result<Response, ApiError>
+where
+    R: serde::de::DeserializeOwned + Send + 'static,
+{
+    let p = caller(st, headers, WRITE).await?;
+    let id = assessment_id(id)?;
+    let req: R =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body is not {shape}: {e}")))?;
     let meta = p.meta(None);
-    let v = st.pool().run(move |s| mark_sent(s, id, &req, &meta)).await?;
+    let v = st.pool().run(move |s| apply(s, id, &req, &meta)).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 

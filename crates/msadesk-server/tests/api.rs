@@ -831,6 +831,9 @@ async fn assessments_api_and_pages() {
     let uri = format!("/api/v1/assessments/{loud}/notices");
     let body = r#"{"to": "msa", "what": "inform", "sent_at": "2026-12-02T11:00:00+01:00", "reference": "BNetzA-17"}"#;
     assert_eq!(h.call("POST", &uri, Some(&viewer), "application/json", body).await.0, StatusCode::FORBIDDEN);
+    let (status, _, text) = h.call("POST", &uri, Some(&officer), "application/json", r#"{"to": 7}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("the body is not a notice ({"), "{text}");
     let (status, _, text) =
         h.call("POST", &uri, Some(&officer), "application/json", r#"{"to": "csirt_enisa", "what": "inform"}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
@@ -851,6 +854,9 @@ async fn assessments_api_and_pages() {
     let (status, _, _) =
         h.call("POST", &uri, Some(&officer), "application/json", r#"{"significant": false, "reason": " "}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, text) = h.call("POST", &uri, Some(&officer), "application/json", "significant").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("the body is not a decision ({"), "{text}");
     let (status, v, text) = h
         .call("POST", &uri, Some(&officer), "application/json", r#"{"significant": false, "reason": "not reachable"}"#)
         .await;
