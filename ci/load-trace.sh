@@ -5,6 +5,8 @@
 # Usage: ci/load-trace.sh [CONCURRENCY] [SECONDS]     (defaults 16 and 10)
 #   MSADESK_BIN   binary to run (default: a release build, built if missing)
 #   MSADESK_PATHS space-separated request paths (default: three small traces, ~1-30 kB of JSON each)
+#   MSADESK_LOAD_DATABASE  an existing SQLite database to serve instead of the demo (ci/bench.sh
+#                 passes its N-event registry); MSADESK_PATHS must then name its products
 # The load generator is wrk (Debian package `wrk`, script ci/load-trace.lua) when installed, else
 # the plain Node.js client ci/load-trace.cjs (slower: on 2 shared cores it saturates first).
 # Prints one JSON line, with the server's own CPU time per request (user + system, from /proc),
@@ -22,8 +24,14 @@ cp "$MSADESK_BIN" "$tmp/msadesk"   # the target directory may be shared and rebu
 bin="$tmp/msadesk"
 pid=""
 trap '[[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-export MSADESK_DATABASE="sqlite:$tmp/load.db"
-"$bin" serve --demo --listen 127.0.0.1:0 2>"$tmp/serve.log" &
+if [[ -n "${MSADESK_LOAD_DATABASE:-}" ]]; then
+  [[ -n "${MSADESK_PATHS:-}" ]] || { echo "MSADESK_LOAD_DATABASE needs MSADESK_PATHS (its products)" >&2; exit 2; }
+  export MSADESK_DATABASE="sqlite:$MSADESK_LOAD_DATABASE"
+  "$bin" serve --listen 127.0.0.1:0 2>"$tmp/serve.log" &
+else
+  export MSADESK_DATABASE="sqlite:$tmp/load.db"
+  "$bin" serve --demo --listen 127.0.0.1:0 2>"$tmp/serve.log" &
+fi
 pid=$!
 for _ in $(seq 1 600); do grep -q 'listening on' "$tmp/serve.log" && break; sleep 0.1; done
 url="$(grep -o 'http://[0-9.]*:[0-9]*' "$tmp/serve.log" | head -n 1)"
