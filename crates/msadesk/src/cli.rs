@@ -78,7 +78,7 @@ enum Command {
     /// Notices for obligations: record that one was sent.
     #[command(subcommand)]
     Notice(NoticeCommand),
-    /// Download data over plain HTTP and import it (the URL is configurable; HTTPS needs TLS, which this build does not have).
+    /// Download data over HTTPS (or plain HTTP) and import it (the URL is configurable).
     #[command(subcommand)]
     Fetch(FetchCommand),
     /// Publish what we know about a vulnerability: a CSAF 2.0 security advisory or VEX document for our product versions.
@@ -293,9 +293,9 @@ enum NoticeCommand {
 
 #[derive(Subcommand)]
 enum FetchCommand {
-    /// Download vulnerability data (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON) from a plain-HTTP URL and import it like `import vulns`.
+    /// Download vulnerability data (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON) from an https:// or http:// URL and import it like `import vulns`.
     #[command(
-        after_help = "The feed date is today; the URL is recorded as the file. No redirects are followed. For an HTTPS feed,\ndownload it with curl and use `msadesk import vulns FILE`, or point --url (or MSADESK_VULNS_URL) at an internal mirror.\n\nExamples:\n  msadesk fetch vulns --url http://mirror.internal/osv/npm.json --feed 'OSV npm'\n  MSADESK_VULNS_URL=http://10.0.0.5/nvd/recent.json msadesk fetch vulns --format json"
+        after_help = "The feed date is today; the URL is recorded as the file. No redirects are followed. HTTPS certificates are\nchecked against the Mozilla roots built into msadesk; a mirror behind a private CA needs --ca-file (or MSADESK_FETCH_CA_FILE).\n\nExamples:\n  msadesk fetch vulns --url https://mirror.example/osv/npm.json --feed 'OSV npm'\n  msadesk fetch vulns --url https://osv.internal/npm.json --ca-file /etc/ssl/private-ca.pem\n  MSADESK_VULNS_URL=http://10.0.0.5/nvd/recent.json msadesk fetch vulns --format json"
     )]
     Vulns(crate::risk::FetchVulnsArgs),
 }

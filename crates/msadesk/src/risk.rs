@@ -380,9 +380,12 @@ pub fn import_vulns(url: &str, a: VulnsArgs) -> Result<ExitCode> {
 
 #[derive(Args)]
 pub struct FetchVulnsArgs {
-    /// Where the feed is: a plain http:// URL (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON, detected). HTTPS needs TLS, which this build does not have.
+    /// Where the feed is: an https:// or http:// URL (OSV, NVD CVE API 2.0 or CSAF 2.0 JSON, detected).
     #[arg(long, env = "MSADESK_VULNS_URL")]
     url: String,
+    /// PEM file of a private CA to trust for HTTPS, in addition to the built-in Mozilla roots.
+    #[arg(long, env = "MSADESK_FETCH_CA_FILE")]
+    ca_file: Option<PathBuf>,
     /// The feed's name as decisions show it (default: the format).
     #[arg(long)]
     feed: Option<String>,
@@ -402,14 +405,30 @@ pub struct FetchVulnsArgs {
     format: Option<Format>,
 }
 
-/// `msadesk fetch vulns`: downloads the feed over plain HTTP and imports it as `import vulns` does,
+/// `msadesk fetch vulns`: downloads the feed over HTTP(S) and imports it as `import vulns` does,
 /// with today as the date the feed was taken and the URL as its file.
 pub fn fetch_vulns(url: &str, a: FetchVulnsArgs) -> Result<ExitCode> {
-    let max = a.max_mib.saturating_mul(1024 * 1024).max(1);
+    let extra_ca_pem = match &a.ca_file {
+        Some(path) => {
+            let len = std::fs::metadata(path)
+                .with_context(|| {
+                    format!("the CA file {}: check the path (--ca-file, MSADESK_FETCH_CA_FILE)", path.display())
+                })?
+                .len();
+            if len > 4 << 20 {
+                bail!("the CA file {} is larger than 4 MiB: give the PEM certificate(s) of the CA", path.display());
+            }
+            Some(std::fs::read(path).with_context(|| format!("cannot read the CA file {}", path.display()))?)
+        }
+        None => None,
+    };
+    let opts = msadesk_server::fetch::FetchOptions {
+        max_bytes: a.max_mib.saturating_mul(1024 * 1024).max(1),
+        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+        extra_ca_pem,
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
-    let fetched = rt
-        .block_on(msadesk_server::fetch::get(&a.url, max, std::time::Duration::from_secs(a.timeout.max(1))))
-        .map_err(|e| anyhow!("{e}"))?;
+    let fetched = rt.block_on(msadesk_server::fetch::get(&a.url, &opts)).map_err(|e| anyhow!("{e}"))?;
     eprintln!(
         "{}: {} bytes{}",
         a.url.trim(),
