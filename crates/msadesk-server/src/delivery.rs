@@ -1,4 +1,5 @@
-//! The outbox worker: delivers queued messages by SMTP (lettre) and signed webhooks (hyper), and
+//! The outbox worker: delivers queued messages by SMTP (lettre) and signed webhooks (HTTP or HTTPS
+//! through `fetch::request`), and
 //! records each outcome.
 //!
 //! Loses nothing, sends nothing twice on purpose: a message is claimed with a lease before it is
@@ -109,6 +110,9 @@ pub struct DeliveryConfig {
     pub smtp: Option<SmtpConfig>,
     /// Key of the webhook signatures.
     pub webhook_secret: Option<String>,
+    /// The PEM certificates of `MSADESK_WEBHOOK_CA_FILE`, trusted for HTTPS webhooks in addition to
+    /// the built-in roots.
+    pub webhook_ca_pem: Option<Vec<u8>>,
     /// How long a claim lasts before another worker may take the message.
     pub lease_secs: i64,
     /// Messages claimed per batch.
@@ -126,6 +130,7 @@ impl std::fmt::Debug for DeliveryConfig {
         f.debug_struct("DeliveryConfig")
             .field("smtp", &self.smtp)
             .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "<redacted>"))
+            .field("webhook_ca_pem", &self.webhook_ca_pem.as_ref().map(|p| format!("{} bytes", p.len())))
             .field("lease_secs", &self.lease_secs)
             .field("batch", &self.batch)
             .field("base_backoff_secs", &self.base_backoff_secs)
@@ -141,7 +146,8 @@ fn env(name: &str) -> Option<String> {
 
 impl DeliveryConfig {
     /// Reads `MSADESK_SMTP_HOST`, `_PORT` (25), `_USER`, `_PASSWORD`, `_FROM`, `_TLS` (none),
-    /// `MSADESK_WEBHOOK_SECRET`, `MSADESK_OUTBOX_BACKOFF_SECS` (30), `MSADESK_OUTBOX_LEASE_SECS` (120) and
+    /// `MSADESK_WEBHOOK_SECRET`, `MSADESK_WEBHOOK_CA_FILE` (PEM of a private CA for HTTPS webhooks),
+    /// `MSADESK_OUTBOX_BACKOFF_SECS` (30), `MSADESK_OUTBOX_LEASE_SECS` (120) and
     /// `MSADESK_OUTBOX_CONCURRENCY` (8).
     pub fn from_env() -> Result<DeliveryConfig, String> {
         let smtp = match env("MSADESK_SMTP_HOST") {
@@ -166,26 +172,10 @@ impl DeliveryConfig {
                     None => tls.default_port(),
                     Some(p) => p.parse().map_err(|_| format!("MSADESK_SMTP_PORT '{p}' is not a port number"))?,
                 };
-                let ca_pem = match env("MSADESK_SMTP_CA_FILE") {
-                    None => None,
-                    Some(path) => {
-                        let meta = std::fs::metadata(&path)
-                            .map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}: give the PEM file of the CA"))?;
-                        if meta.len() > 4 * 1024 * 1024 {
-                            return Err(format!(
-                                "MSADESK_SMTP_CA_FILE '{path}' is larger than 4 MiB: is it a PEM certificate file?"
-                            ));
-                        }
-                        let pem = std::fs::read(&path).map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}"))?;
-                        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-                            return Err(format!(
-                                "MSADESK_SMTP_CA_FILE '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                            ));
-                        }
-                        Certificate::from_pem(&pem).map_err(|e| format!("MSADESK_SMTP_CA_FILE '{path}': {e}"))?;
-                        Some(pem)
-                    }
-                };
+                let ca_pem = ca_file(&env, "MSADESK_SMTP_CA_FILE")?;
+                if let Some(pem) = &ca_pem {
+                    Certificate::from_pem(pem).map_err(|e| format!("MSADESK_SMTP_CA_FILE: {e}"))?;
+                }
                 if ca_pem.is_some() && tls == SmtpTls::None {
                     return Err("MSADESK_SMTP_CA_FILE is set but MSADESK_SMTP_TLS is none: set MSADESK_SMTP_TLS=starttls or tls".into());
                 }
@@ -211,6 +201,7 @@ impl DeliveryConfig {
         Ok(DeliveryConfig {
             smtp,
             webhook_secret: env("MSADESK_WEBHOOK_SECRET"),
+            webhook_ca_pem: ca_file(&env, "MSADESK_WEBHOOK_CA_FILE")?,
             lease_secs: i64::try_from(num("MSADESK_OUTBOX_LEASE_SECS", 120)?).unwrap_or(120),
             batch: 100,
             base_backoff_secs: num("MSADESK_OUTBOX_BACKOFF_SECS", BASE_BACKOFF_SECS)?.max(1),
@@ -329,8 +320,22 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("t={timestamp},v1={}", crate::util::hex(&mac.finalize().into_bytes()))
 }
 
-fn send_webhook(secret: Option<&str>, m: &OutboxMessage) -> Attempt {
-    let Some(secret) = secret else {
+/// The PEM file named by the variable `var`, checked to hold a certificate and to be of a sane size.
+fn ca_file(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(path) = env(var) else { return Ok(None) };
+    let meta = std::fs::metadata(&path).map_err(|e| format!("{var} '{path}': {e}: give the PEM file of the CA"))?;
+    if meta.len() > 4 * 1024 * 1024 {
+        return Err(format!("{var} '{path}' is larger than 4 MiB: is it a PEM certificate file?"));
+    }
+    let pem = std::fs::read(&path).map_err(|e| format!("{var} '{path}': {e}"))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!("{var} '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+    }
+    Ok(Some(pem))
+}
+
+fn send_webhook(cfg: &DeliveryConfig, m: &OutboxMessage) -> Attempt {
+    let Some(secret) = cfg.webhook_secret.as_deref() else {
         return Attempt::Temporary("MSADESK_WEBHOOK_SECRET is not set: webhooks are not signed, so not sent".into());
     };
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -338,32 +343,35 @@ fn send_webhook(secret: Option<&str>, m: &OutboxMessage) -> Attempt {
         Err(e) => return Attempt::Temporary(format!("cannot start a runtime: {e}")),
     };
     let ts = unix_now();
-    let request = axum::http::Request::post(&m.message.to)
-        .header("content-type", "application/json")
-        .header("idempotency-key", &m.message.idempotency_key)
-        .header("x-msadesk-signature", webhook_signature(secret, ts, &m.message.body))
-        .body(m.message.body.clone());
-    let request = match request {
-        Ok(r) => r,
-        Err(e) => return Attempt::Permanent(format!("webhook URL '{}': {e}", m.message.to)),
+    let signature = webhook_signature(secret, ts, &m.message.body);
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", m.message.idempotency_key.as_str()),
+        ("x-msadesk-signature", signature.as_str()),
+    ];
+    // HTTPS endpoints are checked against the built-in roots plus MSADESK_WEBHOOK_CA_FILE.
+    let opts = crate::fetch::FetchOptions {
+        max_bytes: 64 << 10,
+        timeout: Duration::from_secs(15),
+        extra_ca_pem: cfg.webhook_ca_pem.clone(),
     };
-    rt.block_on(async move {
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
-        match tokio::time::timeout(Duration::from_secs(15), client.request(request)).await {
-            Err(_) => Attempt::Temporary("timed out after 15 s".into()),
-            Ok(Err(e)) => Attempt::Temporary(format!("cannot reach the webhook: {e}")),
-            Ok(Ok(res)) => {
-                let s = res.status();
-                if s.is_success() {
-                    Attempt::Sent(format!("HTTP {}", s.as_u16()))
-                } else if s.is_client_error() && s.as_u16() != 408 && s.as_u16() != 429 {
-                    Attempt::Permanent(format!("HTTP {}", s.as_u16()))
-                } else {
-                    Attempt::Temporary(format!("HTTP {}", s.as_u16()))
-                }
+    let body = m.message.body.as_bytes().to_vec();
+    let answer = rt.block_on(crate::fetch::request(hyper::Method::POST, &m.message.to, &headers, body, &opts));
+    match answer {
+        Err(crate::fetch::FetchError::BadUrl(e)) => Attempt::Permanent(format!("webhook URL '{}': {e}", m.message.to)),
+        Err(crate::fetch::FetchError::Timeout(..)) => Attempt::Temporary("timed out after 15 s".into()),
+        Err(e) => Attempt::Temporary(format!("cannot reach the webhook: {e}")),
+        Ok(a) => {
+            let s = a.status;
+            if (200..300).contains(&s) {
+                Attempt::Sent(format!("HTTP {s}"))
+            } else if (400..500).contains(&s) && s != 408 && s != 429 {
+                Attempt::Permanent(format!("HTTP {s}"))
+            } else {
+                Attempt::Temporary(format!("HTTP {s}"))
             }
         }
-    })
+    }
 }
 
 fn worker_meta(at: String) -> ChangeMeta {
@@ -408,7 +416,7 @@ fn deliver_due_at(store: &mut dyn Store, cfg: &DeliveryConfig, due: i64) -> Resu
                                 "MSADESK_SMTP_HOST is not set: no mail server to send through".into(),
                             ),
                         },
-                        "webhook" => send_webhook(cfg.webhook_secret.as_deref(), &m),
+                        "webhook" => send_webhook(cfg, &m),
                         other => Attempt::Permanent(format!("unknown channel {other}")),
                     };
                     if tx.send((m, attempt)).is_err() {

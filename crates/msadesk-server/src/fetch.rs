@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
@@ -133,10 +133,49 @@ fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig, Fetch
     Ok(config)
 }
 
-/// GETs `url` over HTTP/1.1 (TLS for https://), within the limits of `opts`.
+/// An HTTP answer of any status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// GETs `url` over HTTP/1.1 (TLS for https://), within the limits of `opts`; anything but a 2xx
+/// answer is an error (a redirect names its target).
 pub async fn get(url: &str, opts: &FetchOptions) -> Result<Fetched, FetchError> {
+    let a = request(hyper::Method::GET, url, &[("accept", "application/json")], Vec::new(), opts).await?;
+    if !(200..300).contains(&a.status) {
+        let location = a
+            .location
+            .map_or(String::new(), |l| format!(" (redirect to {l}: msadesk follows no redirects; give that URL)"));
+        return Err(FetchError::Status { url: url.trim().to_string(), status: a.status, location });
+    }
+    Ok(Fetched { bytes: a.body, content_type: a.content_type })
+}
+
+/// Sends one request to `url` (TLS for https://) with `headers` and `body`, within the limits of
+/// `opts`, and returns the answer whatever its status (the webhook sender decides what a status
+/// means). The `host` and `user-agent` headers are set here.
+pub async fn request(
+    method: hyper::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    opts: &FetchOptions,
+) -> Result<Answer, FetchError> {
     let t = parse(url)?;
     let url_s = url.trim().to_string();
+    let mut req = hyper::Request::builder()
+        .method(method)
+        .uri(&t.path)
+        .header(hyper::header::HOST, &t.host_header)
+        .header(hyper::header::USER_AGENT, concat!("msadesk/", env!("CARGO_PKG_VERSION")));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let req = req.body(Full::new(Bytes::from(body))).map_err(|e| FetchError::Http(url_s.clone(), e.to_string()))?;
     // Built before connecting: a bad CA file is reported as such, not as a TLS failure.
     let tls = if t.tls { Some(tls_config(opts.extra_ca_pem.as_deref())?) } else { None };
     let work = async {
@@ -151,9 +190,9 @@ pub async fn get(url: &str, opts: &FetchOptions) -> Result<Fetched, FetchError> 
                     .connect(name, stream)
                     .await
                     .map_err(|e| FetchError::Tls(t.authority.clone(), e.to_string()))?;
-                exchange(stream, &t, &url_s, opts.max_bytes).await
+                exchange(stream, req, &url_s, opts.max_bytes).await
             }
-            None => exchange(stream, &t, &url_s, opts.max_bytes).await,
+            None => exchange(stream, req, &url_s, opts.max_bytes).await,
         }
     };
     match tokio::time::timeout(opts.timeout, work).await {
@@ -163,7 +202,12 @@ pub async fn get(url: &str, opts: &FetchOptions) -> Result<Fetched, FetchError> 
 }
 
 /// One request and its answer over an open connection (plain or TLS).
-async fn exchange<IO>(io: IO, t: &Target, url_s: &str, max_bytes: usize) -> Result<Fetched, FetchError>
+async fn exchange<IO>(
+    io: IO,
+    req: hyper::Request<Full<Bytes>>,
+    url_s: &str,
+    max_bytes: usize,
+) -> Result<Answer, FetchError>
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -173,33 +217,29 @@ where
     let driver = tokio::spawn(async move {
         let _ = conn.await;
     });
-    let req = hyper::Request::get(&t.path)
-        .header(hyper::header::HOST, &t.host_header)
-        .header(hyper::header::USER_AGENT, concat!("msadesk/", env!("CARGO_PKG_VERSION")))
-        .header(hyper::header::ACCEPT, "application/json")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| FetchError::Http(url_s.to_string(), e.to_string()))?;
     let res = sender.send_request(req).await.map_err(|e| FetchError::Http(url_s.to_string(), e.to_string()))?;
-    let status = res.status();
-    if !status.is_success() {
-        let location = res
-            .headers()
-            .get(hyper::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map_or(String::new(), |l| format!(" (redirect to {l}: msadesk follows no redirects; give that URL)"));
-        driver.abort();
-        return Err(FetchError::Status { url: url_s.to_string(), status: status.as_u16(), location });
-    }
-    let content_type = res.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let body = Limited::new(res.into_body(), max_bytes).collect().await.map_err(|e| {
-        if e.is::<http_body_util::LengthLimitError>() {
-            FetchError::TooLarge(url_s.to_string(), max_bytes)
-        } else {
-            FetchError::Http(url_s.to_string(), e.to_string())
-        }
-    })?;
+    let header =
+        |name: hyper::header::HeaderName| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (status, content_type, location) =
+        (res.status().as_u16(), header(hyper::header::CONTENT_TYPE), header(hyper::header::LOCATION));
+    let body = if (200..300).contains(&status) {
+        Limited::new(res.into_body(), max_bytes)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    FetchError::TooLarge(url_s.to_string(), max_bytes)
+                } else {
+                    FetchError::Http(url_s.to_string(), e.to_string())
+                }
+            })?
+            .to_bytes()
+            .to_vec()
+    } else {
+        Vec::new()
+    };
     driver.abort();
-    Ok(Fetched { bytes: body.to_bytes().to_vec(), content_type })
+    Ok(Answer { status, content_type, location, body })
 }
 
 #[cfg(test)]
@@ -285,7 +325,26 @@ mod tests {
                     let Ok(mut s) = acceptor.accept(tcp).await else { return };
                     let mut buf = vec![0u8; 4096];
                     let n = s.read(&mut buf).await.unwrap_or(0);
-                    let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let mut request = String::from_utf8_lossy(&buf[..n]).to_string();
+                    if request.starts_with("POST /hook ") {
+                        // Headers and body may come in separate records: read up to the body.
+                        for _ in 0..10 {
+                            if request.ends_with("{\"a\":1}") {
+                                break;
+                            }
+                            let n = s.read(&mut buf).await.unwrap_or(0);
+                            request.push_str(&String::from_utf8_lossy(&buf[..n]));
+                        }
+                        let status = if request.contains("\r\nx-test: 1\r\n") && request.ends_with("{\"a\":1}") {
+                            "202 Accepted"
+                        } else {
+                            "400 Bad Request"
+                        };
+                        let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                        let _ = s.write_all(answer.as_bytes()).await;
+                        let _ = s.shutdown().await;
+                        return;
+                    }
                     let body =
                         if request.contains("\r\nhost: localhost\r\n") || request.contains("\r\nhost: localhost:") {
                             "{\"vulns\": []}"
@@ -328,6 +387,12 @@ mod tests {
         let junk = FetchOptions { extra_ca_pem: Some(b"not a certificate".to_vec()), ..opts.clone() };
         let e = get(&format!("https://{addr}/feed.json"), &junk).await.unwrap_err();
         assert!(matches!(e, FetchError::CaFile(..)), "{e}");
+        // A POST with headers and a body (what the webhook sender does), answered with its status.
+        let hook = format!("https://{addr}/hook");
+        let a = request(hyper::Method::POST, &hook, &[("x-test", "1")], b"{\"a\":1}".to_vec(), &opts).await.unwrap();
+        assert_eq!(a.status, 202);
+        let a = request(hyper::Method::POST, &hook, &[], b"{\"a\":1}".to_vec(), &opts).await.unwrap();
+        assert_eq!(a.status, 400, "the test server checks what it got");
         // Plain HTTP to the TLS port is not mistaken for an answer.
         assert!(get(&format!("http://{addr}/feed.json"), &opts).await.is_err());
     }

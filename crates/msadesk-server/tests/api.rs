@@ -1079,6 +1079,7 @@ async fn webhooks_are_signed_retried_and_carry_one_idempotency_key() {
     let cfg = msadesk_server::delivery::DeliveryConfig {
         smtp: None,
         webhook_secret: Some("s3cret".into()),
+        webhook_ca_pem: None,
         lease_secs: 60,
         batch: 10,
         base_backoff_secs: 1,
