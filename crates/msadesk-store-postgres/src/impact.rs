@@ -3,7 +3,8 @@
 //! statements that add or delete the events.
 
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ImpactStore, StoreError, SuppliedToCountry};
+use msadesk_core::vuln::keys::ComponentKeys;
+use msadesk_store::{ComponentIndex, ImpactStore, StoreError, SuppliedToCountry, VersionComponent};
 
 use crate::PostgresStore;
 use crate::error::{During, col, parse_stored, to_u64};
@@ -42,5 +43,11 @@ impl ImpactStore for PostgresStore {
             (&a.product_id, &a.version, a.country.as_str()).cmp(&(&b.product_id, &b.version, b.country.as_str()))
         });
         Ok(out)
+    }
+}
+
+impl ComponentIndex for PostgresStore {
+    fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>, StoreError> {
+        crate::risk::current_components_for(&mut self.client, keys)
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ImpactStore, Result, StoreError, SuppliedToCountry};
+use msadesk_core::vuln::keys::ComponentKeys;
+use msadesk_store::{ComponentIndex, ImpactStore, Result, StoreError, SuppliedToCountry, VersionComponent};
 use rusqlite::params;
 
 use crate::{SqliteStore, backend, corrupt};
@@ -88,5 +89,11 @@ impl ImpactStore for SqliteStore {
         });
         out.dedup();
         Ok(out)
+    }
+}
+
+impl ComponentIndex for SqliteStore {
+    fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>> {
+        crate::risk::current_components_for(&self.conn, keys)
     }
 }

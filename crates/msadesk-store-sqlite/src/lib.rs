@@ -48,7 +48,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_letters.sql"),
     include_str!("../migrations/0010_action.sql"),
     include_str!("../migrations/0011_impact.sql"),
+    COMPONENT_KEYS,
 ];
+
+/// Migration 0012, whose rows present at the time get their keys from Rust (`risk::fill_component_keys`).
+const COMPONENT_KEYS: &str = include_str!("../migrations/0012_component_keys.sql");
 
 /// How long a writer waits for another writer before giving up with [`StoreError::Busy`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -118,6 +122,9 @@ impl SqliteStore {
             }
             if i + 1 == 4 {
                 inbox::seed(&tx)?;
+            }
+            if std::ptr::eq(*sql, COMPONENT_KEYS) {
+                risk::fill_component_keys(&tx)?;
             }
         }
         tx.commit().map_err(backend)

@@ -3,10 +3,16 @@
 //! (product version, country) of the `supplied` events, updated in the same transactions as the
 //! supply import and the retention job; the conformance suite checks it equals the aggregate of the
 //! events (as the trace reads them) after imports, repeated imports and a retention run.
+//!
+//! It also needs the SBOM components a vulnerability can match without loading every current one:
+//! engines keep each component's package and CPE keys (`msadesk_core::vuln::keys`) next to it,
+//! indexed, and [`ComponentIndex::current_components_for`] reads only the components with given
+//! keys; the conformance suite checks it returns exactly that subset of `current_components`.
 
+use msadesk_core::vuln::keys::ComponentKeys;
 use msadesk_core::{Country, ProductId, Version};
 
-use crate::Result;
+use crate::{Result, VersionComponent};
 
 /// The `supplied` events of one product version to one country, summed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,4 +30,13 @@ pub trait ImpactStore {
     /// supplied with to each country, sorted by product, version and country. Costs one row per
     /// version and country, whatever the number of events.
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>>;
+}
+
+pub trait ComponentIndex {
+    /// The components of current SBOMs whose package key is in `keys.packages` or whose CPE key is
+    /// in `keys.cpes` (keys as `msadesk_core::vuln::keys::{package_key, cpe_key}` compute them,
+    /// compared exactly), plus, with `keys.whole_versions`, every other component of the product
+    /// versions that have such a component. In the order of `Store::current_components`, of which
+    /// the answer is a subsequence. Costs an index lookup per key, not a read of every component.
+    fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>>;
 }

@@ -291,6 +291,8 @@ mod tests {
             ("pkg:npm/%40angular/core@16.0.0", Some("npm/@angular/core")),
             ("pkg:npm/lodash@4.17.21?x=1#sub", Some("npm/lodash")),
             ("pkg:NPM/lodash", Some("npm/lodash")),
+            // packageurl lower-cases an npm name, not its scope.
+            ("pkg:npm/%40Acme/Widget@1.0.0", Some("npm/@Acme/widget")),
             ("pkg:pypi/Django_REST.framework@3.14.0", Some("PyPI/django-rest-framework")),
             ("pkg:maven/org.apache/log4j@1?type=jar", Some("Maven/org.apache:log4j")),
             ("pkg:deb/debian/openssl@3", Some("Debian/openssl")),
