@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use msadesk_core::vuln::keys::Candidates;
 use msadesk_core::vuln::matching::{ComponentRef, MatchData, MatchOutcome};
 use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
 use msadesk_core::vuln::policy::Override;
@@ -87,6 +88,19 @@ pub struct Evidence {
     pub file: Option<String>,
 }
 
+/// How [`build_with`] reads the SBOM components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentLoad {
+    /// Only the components the vulnerabilities in scope can match (`msadesk_core::vuln::keys`,
+    /// through the store's component index), or every one when their data names something no key
+    /// describes. What [`build`] does.
+    Keyed,
+    /// Every current component: the reference the keyed load is tested and benchmarked against.
+    All,
+}
+
+/// The assessment of the vulnerabilities in scope (all, or those with an id in `vuln`) for the
+/// product versions in scope; records new and changed results with a `record` meta.
 pub fn build(
     store: &mut dyn Store,
     policy: &Policy,
@@ -95,10 +109,32 @@ pub fn build(
     vuln: Option<&[String]>,
     record: Option<&ChangeMeta>,
 ) -> Result<Vec<Assessment>, StoreError> {
+    build_with(store, policy, product, version, vuln, record, ComponentLoad::Keyed)
+}
+
+/// [`build`], reading the components as `load` says (the answer is the same either way).
+pub fn build_with(
+    store: &mut dyn Store,
+    policy: &Policy,
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    vuln: Option<&[String]>,
+    record: Option<&ChangeMeta>,
+    load: ComponentLoad,
+) -> Result<Vec<Assessment>, StoreError> {
     let vulns = store.vulns()?;
+    let (scoped_ids, scoped) = in_scope(&vulns, vuln)?;
+    // Only the components some vulnerability in scope can match: a component without one of their
+    // keys is "not affected" by all of them, whatever its version (`msadesk_core::vuln::keys`).
+    let components = match load {
+        ComponentLoad::All => store.current_components()?,
+        ComponentLoad::Keyed => match Candidates::union(scoped.iter().flat_map(|g| &g.datas)) {
+            Candidates::Keys(keys) => store.current_components_for(&keys)?,
+            Candidates::All(_) => store.current_components()?,
+        },
+    };
     let kev = store.known_exploited()?;
     let deployments = store.deployments()?;
-    let components = store.current_components()?;
     let identity = store.identity()?;
     let default_role = identity.as_ref().map(|i| i.default_role);
     let sender = identity.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
@@ -116,33 +152,10 @@ pub fn build(
     }
     let mut out = Vec::new();
     let mut downstream: BTreeMap<(ProductId, Version), BTreeMap<String, u64>> = BTreeMap::new();
-    // Records of the same vulnerability (shared aliases, from different feeds) are assessed as one.
-    let groups = msadesk_core::vuln::ids::unify(
-        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
-    );
-    // Every id of the vulnerabilities in scope (all, without a filter).
-    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
-    for ids in groups {
-        if let Some(want) = vuln
-            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
-        {
-            continue;
-        }
-        scoped_ids.extend(ids.iter().cloned());
-        let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
+    for Group { ids, members, datas } in scoped {
         let Some(first) = members.first() else { continue };
         // The CVE id names the vulnerability when there is one; otherwise the first record's id.
         let primary = ids.iter().find(|i| i.starts_with("CVE-")).cloned().unwrap_or_else(|| first.id.clone());
-        let mut datas = Vec::new();
-        for v in &members {
-            let d: MatchData = serde_json::from_value(v.match_data.clone()).map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "the stored matching data of {} ({}) cannot be read ({e}): import the feed again",
-                    v.id, v.feed
-                ))
-            })?;
-            datas.push(d);
-        }
         let merge = |f: &dyn Fn(&MatchData) -> Option<bool>| {
             if datas.iter().any(|d| f(d) == Some(true)) {
                 Some(true)
@@ -370,6 +383,55 @@ pub fn build(
         record_no_longer_affected(store, &decisions, &out, product, version, vuln.map(|_| &scoped_ids), m)?;
     }
     Ok(out)
+}
+
+/// The records of one vulnerability (shared aliases, from different feeds), assessed as one.
+struct Group<'a> {
+    ids: BTreeSet<String>,
+    members: Vec<&'a StoredVuln>,
+    datas: Vec<MatchData>,
+}
+
+/// The vulnerabilities in scope (all, or those with an id in `vuln`) as groups with their matching
+/// data, and every id of them.
+fn in_scope<'a>(
+    vulns: &'a [StoredVuln],
+    vuln: Option<&[String]>,
+) -> Result<(BTreeSet<String>, Vec<Group<'a>>), StoreError> {
+    let groups = msadesk_core::vuln::ids::unify(
+        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
+    );
+    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
+    let mut scoped = Vec::new();
+    for ids in groups {
+        if let Some(want) = vuln
+            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
+        {
+            continue;
+        }
+        scoped_ids.extend(ids.iter().cloned());
+        let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
+        let mut datas = Vec::new();
+        for v in &members {
+            let d: MatchData = serde_json::from_value(v.match_data.clone()).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the stored matching data of {} ({}) cannot be read ({e}): import the feed again",
+                    v.id, v.feed
+                ))
+            })?;
+            datas.push(d);
+        }
+        scoped.push(Group { ids, members, datas });
+    }
+    Ok((scoped_ids, scoped))
+}
+
+/// The components [`build`] reads for the vulnerabilities in scope: the keys it asks the store
+/// for, or why it reads every component (for `msadesk bench impact` and tests).
+pub fn candidates(store: &mut dyn Store, vuln: Option<&[String]>) -> Result<Candidates, StoreError> {
+    let vulns = store.vulns()?;
+    let (_, scoped) = in_scope(&vulns, vuln)?;
+    Ok(Candidates::union(scoped.iter().flat_map(|g| &g.datas)))
 }
 
 /// Records, for every (product version, vulnerability) in scope whose last automatic assessment

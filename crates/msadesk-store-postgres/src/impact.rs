@@ -2,8 +2,8 @@
 //! to date by the supply import (`supply.rs`) and the retention job (`evidence.rs`) in the same
 //! statements that add or delete the events.
 
-use msadesk_core::{Country, ProductId, Version};
 use msadesk_core::vuln::keys::ComponentKeys;
+use msadesk_core::{Country, ProductId, Version};
 use msadesk_store::{ComponentIndex, ImpactStore, StoreError, SuppliedToCountry, VersionComponent};
 
 use crate::PostgresStore;

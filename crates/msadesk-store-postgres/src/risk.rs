@@ -163,9 +163,8 @@ pub(crate) fn current_components_for(client: &mut Client, keys: &ComponentKeys) 
 /// the purl and CPE parsing rules of `msadesk_core`, which SQL does not know. Written back in
 /// batches of arrays, one statement per batch.
 pub(crate) fn fill_component_keys(tx: &mut postgres::Transaction<'_>) -> Result<()> {
-    let rows = tx
-        .query("SELECT sbom_id, purl, cpe FROM sbom_components", &[])
-        .during("reading the SBOM components to key")?;
+    let rows =
+        tx.query("SELECT sbom_id, purl, cpe FROM sbom_components", &[]).during("reading the SBOM components to key")?;
     for chunk in rows.chunks(10_000) {
         let (mut ids, mut purls, mut packages, mut cpes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in chunk {

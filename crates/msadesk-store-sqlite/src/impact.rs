@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use msadesk_core::{Country, ProductId, Version};
 use msadesk_core::vuln::keys::ComponentKeys;
+use msadesk_core::{Country, ProductId, Version};
 use msadesk_store::{ComponentIndex, ImpactStore, Result, StoreError, SuppliedToCountry, VersionComponent};
 use rusqlite::params;
 

@@ -1,13 +1,13 @@
 //! SBOMs, vulnerability records, known-exploited listings, install base and risk decisions in
 //! SQLite (tables of `migrations/0005_risk.sql`).
 
+use msadesk_core::vuln::keys::{ComponentKeys, cpe_key, package_key};
 use msadesk_core::{Date, MemberState, ProductId, Version};
 use msadesk_store::risk::{decision_detail, dedup_components, sbom_detail};
 use msadesk_store::{
     ChangeMeta, Deployment, ImportStats, KnownExploited, NewSbom, Result, RiskDecisionRecord, SbomComponent, SbomInfo,
     StoreError, StoredVuln, VersionComponent,
 };
-use msadesk_core::vuln::keys::{ComponentKeys, cpe_key, package_key};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::{append_audit, backend, corrupt};

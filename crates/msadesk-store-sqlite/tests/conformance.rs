@@ -247,7 +247,9 @@ fn migration_12_keys_the_components_already_stored() {
     assert_eq!(store.schema_version().unwrap(), 11);
     let unkeyed: i64 = store
         .connection()
-        .query_row("SELECT COUNT(*) FROM sbom_components WHERE package_key IS NULL AND cpe_key IS NULL", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM sbom_components WHERE package_key IS NULL AND cpe_key IS NULL", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(unkeyed, 0, "every stored component has a key again");
     assert_eq!(msadesk_store::conformance::keyed_answers(&mut store), before);

@@ -1825,9 +1825,11 @@ pub fn components_for_keys_are_exactly_the_keyed_current_components(store: &mut 
     let lodash = component("pkg:npm/lodash@4.17.21", "lodash", "4.17.21", None);
     let scoped = component("pkg:npm/%40Acme/Widget@1.0.0", "widget", "1.0.0", None);
     let django = component("pkg:pypi/Django_REST.framework@3.14.0", "djangorestframework", "3.14.0", None);
-    let log4j = component("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar", "log4j-core", "2.14.1", None);
+    let log4j =
+        component("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar", "log4j-core", "2.14.1", None);
     // CPE-only: no readable purl (an SBOM tool's own identifier), found by its CPE alone.
-    let router = component("urn:acme:router-os", "router-os", "7.1", Some("cpe:2.3:o:ACME:Router_OS:7.1:*:*:*:*:*:*:*"));
+    let router =
+        component("urn:acme:router-os", "router-os", "7.1", Some("cpe:2.3:o:ACME:Router_OS:7.1:*:*:*:*:*:*:*"));
     let openssl = component(
         "pkg:generic/openssl@3.0.1",
         "openssl",
@@ -1859,12 +1861,20 @@ pub fn components_for_keys_are_exactly_the_keyed_current_components(store: &mut 
         ("no keys, whole versions", keys(&[], &[], true), 0),
         ("unknown package", keys(&["npm/left-pad"], &[], false), 0),
         ("lodash with and without a version, not the superseded one", keys(&["npm/lodash"], &[], false), 2),
-        ("keys are compared exactly", keys(&["npm/LODASH", "NPM/lodash", "npm/@acme/widget", "pypi/django-rest-framework"], &[], false), 0),
+        (
+            "keys are compared exactly",
+            keys(&["npm/LODASH", "NPM/lodash", "npm/@acme/widget", "pypi/django-rest-framework"], &[], false),
+            0,
+        ),
         ("scoped npm package, in two versions", keys(&["npm/@Acme/widget"], &[], false), 2),
         ("PyPI normalised name", keys(&["PyPI/django-rest-framework"], &[], false), 1),
         ("Maven group:artifact", keys(&["Maven/org.apache.logging.log4j:log4j-core"], &[], false), 1),
         ("CPE-only component, lower-case key", keys(&[], &["acme:router_os"], false), 1),
-        ("CPE and package keys together, each component once", keys(&["generic/openssl", "npm/lodash"], &["openssl:openssl", "acme:router_os"], false), 5),
+        (
+            "CPE and package keys together, each component once",
+            keys(&["generic/openssl", "npm/lodash"], &["openssl:openssl", "acme:router_os"], false),
+            5,
+        ),
         ("whole versions of the CPE's versions", keys(&[], &["openssl:openssl"], true), 7),
         ("whole versions of a package key", keys(&["Maven/org.apache.logging.log4j:log4j-core"], &[], true), 3),
     ];
