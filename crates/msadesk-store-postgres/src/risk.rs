@@ -148,13 +148,11 @@ pub(crate) fn current_components_for(client: &mut Client, keys: &ComponentKeys) 
     }
     let packages: Vec<&str> = keys.packages.iter().map(String::as_str).collect();
     let cpes: Vec<&str> = keys.cpes.iter().map(String::as_str).collect();
-    // Each half of the union reads its index (`sbom_components_by_package`, `_by_cpe`).
+    // One bitmap scan of both indexes (`sbom_components_by_package`, `_by_cpe`), OR-ed.
     let filter = if keys.whole_versions {
-        "AND c.sbom_id IN (SELECT sbom_id FROM sbom_components WHERE package_key = ANY($1)
-                           UNION SELECT sbom_id FROM sbom_components WHERE cpe_key = ANY($2))"
+        "AND c.sbom_id IN (SELECT sbom_id FROM sbom_components WHERE package_key = ANY($1) OR cpe_key = ANY($2))"
     } else {
-        "AND (c.sbom_id, c.purl) IN (SELECT sbom_id, purl FROM sbom_components WHERE package_key = ANY($1)
-                                     UNION SELECT sbom_id, purl FROM sbom_components WHERE cpe_key = ANY($2))"
+        "AND (c.package_key = ANY($1) OR c.cpe_key = ANY($2))"
     };
     components_where(client, filter, &[&packages, &cpes])
 }
