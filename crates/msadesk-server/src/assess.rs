@@ -12,7 +12,7 @@ use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
 use msadesk_core::vuln::policy::Override;
 use msadesk_core::vuln::{Cvss, Facts, Policy};
 use msadesk_core::{Date, OurRole, ProductId, Version};
-use msadesk_store::{ChangeMeta, KnownExploited, RiskDecisionRecord, Store, StoreError, StoredVuln};
+use msadesk_store::{ChangeMeta, Deployment, KnownExploited, RiskDecisionRecord, Store, StoreError, StoredVuln};
 use serde::Serialize;
 
 /// The key of an officer's decision in a recorded assessment (as `msadesk decide` and the
@@ -143,6 +143,16 @@ pub fn build_with(
     let roles: BTreeMap<ProductId, Option<OurRole>> =
         products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
     let decisions = store.decisions()?;
+    // The decisions of each product version, oldest first, so that each affected version looks
+    // at its own instead of every recorded decision.
+    let mut by_version: BTreeMap<(&ProductId, &Version), Vec<&RiskDecisionRecord>> = BTreeMap::new();
+    for r in &decisions {
+        by_version.entry((&r.product_id, &r.version)).or_default().push(r);
+    }
+    let mut deployed: BTreeMap<(&ProductId, &Version), Vec<&Deployment>> = BTreeMap::new();
+    for d in &deployments {
+        deployed.entry((&d.product_id, &d.version)).or_default().push(d);
+    }
     // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
     let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
     for c in &components {
@@ -224,7 +234,7 @@ pub fn build_with(
         }
         for ((pid, ver), matched) in hits {
             let affected = matched.iter().any(|m| matches!(m.outcome, MatchOutcome::Affected(_)));
-            let here: Vec<_> = deployments.iter().filter(|d| d.product_id == pid && d.version == ver).collect();
+            let here: &[&Deployment] = deployed.get(&(&pid, &ver)).map_or(&[], Vec::as_slice);
             let facts = Facts {
                 actively_exploited,
                 cvss: cvss.clone(),
@@ -236,17 +246,19 @@ pub fn build_with(
                 officer_override: None,
             };
             // The latest officer decision for the pair, if any, wins over the rules.
-            let officer = decisions
-                .iter()
-                .rev()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .find_map(|r| r.assessment.get(OVERRIDE_KEY))
-                .and_then(|o| {
-                    Some(Override {
-                        significant: o.get("significant")?.as_bool()?,
-                        reason: o.get("reason")?.as_str()?.to_string(),
-                    })
-                });
+            let pair: Vec<&RiskDecisionRecord> = by_version
+                .get(&(&pid, &ver))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|r| ids.contains(&r.vulnerability))
+                .collect();
+            let officer = pair.iter().rev().find_map(|r| r.assessment.get(OVERRIDE_KEY)).and_then(|o| {
+                Some(Override {
+                    significant: o.get("significant")?.as_bool()?,
+                    reason: o.get("reason")?.as_str()?.to_string(),
+                })
+            });
             let facts = Facts { officer_override: officer, ..facts };
             let decision = policy.decide(&facts);
             // Where the version went: the registry's supplied events (above), plus the install base.
@@ -257,17 +269,13 @@ pub fn build_with(
                     .or_insert_with(|| MemberStateOut { member_state: c.clone(), ..Default::default() })
                     .supplied += q;
             }
-            for d in &here {
+            for d in here {
                 let c = d.member_state.as_str().to_string();
                 ms.entry(c.clone())
                     .or_insert_with(|| MemberStateOut { member_state: c, ..Default::default() })
                     .instances += d.instances;
             }
             let fired: Vec<&'static str> = decision.fired.iter().map(|i| i.name()).collect();
-            let pair: Vec<&RiskDecisionRecord> = decisions
-                .iter()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .collect();
             let last = pair.iter().rev().find(|r| r.assessment.get(OVERRIDE_KEY).is_none()).copied();
             let changed = last.is_none_or(|l| {
                 l.significant != decision.significant
