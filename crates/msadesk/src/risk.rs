@@ -992,10 +992,10 @@ mod tests {
                 .filter(|v| v.id == *id)
                 .map(|v| serde_json::from_value(v.match_data.clone()).unwrap())
                 .collect();
-            if let msadesk_core::vuln::keys::Candidates::Keys(k) = msadesk_core::vuln::keys::Candidates::union(&vs) {
-                if store.current_components_for(&k).unwrap().len() < all_components {
-                    smaller += 1;
-                }
+            if let msadesk_core::vuln::keys::Candidates::Keys(k) = msadesk_core::vuln::keys::Candidates::union(&vs)
+                && store.current_components_for(&k).unwrap().len() < all_components
+            {
+                smaller += 1;
             }
         }
         assert!(smaller >= 4, "{smaller} of {} vulnerabilities were loaded keyed", ids.len());
