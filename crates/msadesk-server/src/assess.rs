@@ -17,7 +17,9 @@ use serde::Serialize;
 
 /// The key of an officer's decision in a recorded assessment (as `msadesk decide` and the
 /// assessment page write it).
-pub const OVERRIDE_KEY: &str = "officer_override";
+/// (One of the keys the store's decision outlines keep, with `fired` and `affected`, the other
+/// two this module reads back from recorded assessments.)
+pub const OVERRIDE_KEY: &str = msadesk_store::impact::OUTLINE_KEYS[0];
 
 /// One (product version, vulnerability) assessment, as `assess --format json` shows it.
 #[derive(Serialize)]
@@ -142,7 +144,9 @@ pub fn build_with(
     let product_names: BTreeMap<ProductId, String> = products.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     let roles: BTreeMap<ProductId, Option<OurRole>> =
         products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
-    let decisions = store.decisions()?;
+    // The recorded decisions with the parts of their assessments compared below (override, fired,
+    // affected), not each whole assessment JSON.
+    let decisions = store.decision_outlines()?;
     // The decisions of each product version, oldest first, so that each affected version looks
     // at its own instead of every recorded decision.
     let mut by_version: BTreeMap<(&ProductId, &Version), Vec<&RiskDecisionRecord>> = BTreeMap::new();

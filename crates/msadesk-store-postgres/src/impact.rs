@@ -4,12 +4,16 @@
 
 use msadesk_core::vuln::keys::ComponentKeys;
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ComponentIndex, ImpactStore, StoreError, SuppliedToCountry, VersionComponent};
+use msadesk_store::{ComponentIndex, ImpactStore, RiskDecisionRecord, StoreError, SuppliedToCountry, VersionComponent};
 
 use crate::PostgresStore;
 use crate::error::{During, col, parse_stored, to_u64};
 
 impl ImpactStore for PostgresStore {
+    fn decision_outlines(&mut self) -> Result<Vec<RiskDecisionRecord>, StoreError> {
+        crate::risk::decision_outlines(&mut self.client)
+    }
+
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>, StoreError> {
         let products: Vec<&str> = versions.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = versions.iter().map(|(_, v)| v.as_str()).collect();

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use msadesk_core::vuln::keys::ComponentKeys;
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ComponentIndex, ImpactStore, Result, StoreError, SuppliedToCountry, VersionComponent};
+use msadesk_store::{
+    ComponentIndex, ImpactStore, Result, RiskDecisionRecord, StoreError, SuppliedToCountry, VersionComponent,
+};
 use rusqlite::params;
 
 use crate::{SqliteStore, backend, corrupt};
@@ -53,6 +55,10 @@ impl SummaryDelta {
 }
 
 impl ImpactStore for SqliteStore {
+    fn decision_outlines(&mut self) -> Result<Vec<RiskDecisionRecord>> {
+        crate::risk::decision_outlines(&self.conn)
+    }
+
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>> {
         let mut stmt = self
             .conn

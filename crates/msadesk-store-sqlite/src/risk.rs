@@ -465,3 +465,48 @@ pub(crate) fn decisions(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
         })
         .collect()
 }
+
+/// `ImpactStore::decision_outlines`: the three assessment keys extracted by SQLite (`->` gives
+/// JSON text, NULL when the key is absent), not the whole JSON parsed here.
+pub(crate) fn decision_outlines(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
+    type OutlineRow = (i64, String, String, String, bool, String, String, String, [Option<String>; 3]);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by,
+                    assessment -> '$.officer_override', assessment -> '$.fired', assessment -> '$.affected'
+             FROM risk_decisions ORDER BY id",
+        )
+        .map_err(backend)?;
+    let rows: Vec<OutlineRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                [r.get(8)?, r.get(9)?, r.get(10)?],
+            ))
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|(id, p, v, vulnerability, significant, policy_version, decided_at, decided_by, parts)| {
+            Ok(RiskDecisionRecord {
+                id,
+                product_id: parse("product id", &p, ProductId::parse)?,
+                version: parse("version", &v, Version::parse)?,
+                vulnerability,
+                significant,
+                policy_version,
+                decided_at,
+                decided_by,
+                assessment: msadesk_store::impact::outline_from(parts)?,
+            })
+        })
+        .collect()
+}

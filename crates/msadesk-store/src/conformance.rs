@@ -55,7 +55,8 @@ macro_rules! conformance_suite {
             readiness_facts_are_gathered_and_backups_audited,
             readiness_gathers_corrective_actions,
             supplied_by_country_equals_the_events_after_imports_duplicates_and_retention,
-            components_for_keys_are_exactly_the_keyed_current_components
+            components_for_keys_are_exactly_the_keyed_current_components,
+            decision_outlines_are_the_decisions_cut_to_the_outline_keys
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1921,4 +1922,51 @@ pub fn keyed_answers(store: &mut dyn Store) -> Vec<Vec<crate::VersionComponent>>
             got
         })
         .collect()
+}
+
+pub fn decision_outlines_are_the_decisions_cut_to_the_outline_keys(store: &mut dyn Store) {
+    assert_eq!(store.decision_outlines().expect("outlines"), vec![]);
+    let record = |product: &str, assessment: serde_json::Value| crate::RiskDecisionRecord {
+        id: 0,
+        product_id: ProductId::parse(product).expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "CVE-2021-44228".into(),
+        significant: true,
+        policy_version: "msadesk-default-1".into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment,
+    };
+    let drafts = "Sehr geehrte Damen und Herren, «Log4Shell» — ".repeat(200);
+    let assessments = [
+        // An automatic assessment as `msadesk assess` records it, with drafts and evidence.
+        serde_json::json!({"affected": true, "fired": ["actively_exploited", "critical_cvss"], "summary": "x",
+                           "drafts": [{"text": drafts}], "evidence": [{"source": "NVD"}], "member_states": []}),
+        // An officer's decision.
+        serde_json::json!({"officer_override": {"significant": false, "reason": "not reachable: \"jndi\" off"},
+                           "decided": "by hand"}),
+        // No longer affected: no fired list.
+        serde_json::json!({"affected": false, "significant": false, "reason": "no component matches any more"}),
+        // Unknown (null kept, not dropped) and an empty fired list.
+        serde_json::json!({"affected": null, "fired": []}),
+        serde_json::json!({}),
+        serde_json::json!({"fired": "not a list", "affected": 1.5, "nested": {"affected": true}}),
+    ];
+    for (i, a) in assessments.iter().enumerate() {
+        store.record_decision(&record(if i % 2 == 0 { "CAM" } else { "GW" }, a.clone()), &meta()).expect("record");
+    }
+    let full = store.decisions().expect("decisions");
+    let outlines = store.decision_outlines().expect("outlines");
+    assert_eq!(full.len(), assessments.len());
+    let want: Vec<crate::RiskDecisionRecord> = full
+        .iter()
+        .map(|d| crate::RiskDecisionRecord { assessment: crate::impact::outline(&d.assessment), ..d.clone() })
+        .collect();
+    assert_eq!(outlines, want);
+    assert_eq!(outlines[3].assessment, serde_json::json!({"affected": null, "fired": []}));
+    assert_eq!(outlines[4].assessment, serde_json::json!({}));
+    assert_eq!(
+        outlines[1].assessment,
+        serde_json::json!({"officer_override": {"significant": false, "reason": "not reachable: \"jndi\" off"}})
+    );
 }

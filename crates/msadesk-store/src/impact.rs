@@ -12,7 +12,7 @@
 use msadesk_core::vuln::keys::ComponentKeys;
 use msadesk_core::{Country, ProductId, Version};
 
-use crate::{Result, VersionComponent};
+use crate::{Result, RiskDecisionRecord, VersionComponent};
 
 /// The `supplied` events of one product version to one country, summed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,40 @@ pub trait ImpactStore {
     /// supplied with to each country, sorted by product, version and country. Costs one row per
     /// version and country, whatever the number of events.
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>>;
+
+    /// Every recorded decision, oldest first, as `Store::decisions` returns it but with only the
+    /// parts of its assessment that a new assessment compares with ([`OUTLINE_KEYS`], each where
+    /// recorded, `null` kept): an assessment JSON is a few kB (drafts, evidence), and reading
+    /// every one whole cost more than the rest of a vulnerability's impact.
+    fn decision_outlines(&mut self) -> Result<Vec<RiskDecisionRecord>>;
+}
+
+/// The keys of a recorded assessment that [`ImpactStore::decision_outlines`] keeps.
+pub const OUTLINE_KEYS: [&str; 3] = ["officer_override", "fired", "affected"];
+
+/// A recorded assessment cut to [`OUTLINE_KEYS`] (what `decision_outlines` must return for it).
+pub fn outline(assessment: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for k in OUTLINE_KEYS {
+        if let Some(v) = assessment.get(k) {
+            out.insert(k.to_string(), v.clone());
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Assembles an outline from the engine's extraction of each of [`OUTLINE_KEYS`], in order, as
+/// JSON text (`None`: not recorded).
+pub fn outline_from(parts: [Option<String>; 3]) -> Result<serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (k, text) in OUTLINE_KEYS.iter().zip(parts) {
+        if let Some(t) = text {
+            let v = serde_json::from_str(&t)
+                .map_err(|e| crate::StoreError::Corrupt(format!("recorded assessment, {k} '{t}': {e}")))?;
+            out.insert(k.to_string(), v);
+        }
+    }
+    Ok(serde_json::Value::Object(out))
 }
 
 pub trait ComponentIndex {
