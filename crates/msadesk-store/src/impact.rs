@@ -74,3 +74,32 @@ pub trait ComponentIndex {
     /// the answer is a subsequence. Costs an index lookup per key, not a read of every component.
     fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>>;
 }
+
+/// The outline of a recorded assessment's JSON text, reading only [`OUTLINE_KEYS`] into values and
+/// skipping the rest (drafts, evidence) without building them: several times cheaper than parsing
+/// the whole assessment, for engines that cannot extract the keys more cheaply themselves.
+pub fn outline_of(text: &str) -> Result<serde_json::Value> {
+    // `Some(Null)` for a key recorded as null, `None` for an absent one.
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<serde_json::Value>, D::Error> {
+        <serde_json::Value as serde::Deserialize>::deserialize(d).map(Some)
+    }
+    #[derive(serde::Deserialize)]
+    struct Outline {
+        #[serde(default, deserialize_with = "present")]
+        officer_override: Option<serde_json::Value>,
+        #[serde(default, deserialize_with = "present")]
+        fired: Option<serde_json::Value>,
+        #[serde(default, deserialize_with = "present")]
+        affected: Option<serde_json::Value>,
+    }
+    let o: Outline = serde_json::from_str(text).map_err(|e| {
+        crate::StoreError::Corrupt(format!("recorded assessment: {e}: {}", text.chars().take(120).collect::<String>()))
+    })?;
+    let mut out = serde_json::Map::new();
+    for (k, v) in OUTLINE_KEYS.iter().zip([o.officer_override, o.fired, o.affected]) {
+        if let Some(v) = v {
+            out.insert(k.to_string(), v);
+        }
+    }
+    Ok(serde_json::Value::Object(out))
+}
