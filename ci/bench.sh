@@ -84,7 +84,8 @@ put sbom_load "$(since "$t0")"
 python3 - "$W/impact.json" >> "$R" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-for k in ("sbom_components", "affected_versions", "member_states", "p50_ms", "p99_ms", "per_version_traces_p50_ms"):
+for k in ("sbom_components", "keyed_components", "affected_versions", "member_states", "p50_ms", "p99_ms",
+          "full_load_p50_ms", "full_load_p99_ms", "per_version_traces_p50_ms"):
     print(f"impact_{k}={round(r[k], 3) if isinstance(r[k], float) else r[k]}")
 PY
 

@@ -48,15 +48,27 @@ rows.append((f"trace, largest product ({r['trace_big_events']} events)", f"{f('t
 ts = ratio("trace_small", "trace_small_ref")
 rows.append((f"trace, small product ({r['trace_small_events']} events)", f"{f('trace_small'):.3f} ms",
              f"hand-written SQL {f('trace_small_ref'):.3f} ms", f"{ts:.2f}×", "≤ 1.2×", verdict(ts, 1.2)))
-rows.append(("CVE impact (vulnerability → versions → operators → Member States)",
-             f"p50 {f('impact_p50_ms'):.1f} ms, p99 {f('impact_p99_ms'):.1f} ms",
-             f"{r['impact_sbom_components']} SBOM components, {r['impact_affected_versions']} versions affected, "
-             f"{r['impact_member_states']} Member States"
-             + (f"; one trace per version (before): p50 {f('impact_per_version_traces_p50_ms'):.1f} ms"
-                if "impact_per_version_traces_p50_ms" in r else ""),
-             f"{f('impact_p50_ms') / f('impact_per_version_traces_p50_ms'):.3f}×"
-             if "impact_per_version_traces_p50_ms" in r else "—", "< 100 ms",
-             verdict(f("impact_p99_ms"), 100, " ms")))
+if "impact_full_load_p50_ms" in r:
+    # The reference: the same assessment loading every current SBOM component (before the index).
+    rows.append(("CVE impact (vulnerability → versions → operators → Member States)",
+                 f"p50 {f('impact_p50_ms'):.1f} ms, p99 {f('impact_p99_ms'):.1f} ms "
+                 f"({r['impact_keyed_components']} of {r['impact_sbom_components']} SBOM components loaded, "
+                 f"{r['impact_affected_versions']} versions affected, {r['impact_member_states']} Member States)",
+                 f"loading every component: p50 {f('impact_full_load_p50_ms'):.1f} ms, "
+                 f"p99 {f('impact_full_load_p99_ms'):.1f} ms; one trace per version: p50 "
+                 f"{f('impact_per_version_traces_p50_ms'):.1f} ms",
+                 f"{ratio('impact_p50_ms', 'impact_full_load_p50_ms'):.3f}×", "< 100 ms",
+                 verdict(f("impact_p99_ms"), 100, " ms")))
+else:
+    rows.append(("CVE impact (vulnerability → versions → operators → Member States)",
+                 f"p50 {f('impact_p50_ms'):.1f} ms, p99 {f('impact_p99_ms'):.1f} ms",
+                 f"{r['impact_sbom_components']} SBOM components, {r['impact_affected_versions']} versions affected, "
+                 f"{r['impact_member_states']} Member States"
+                 + (f"; one trace per version (before): p50 {f('impact_per_version_traces_p50_ms'):.1f} ms"
+                    if "impact_per_version_traces_p50_ms" in r else ""),
+                 f"{f('impact_p50_ms') / f('impact_per_version_traces_p50_ms'):.3f}×"
+                 if "impact_per_version_traces_p50_ms" in r else "—", "< 100 ms",
+                 verdict(f("impact_p99_ms"), 100, " ms")))
 on_db = f" on this registry ({r['http_paths']} small-trace URLs)" if "http_paths" in r else " (demo registry)"
 rows.append((f"HTTP small traces{on_db}, c=16 (SQLite, 2 cores shared with the load generator)",
              f"{f('http_requests_per_second'):.0f} req/s, p99 {f('http_p99_ms'):.1f} ms",

@@ -6,17 +6,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use msadesk_core::vuln::keys::Candidates;
 use msadesk_core::vuln::matching::{ComponentRef, MatchData, MatchOutcome};
 use msadesk_core::vuln::obligations::{Obligation, Situation, obligations};
 use msadesk_core::vuln::policy::Override;
 use msadesk_core::vuln::{Cvss, Facts, Policy};
 use msadesk_core::{Date, OurRole, ProductId, Version};
-use msadesk_store::{ChangeMeta, KnownExploited, RiskDecisionRecord, Store, StoreError, StoredVuln};
+use msadesk_store::{ChangeMeta, Deployment, KnownExploited, RiskDecisionRecord, Store, StoreError, StoredVuln};
 use serde::Serialize;
 
 /// The key of an officer's decision in a recorded assessment (as `msadesk decide` and the
 /// assessment page write it).
-pub const OVERRIDE_KEY: &str = "officer_override";
+/// (One of the keys the store's decision outlines keep, with `fired` and `affected`, the other
+/// two this module reads back from recorded assessments.)
+pub const OVERRIDE_KEY: &str = msadesk_store::impact::OUTLINE_KEYS[0];
 
 /// One (product version, vulnerability) assessment, as `assess --format json` shows it.
 #[derive(Serialize)]
@@ -87,6 +90,19 @@ pub struct Evidence {
     pub file: Option<String>,
 }
 
+/// How [`build_with`] reads the SBOM components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentLoad {
+    /// Only the components the vulnerabilities in scope can match (`msadesk_core::vuln::keys`,
+    /// through the store's component index), or every one when their data names something no key
+    /// describes. What [`build`] does.
+    Keyed,
+    /// Every current component: the reference the keyed load is tested and benchmarked against.
+    All,
+}
+
+/// The assessment of the vulnerabilities in scope (all, or those with an id in `vuln`) for the
+/// product versions in scope; records new and changed results with a `record` meta.
 pub fn build(
     store: &mut dyn Store,
     policy: &Policy,
@@ -95,10 +111,32 @@ pub fn build(
     vuln: Option<&[String]>,
     record: Option<&ChangeMeta>,
 ) -> Result<Vec<Assessment>, StoreError> {
+    build_with(store, policy, product, version, vuln, record, ComponentLoad::Keyed)
+}
+
+/// [`build`], reading the components as `load` says (the answer is the same either way).
+pub fn build_with(
+    store: &mut dyn Store,
+    policy: &Policy,
+    product: Option<&ProductId>,
+    version: Option<&Version>,
+    vuln: Option<&[String]>,
+    record: Option<&ChangeMeta>,
+    load: ComponentLoad,
+) -> Result<Vec<Assessment>, StoreError> {
     let vulns = store.vulns()?;
+    let (scoped_ids, scoped) = in_scope(&vulns, vuln)?;
+    // Only the components some vulnerability in scope can match: a component without one of their
+    // keys is "not affected" by all of them, whatever its version (`msadesk_core::vuln::keys`).
+    let components = match load {
+        ComponentLoad::All => store.current_components()?,
+        ComponentLoad::Keyed => match Candidates::union(scoped.iter().flat_map(|g| &g.datas)) {
+            Candidates::Keys(keys) => store.current_components_for(&keys)?,
+            Candidates::All(_) => store.current_components()?,
+        },
+    };
     let kev = store.known_exploited()?;
     let deployments = store.deployments()?;
-    let components = store.current_components()?;
     let identity = store.identity()?;
     let default_role = identity.as_ref().map(|i| i.default_role);
     let sender = identity.map_or_else(|| "[our company: run msadesk init]".to_string(), |i| i.name);
@@ -106,7 +144,19 @@ pub fn build(
     let product_names: BTreeMap<ProductId, String> = products.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     let roles: BTreeMap<ProductId, Option<OurRole>> =
         products.into_iter().map(|p| (p.id, p.our_role.or(default_role))).collect();
-    let decisions = store.decisions()?;
+    // The recorded decisions with the parts of their assessments compared below (override, fired,
+    // affected), not each whole assessment JSON.
+    let decisions = store.decision_outlines()?;
+    // The decisions of each product version, oldest first, so that each affected version looks
+    // at its own instead of every recorded decision.
+    let mut by_version: BTreeMap<(&ProductId, &Version), Vec<&RiskDecisionRecord>> = BTreeMap::new();
+    for r in &decisions {
+        by_version.entry((&r.product_id, &r.version)).or_default().push(r);
+    }
+    let mut deployed: BTreeMap<(&ProductId, &Version), Vec<&Deployment>> = BTreeMap::new();
+    for d in &deployments {
+        deployed.entry((&d.product_id, &d.version)).or_default().push(d);
+    }
     // The CPEs of each version's SBOM, for NVD "running on / with" configurations.
     let mut cpes: BTreeMap<(&ProductId, &Version), Vec<&str>> = BTreeMap::new();
     for c in &components {
@@ -116,33 +166,10 @@ pub fn build(
     }
     let mut out = Vec::new();
     let mut downstream: BTreeMap<(ProductId, Version), BTreeMap<String, u64>> = BTreeMap::new();
-    // Records of the same vulnerability (shared aliases, from different feeds) are assessed as one.
-    let groups = msadesk_core::vuln::ids::unify(
-        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
-    );
-    // Every id of the vulnerabilities in scope (all, without a filter).
-    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
-    for ids in groups {
-        if let Some(want) = vuln
-            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
-        {
-            continue;
-        }
-        scoped_ids.extend(ids.iter().cloned());
-        let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
+    for Group { ids, members, datas } in scoped {
         let Some(first) = members.first() else { continue };
         // The CVE id names the vulnerability when there is one; otherwise the first record's id.
         let primary = ids.iter().find(|i| i.starts_with("CVE-")).cloned().unwrap_or_else(|| first.id.clone());
-        let mut datas = Vec::new();
-        for v in &members {
-            let d: MatchData = serde_json::from_value(v.match_data.clone()).map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "the stored matching data of {} ({}) cannot be read ({e}): import the feed again",
-                    v.id, v.feed
-                ))
-            })?;
-            datas.push(d);
-        }
         let merge = |f: &dyn Fn(&MatchData) -> Option<bool>| {
             if datas.iter().any(|d| f(d) == Some(true)) {
                 Some(true)
@@ -211,7 +238,7 @@ pub fn build(
         }
         for ((pid, ver), matched) in hits {
             let affected = matched.iter().any(|m| matches!(m.outcome, MatchOutcome::Affected(_)));
-            let here: Vec<_> = deployments.iter().filter(|d| d.product_id == pid && d.version == ver).collect();
+            let here: &[&Deployment] = deployed.get(&(&pid, &ver)).map_or(&[], Vec::as_slice);
             let facts = Facts {
                 actively_exploited,
                 cvss: cvss.clone(),
@@ -223,17 +250,19 @@ pub fn build(
                 officer_override: None,
             };
             // The latest officer decision for the pair, if any, wins over the rules.
-            let officer = decisions
-                .iter()
-                .rev()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .find_map(|r| r.assessment.get(OVERRIDE_KEY))
-                .and_then(|o| {
-                    Some(Override {
-                        significant: o.get("significant")?.as_bool()?,
-                        reason: o.get("reason")?.as_str()?.to_string(),
-                    })
-                });
+            let pair: Vec<&RiskDecisionRecord> = by_version
+                .get(&(&pid, &ver))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|r| ids.contains(&r.vulnerability))
+                .collect();
+            let officer = pair.iter().rev().find_map(|r| r.assessment.get(OVERRIDE_KEY)).and_then(|o| {
+                Some(Override {
+                    significant: o.get("significant")?.as_bool()?,
+                    reason: o.get("reason")?.as_str()?.to_string(),
+                })
+            });
             let facts = Facts { officer_override: officer, ..facts };
             let decision = policy.decide(&facts);
             // Where the version went: the registry's supplied events (above), plus the install base.
@@ -244,17 +273,13 @@ pub fn build(
                     .or_insert_with(|| MemberStateOut { member_state: c.clone(), ..Default::default() })
                     .supplied += q;
             }
-            for d in &here {
+            for d in here {
                 let c = d.member_state.as_str().to_string();
                 ms.entry(c.clone())
                     .or_insert_with(|| MemberStateOut { member_state: c, ..Default::default() })
                     .instances += d.instances;
             }
             let fired: Vec<&'static str> = decision.fired.iter().map(|i| i.name()).collect();
-            let pair: Vec<&RiskDecisionRecord> = decisions
-                .iter()
-                .filter(|r| r.product_id == pid && r.version == ver && ids.contains(&r.vulnerability))
-                .collect();
             let last = pair.iter().rev().find(|r| r.assessment.get(OVERRIDE_KEY).is_none()).copied();
             let changed = last.is_none_or(|l| {
                 l.significant != decision.significant
@@ -370,6 +395,55 @@ pub fn build(
         record_no_longer_affected(store, &decisions, &out, product, version, vuln.map(|_| &scoped_ids), m)?;
     }
     Ok(out)
+}
+
+/// The records of one vulnerability (shared aliases, from different feeds), assessed as one.
+struct Group<'a> {
+    ids: BTreeSet<String>,
+    members: Vec<&'a StoredVuln>,
+    datas: Vec<MatchData>,
+}
+
+/// The vulnerabilities in scope (all, or those with an id in `vuln`) as groups with their matching
+/// data, and every id of them.
+fn in_scope<'a>(
+    vulns: &'a [StoredVuln],
+    vuln: Option<&[String]>,
+) -> Result<(BTreeSet<String>, Vec<Group<'a>>), StoreError> {
+    let groups = msadesk_core::vuln::ids::unify(
+        vulns.iter().map(|v| v.aliases.iter().cloned().chain([v.id.clone()]).collect::<BTreeSet<String>>()),
+    );
+    let mut scoped_ids: BTreeSet<String> = BTreeSet::new();
+    let mut scoped = Vec::new();
+    for ids in groups {
+        if let Some(want) = vuln
+            && !ids.iter().any(|i| want.iter().any(|w| i.eq_ignore_ascii_case(w)))
+        {
+            continue;
+        }
+        scoped_ids.extend(ids.iter().cloned());
+        let members: Vec<&StoredVuln> = vulns.iter().filter(|v| ids.contains(&v.id)).collect();
+        let mut datas = Vec::new();
+        for v in &members {
+            let d: MatchData = serde_json::from_value(v.match_data.clone()).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the stored matching data of {} ({}) cannot be read ({e}): import the feed again",
+                    v.id, v.feed
+                ))
+            })?;
+            datas.push(d);
+        }
+        scoped.push(Group { ids, members, datas });
+    }
+    Ok((scoped_ids, scoped))
+}
+
+/// The components [`build`] reads for the vulnerabilities in scope: the keys it asks the store
+/// for, or why it reads every component (for `msadesk bench impact` and tests).
+pub fn candidates(store: &mut dyn Store, vuln: Option<&[String]>) -> Result<Candidates, StoreError> {
+    let vulns = store.vulns()?;
+    let (_, scoped) = in_scope(&vulns, vuln)?;
+    Ok(Candidates::union(scoped.iter().flat_map(|g| &g.datas)))
 }
 
 /// Records, for every (product version, vulnerability) in scope whose last automatic assessment

@@ -2,13 +2,18 @@
 //! to date by the supply import (`supply.rs`) and the retention job (`evidence.rs`) in the same
 //! statements that add or delete the events.
 
+use msadesk_core::vuln::keys::ComponentKeys;
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ImpactStore, StoreError, SuppliedToCountry};
+use msadesk_store::{ComponentIndex, ImpactStore, RiskDecisionRecord, StoreError, SuppliedToCountry, VersionComponent};
 
 use crate::PostgresStore;
 use crate::error::{During, col, parse_stored, to_u64};
 
 impl ImpactStore for PostgresStore {
+    fn decision_outlines(&mut self) -> Result<Vec<RiskDecisionRecord>, StoreError> {
+        crate::risk::decision_outlines(&mut self.client)
+    }
+
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>, StoreError> {
         let products: Vec<&str> = versions.iter().map(|(p, _)| p.as_str()).collect();
         let names: Vec<&str> = versions.iter().map(|(_, v)| v.as_str()).collect();
@@ -42,5 +47,11 @@ impl ImpactStore for PostgresStore {
             (&a.product_id, &a.version, a.country.as_str()).cmp(&(&b.product_id, &b.version, b.country.as_str()))
         });
         Ok(out)
+    }
+}
+
+impl ComponentIndex for PostgresStore {
+    fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>, StoreError> {
+        crate::risk::current_components_for(&mut self.client, keys)
     }
 }

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (9, include_str!("../migrations/0009_letters.sql")),
     (10, include_str!("../migrations/0010_action.sql")),
     (11, include_str!("../migrations/0011_impact.sql")),
+    (12, include_str!("../migrations/0012_component_keys.sql")),
 ];
 
 /// The first key of the advisory lock msadesk takes while migrating ("msad" in ASCII); the second key
@@ -64,6 +65,9 @@ pub(crate) fn migrate(client: &mut Client) -> Result<Vec<i32>, StoreError> {
         }
         if *version == 4 {
             crate::inbox::seed(&mut tx)?;
+        }
+        if *version == 12 {
+            crate::risk::fill_component_keys(&mut tx)?;
         }
         applied.push(*version);
     }

@@ -1,6 +1,7 @@
 //! SBOMs, vulnerability records, known-exploited listings, install base and risk decisions in
 //! PostgreSQL (tables of `migrations/0005_risk.sql`). Every writer takes the audit lock first.
 
+use msadesk_core::vuln::keys::{ComponentKeys, cpe_key, package_key};
 use msadesk_core::{Date, MemberState, ProductId, Version};
 use msadesk_store::risk::{decision_detail, dedup_components, sbom_detail};
 use msadesk_store::{
@@ -53,10 +54,15 @@ pub(crate) fn import_sbom(client: &mut Client, s: &NewSbom, meta: &ChangeMeta) -
     let id: i64 = col(&row, 0)?;
     let comps = dedup_components(&s.components);
     let stmt = tx
-        .prepare("INSERT INTO sbom_components (sbom_id, purl, name, version, cpe) VALUES ($1, $2, $3, $4, $5)")
+        .prepare(
+            "INSERT INTO sbom_components (sbom_id, purl, name, version, cpe, package_key, cpe_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
         .during("adding SBOM components")?;
     for c in &comps {
-        tx.execute(&stmt, &[&id, &c.purl, &c.name, &c.version, &c.cpe]).during("adding an SBOM component")?;
+        let (package, cpe) = (package_key(&c.purl), c.cpe.as_deref().and_then(cpe_key));
+        tx.execute(&stmt, &[&id, &c.purl, &c.name, &c.version, &c.cpe, &package, &cpe])
+            .during("adding an SBOM component")?;
     }
     audit::append(&mut tx, &next_audit_entry(tail, meta, "sbom", "import", &sbom_detail(s, id, replaced)))?;
     tx.commit().during("committing the SBOM import")?;
@@ -102,13 +108,21 @@ pub(crate) fn sboms(client: &mut Client, product: Option<&ProductId>) -> Result<
         .collect()
 }
 
-pub(crate) fn current_components(client: &mut Client) -> Result<Vec<VersionComponent>> {
+/// Components of current SBOMs in (product, version, purl) order; `filter` (SQL over `c`, the
+/// component, with the parameters `args`) narrows them.
+fn components_where(
+    client: &mut Client,
+    filter: &str,
+    args: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Result<Vec<VersionComponent>> {
     let rows = client
         .query(
-            "SELECT s.product_id, s.version, c.purl, c.name, c.version, c.cpe
-             FROM sboms s JOIN sbom_components c ON c.sbom_id = s.id
-             WHERE s.is_current ORDER BY s.product_id, s.version, c.purl",
-            &[],
+            &format!(
+                "SELECT s.product_id, s.version, c.purl, c.name, c.version, c.cpe
+                 FROM sboms s JOIN sbom_components c ON c.sbom_id = s.id
+                 WHERE s.is_current {filter} ORDER BY s.product_id, s.version, c.purl"
+            ),
+            args,
         )
         .during("reading SBOM components")?;
     rows.iter()
@@ -122,6 +136,52 @@ pub(crate) fn current_components(client: &mut Client) -> Result<Vec<VersionCompo
             })
         })
         .collect()
+}
+
+pub(crate) fn current_components(client: &mut Client) -> Result<Vec<VersionComponent>> {
+    components_where(client, "", &[])
+}
+
+pub(crate) fn current_components_for(client: &mut Client, keys: &ComponentKeys) -> Result<Vec<VersionComponent>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let packages: Vec<&str> = keys.packages.iter().map(String::as_str).collect();
+    let cpes: Vec<&str> = keys.cpes.iter().map(String::as_str).collect();
+    // One bitmap scan of both indexes (`sbom_components_by_package`, `_by_cpe`), OR-ed.
+    let filter = if keys.whole_versions {
+        "AND c.sbom_id IN (SELECT sbom_id FROM sbom_components WHERE package_key = ANY($1) OR cpe_key = ANY($2))"
+    } else {
+        "AND (c.package_key = ANY($1) OR c.cpe_key = ANY($2))"
+    };
+    components_where(client, filter, &[&packages, &cpes])
+}
+
+/// Migration 0012: the keys of the components stored before it, computed here because they follow
+/// the purl and CPE parsing rules of `msadesk_core`, which SQL does not know. Written back in
+/// batches of arrays, one statement per batch.
+pub(crate) fn fill_component_keys(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    let rows =
+        tx.query("SELECT sbom_id, purl, cpe FROM sbom_components", &[]).during("reading the SBOM components to key")?;
+    for chunk in rows.chunks(10_000) {
+        let (mut ids, mut purls, mut packages, mut cpes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in chunk {
+            let purl: String = col(r, 1)?;
+            let cpe: Option<String> = col(r, 2)?;
+            ids.push(col::<i64>(r, 0)?);
+            packages.push(package_key(&purl));
+            cpes.push(cpe.as_deref().and_then(cpe_key));
+            purls.push(purl);
+        }
+        tx.execute(
+            "UPDATE sbom_components c SET package_key = k.package_key, cpe_key = k.cpe_key
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(sbom_id, purl, package_key, cpe_key)
+             WHERE c.sbom_id = k.sbom_id AND c.purl = k.purl",
+            &[&ids, &purls, &packages, &cpes],
+        )
+        .during("keying the SBOM components")?;
+    }
+    Ok(())
 }
 
 pub(crate) fn import_vulns(client: &mut Client, vulns: &[StoredVuln], meta: &ChangeMeta) -> Result<ImportStats> {
@@ -380,6 +440,37 @@ pub(crate) fn decisions(client: &mut Client) -> Result<Vec<RiskDecisionRecord>> 
                 decided_at: col(r, 6)?,
                 decided_by: col(r, 7)?,
                 assessment: json("assessment", &a)?,
+            })
+        })
+        .collect()
+}
+
+/// `ImpactStore::decision_outlines`: the assessment text read whole and cut to the outline keys
+/// while it is parsed (`msadesk_store::impact::outline_of`); extracting them in SQL (a `jsonb`
+/// cast per row) measured several times slower than reading the text.
+pub(crate) fn decision_outlines(client: &mut Client) -> Result<Vec<RiskDecisionRecord>> {
+    let rows = client
+        .query(
+            "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by,
+                    assessment FROM risk_decisions ORDER BY id",
+            &[],
+        )
+        .during("reading decisions")?;
+    rows.iter()
+        .map(|r| {
+            let p: String = col(r, 1)?;
+            let v: String = col(r, 2)?;
+            let a: &str = col(r, 8)?;
+            Ok(RiskDecisionRecord {
+                id: col(r, 0)?,
+                product_id: parse_stored("product id", &p, ProductId::parse)?,
+                version: parse_stored("version", &v, Version::parse)?,
+                vulnerability: col(r, 3)?,
+                significant: col(r, 4)?,
+                policy_version: col(r, 5)?,
+                decided_at: col(r, 6)?,
+                decided_by: col(r, 7)?,
+                assessment: msadesk_store::impact::outline_of(a)?,
             })
         })
         .collect()

@@ -112,7 +112,7 @@ fn processes_opening_a_new_schema_at_once_migrate_it_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(migrations, [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
+    assert_eq!(migrations, [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]);
 }
 
 #[test]
@@ -583,4 +583,28 @@ fn a_first_load_with_repeated_identities_keeps_the_first_row_the_summary_and_the
     let again = store.import_supply(&mut VecSource::new(vec![a]), &meta()).unwrap();
     assert_eq!((again.new, again.already_present), (0, 1));
     assert_eq!(store.verify_audit().unwrap(), None);
+}
+
+#[test]
+fn migration_12_keys_the_components_already_stored() {
+    let Some(mut store) = scratch() else { return };
+    msadesk_store::conformance::components_for_keys_are_exactly_the_keyed_current_components(&mut store);
+    let before = msadesk_store::conformance::keyed_answers(&mut store);
+    assert!(before.len() > 5 && before.iter().all(|a| !a.is_empty()), "{before:?}");
+    // Back to schema version 11, as a database written before migration 0012 was.
+    let schema = store.schema().unwrap().to_string();
+    raw(&schema)
+        .batch_execute(
+            "DROP INDEX sbom_components_by_package; DROP INDEX sbom_components_by_cpe;
+             ALTER TABLE sbom_components DROP COLUMN package_key, DROP COLUMN cpe_key;
+             DELETE FROM schema_migrations WHERE version = 12;",
+        )
+        .unwrap();
+    let mut again = PostgresStore::open_in_schema(&url(), &schema).unwrap();
+    let unkeyed: i64 = raw(&schema)
+        .query_one("SELECT COUNT(*) FROM sbom_components WHERE package_key IS NULL AND cpe_key IS NULL", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(unkeyed, 0, "every stored component has a key again");
+    assert_eq!(msadesk_store::conformance::keyed_answers(&mut again), before);
 }

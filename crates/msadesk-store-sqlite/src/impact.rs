@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use msadesk_core::vuln::keys::ComponentKeys;
 use rustc_hash::FxBuildHasher;
-
 use msadesk_core::{Country, ProductId, Version};
-use msadesk_store::{ImpactStore, Result, StoreError, SuppliedToCountry};
+use msadesk_store::{
+    ComponentIndex, ImpactStore, Result, RiskDecisionRecord, StoreError, SuppliedToCountry, VersionComponent,
+};
 use rusqlite::params;
 
 use crate::{SqliteStore, backend, corrupt};
@@ -63,6 +65,10 @@ impl SummaryDelta {
 }
 
 impl ImpactStore for SqliteStore {
+    fn decision_outlines(&mut self) -> Result<Vec<RiskDecisionRecord>> {
+        crate::risk::decision_outlines(&self.conn)
+    }
+
     fn supplied_by_country(&mut self, versions: &[(ProductId, Version)]) -> Result<Vec<SuppliedToCountry>> {
         let mut stmt = self
             .conn
@@ -99,5 +105,11 @@ impl ImpactStore for SqliteStore {
         });
         out.dedup();
         Ok(out)
+    }
+}
+
+impl ComponentIndex for SqliteStore {
+    fn current_components_for(&mut self, keys: &ComponentKeys) -> Result<Vec<VersionComponent>> {
+        crate::risk::current_components_for(&self.conn, keys)
     }
 }

@@ -49,8 +49,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_letters.sql"),
     include_str!("../migrations/0010_action.sql"),
     include_str!("../migrations/0011_impact.sql"),
+    COMPONENT_KEYS,
     include_str!("../migrations/0013_identity_index.sql"),
 ];
+
+/// Migration 0012, whose rows present at the time get their keys from Rust (`risk::fill_component_keys`).
+const COMPONENT_KEYS: &str = include_str!("../migrations/0012_component_keys.sql");
 
 /// One supply event row; the import adds `ON CONFLICT (identity) DO NOTHING` while the unique
 /// identity index is in place.
@@ -125,6 +129,9 @@ impl SqliteStore {
             }
             if i + 1 == 4 {
                 inbox::seed(&tx)?;
+            }
+            if std::ptr::eq(*sql, COMPONENT_KEYS) {
+                risk::fill_component_keys(&tx)?;
             }
         }
         tx.commit().map_err(backend)

@@ -1,6 +1,7 @@
 //! SBOMs, vulnerability records, known-exploited listings, install base and risk decisions in
 //! SQLite (tables of `migrations/0005_risk.sql`).
 
+use msadesk_core::vuln::keys::{ComponentKeys, cpe_key, package_key};
 use msadesk_core::{Date, MemberState, ProductId, Version};
 use msadesk_store::risk::{decision_detail, dedup_components, sbom_detail};
 use msadesk_store::{
@@ -55,10 +56,14 @@ pub(crate) fn import_sbom(conn: &mut Connection, s: &NewSbom, meta: &ChangeMeta)
     let comps = dedup_components(&s.components);
     {
         let mut stmt = tx
-            .prepare("INSERT INTO sbom_components (sbom_id, purl, name, version, cpe) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .prepare(
+                "INSERT INTO sbom_components (sbom_id, purl, name, version, cpe, package_key, cpe_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
             .map_err(backend)?;
         for c in &comps {
-            stmt.execute(params![id, c.purl, c.name, c.version, c.cpe]).map_err(backend)?;
+            let (package, cpe) = component_keys(c);
+            stmt.execute(params![id, c.purl, c.name, c.version, c.cpe, package, cpe]).map_err(backend)?;
         }
     }
     append_audit(&tx, meta, "sbom", "import", &sbom_detail(s, id, replaced))?;
@@ -110,18 +115,43 @@ pub(crate) fn sboms(conn: &Connection, product: Option<&ProductId>) -> Result<Ve
         .collect()
 }
 
+/// The package and CPE keys of a component (`msadesk_core::vuln::keys`), as stored next to it.
+fn component_keys(c: &SbomComponent) -> (Option<String>, Option<String>) {
+    (package_key(&c.purl), c.cpe.as_deref().and_then(cpe_key))
+}
+
+/// Migration 0012: the keys of the components stored before it, computed here because they follow
+/// the purl and CPE parsing rules of `msadesk_core`, which SQL does not know.
+pub(crate) fn fill_component_keys(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let rows: Vec<(i64, String, Option<String>)> = {
+        let mut stmt = tx.prepare("SELECT rowid, purl, cpe FROM sbom_components").map_err(backend)?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(backend)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend)?
+    };
+    let mut stmt =
+        tx.prepare("UPDATE sbom_components SET package_key = ?2, cpe_key = ?3 WHERE rowid = ?1").map_err(backend)?;
+    for (rowid, purl, cpe) in rows {
+        stmt.execute(params![rowid, package_key(&purl), cpe.as_deref().and_then(cpe_key)]).map_err(backend)?;
+    }
+    Ok(())
+}
+
 type ComponentRow = (String, String, String, String, Option<String>, Option<String>);
 
-pub(crate) fn current_components(conn: &Connection) -> Result<Vec<VersionComponent>> {
+/// Components of current SBOMs in (product, version, purl) order; `filter` (SQL over `c`, the
+/// component, with the parameters `args`) narrows them.
+fn components_where(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<VersionComponent>> {
     let mut stmt = conn
-        .prepare(
+        .prepare(&format!(
             "SELECT s.product_id, s.version, c.purl, c.name, c.version, c.cpe
              FROM sboms s JOIN sbom_components c ON c.sbom_id = s.id
-             WHERE s.is_current = 1 ORDER BY s.product_id, s.version, c.purl",
-        )
+             WHERE s.is_current = 1 {filter} ORDER BY s.product_id, s.version, c.purl"
+        ))
         .map_err(backend)?;
     let rows: Vec<ComponentRow> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .map_err(backend)?
         .collect::<rusqlite::Result<_>>()
         .map_err(backend)?;
@@ -134,6 +164,27 @@ pub(crate) fn current_components(conn: &Connection) -> Result<Vec<VersionCompone
             })
         })
         .collect()
+}
+
+pub(crate) fn current_components(conn: &Connection) -> Result<Vec<VersionComponent>> {
+    components_where(conn, "", &[])
+}
+
+pub(crate) fn current_components_for(conn: &Connection, keys: &ComponentKeys) -> Result<Vec<VersionComponent>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let packages = json_text(&keys.packages.iter().cloned().collect::<Vec<_>>());
+    let cpes = json_text(&keys.cpes.iter().cloned().collect::<Vec<_>>());
+    // The key lists travel as one JSON array each (no limit on the number of parameters); each
+    // half of the union reads its index (`sbom_components_by_package`, `_by_cpe`), and the
+    // components are then found by rowid (or, for whole versions, by SBOM).
+    let column = if keys.whole_versions { "sbom_id" } else { "rowid" };
+    let filter = format!(
+        "AND c.{column} IN (SELECT {column} FROM sbom_components WHERE package_key IN (SELECT value FROM json_each(?1))
+                            UNION SELECT {column} FROM sbom_components WHERE cpe_key IN (SELECT value FROM json_each(?2)))"
+    );
+    components_where(conn, &filter, &[&packages, &cpes])
 }
 
 /// A stored vulnerability's columns after its id: aliases, format, feed, feed date, file, summary,
@@ -410,6 +461,51 @@ pub(crate) fn decisions(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
                 decided_at,
                 decided_by,
                 assessment: parse("assessment", &a, |s| serde_json::from_str(s))?,
+            })
+        })
+        .collect()
+}
+
+/// `ImpactStore::decision_outlines`: the three assessment keys extracted by SQLite (`->` gives
+/// JSON text, NULL when the key is absent), not the whole JSON parsed here.
+pub(crate) fn decision_outlines(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
+    type OutlineRow = (i64, String, String, String, bool, String, String, String, [Option<String>; 3]);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by,
+                    assessment -> '$.officer_override', assessment -> '$.fired', assessment -> '$.affected'
+             FROM risk_decisions ORDER BY id",
+        )
+        .map_err(backend)?;
+    let rows: Vec<OutlineRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                [r.get(8)?, r.get(9)?, r.get(10)?],
+            ))
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|(id, p, v, vulnerability, significant, policy_version, decided_at, decided_by, parts)| {
+            Ok(RiskDecisionRecord {
+                id,
+                product_id: parse("product id", &p, ProductId::parse)?,
+                version: parse("version", &v, Version::parse)?,
+                vulnerability,
+                significant,
+                policy_version,
+                decided_at,
+                decided_by,
+                assessment: msadesk_store::impact::outline_from(parts)?,
             })
         })
         .collect()

@@ -96,7 +96,7 @@ fn a_schema_1_database_is_upgraded_with_its_data_and_stays_verifiable() {
         .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 11);
+    assert_eq!(store.schema_version().unwrap(), 12);
     assert_eq!(store.counts().unwrap().supply_events, 2);
     assert_eq!(store.verify_audit().unwrap(), None);
     let adopt = store.audit_entries().unwrap().pop().unwrap();
@@ -301,4 +301,35 @@ fn duplicates_in_a_large_import_are_resolved_as_the_per_row_check_does() {
     assert_eq!(unique, 1);
     let again = large.import_supply(&mut VecSource::new(rows[..1000].to_vec()), &meta()).unwrap();
     assert_eq!((again.new, again.already_present), (0, 1000));
+}
+
+#[test]
+fn migration_12_keys_the_components_already_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    msadesk_store::conformance::components_for_keys_are_exactly_the_keyed_current_components(&mut store);
+    let before = msadesk_store::conformance::keyed_answers(&mut store);
+    assert!(before.len() > 5 && before.iter().all(|a| !a.is_empty()), "{before:?}");
+    // Back to schema version 10, as a database written before migration 0012 was (0013, the
+    // identity index, runs again too: it rebuilds the table with the same rows).
+    store
+        .connection()
+        .execute_batch(
+            "DROP INDEX sbom_components_by_package; DROP INDEX sbom_components_by_cpe;
+             ALTER TABLE sbom_components DROP COLUMN package_key; ALTER TABLE sbom_components DROP COLUMN cpe_key;
+             PRAGMA user_version = 10;",
+        )
+        .unwrap();
+    drop(store);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 12);
+    let unkeyed: i64 = store
+        .connection()
+        .query_row("SELECT COUNT(*) FROM sbom_components WHERE package_key IS NULL AND cpe_key IS NULL", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(unkeyed, 0, "every stored component has a key again");
+    assert_eq!(msadesk_store::conformance::keyed_answers(&mut store), before);
 }

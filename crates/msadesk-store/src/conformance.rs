@@ -54,7 +54,9 @@ macro_rules! conformance_suite {
             data_generation_moves_with_every_change_and_only_then,
             readiness_facts_are_gathered_and_backups_audited,
             readiness_gathers_corrective_actions,
-            supplied_by_country_equals_the_events_after_imports_duplicates_and_retention
+            supplied_by_country_equals_the_events_after_imports_duplicates_and_retention,
+            components_for_keys_are_exactly_the_keyed_current_components,
+            decision_outlines_are_the_decisions_cut_to_the_outline_keys
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1793,4 +1795,178 @@ pub fn supplied_by_country_equals_the_events_after_imports_duplicates_and_retent
     assert_eq!(after.get(&key("CAM", "1.0", "DE")), Some(&(19, 19)));
     assert_eq!(after.get(&key("CAM", "2.0", "DE")), first.get(&key("CAM", "2.0", "DE")), "held version");
     assert_verifies(store);
+}
+
+/// What `current_components_for` must answer: the current components with one of the keys (and,
+/// for whole versions, every component of their product versions), in `current_components` order.
+fn keyed_subset(
+    all: &[crate::VersionComponent],
+    keys: &msadesk_core::vuln::keys::ComponentKeys,
+) -> Vec<crate::VersionComponent> {
+    use msadesk_core::vuln::keys::{cpe_key, package_key};
+    let keyed = |c: &crate::VersionComponent| {
+        package_key(&c.component.purl).is_some_and(|k| keys.packages.contains(&k))
+            || c.component.cpe.as_deref().and_then(cpe_key).is_some_and(|k| keys.cpes.contains(&k))
+    };
+    let versions: std::collections::BTreeSet<(&ProductId, &Version)> =
+        all.iter().filter(|c| keyed(c)).map(|c| (&c.product_id, &c.version)).collect();
+    all.iter()
+        .filter(|c| keyed(c) || (keys.whole_versions && versions.contains(&(&c.product_id, &c.version))))
+        .cloned()
+        .collect()
+}
+
+pub fn components_for_keys_are_exactly_the_keyed_current_components(store: &mut dyn Store) {
+    use msadesk_core::vuln::keys::ComponentKeys;
+    products(
+        store,
+        vec![product("CAM", "1.0", None, None), product("CAM", "2.0", None, None), product("GW", "1.0", None, None)],
+    );
+    let lodash_old = component("pkg:npm/lodash@4.17.20", "lodash", "4.17.20", None);
+    let lodash = component("pkg:npm/lodash@4.17.21", "lodash", "4.17.21", None);
+    let scoped = component("pkg:npm/%40Acme/Widget@1.0.0", "widget", "1.0.0", None);
+    let django = component("pkg:pypi/Django_REST.framework@3.14.0", "djangorestframework", "3.14.0", None);
+    let log4j =
+        component("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar", "log4j-core", "2.14.1", None);
+    // CPE-only: no readable purl (an SBOM tool's own identifier), found by its CPE alone.
+    let router =
+        component("urn:acme:router-os", "router-os", "7.1", Some("cpe:2.3:o:ACME:Router_OS:7.1:*:*:*:*:*:*:*"));
+    let openssl = component(
+        "pkg:generic/openssl@3.0.1",
+        "openssl",
+        "3.0.1",
+        Some("cpe:2.3:a:openssl:openssl:3.0.1:*:*:*:*:*:*:*"),
+    );
+    let unreadable_cpe = component("pkg:generic/busybox@1.36", "busybox", "1.36", Some("cpe:busybox"));
+    let no_version = crate::SbomComponent { version: None, ..component("pkg:npm/lodash", "lodash", "", None) };
+    let sbom_of = |p: &str, v: &str, digest: &str, cs: &[&crate::SbomComponent]| {
+        sbom(p, v, digest, cs.iter().map(|c| (*c).clone()).collect())
+    };
+    // CAM 1.0's first SBOM (lodash 4.17.20, the router) is superseded: none of its components count.
+    store.import_sbom(&sbom_of("CAM", "1.0", "a1", &[&lodash_old, &router, &django]), &meta()).expect("sbom");
+    store.import_sbom(&sbom_of("CAM", "1.0", "a2", &[&lodash, &scoped, &django, &openssl]), &meta()).expect("sbom");
+    store.import_sbom(&sbom_of("CAM", "2.0", "b1", &[&log4j, &no_version, &unreadable_cpe]), &meta()).expect("sbom");
+    store.import_sbom(&sbom_of("GW", "1.0", "c1", &[&router, &openssl, &scoped]), &meta()).expect("sbom");
+    let all = store.current_components().expect("components");
+    assert_eq!(all.len(), 10);
+    let keys = |packages: &[&str], cpes: &[&str], whole_versions: bool| ComponentKeys {
+        packages: packages.iter().map(|s| s.to_string()).collect(),
+        cpes: cpes.iter().map(|s| s.to_string()).collect(),
+        whole_versions,
+    };
+    let names = |cs: &[crate::VersionComponent]| -> Vec<String> {
+        cs.iter().map(|c| format!("{} {} {}", c.product_id.as_str(), c.version.as_str(), c.component.purl)).collect()
+    };
+    let cases: Vec<(&str, ComponentKeys, usize)> = vec![
+        ("no keys", keys(&[], &[], false), 0),
+        ("no keys, whole versions", keys(&[], &[], true), 0),
+        ("unknown package", keys(&["npm/left-pad"], &[], false), 0),
+        ("lodash with and without a version, not the superseded one", keys(&["npm/lodash"], &[], false), 2),
+        (
+            "keys are compared exactly",
+            keys(&["npm/LODASH", "NPM/lodash", "npm/@acme/widget", "pypi/django-rest-framework"], &[], false),
+            0,
+        ),
+        ("scoped npm package, in two versions", keys(&["npm/@Acme/widget"], &[], false), 2),
+        ("PyPI normalised name", keys(&["PyPI/django-rest-framework"], &[], false), 1),
+        ("Maven group:artifact", keys(&["Maven/org.apache.logging.log4j:log4j-core"], &[], false), 1),
+        ("CPE-only component, lower-case key", keys(&[], &["acme:router_os"], false), 1),
+        (
+            "CPE and package keys together, each component once",
+            keys(&["generic/openssl", "npm/lodash"], &["openssl:openssl", "acme:router_os"], false),
+            5,
+        ),
+        ("whole versions of the CPE's versions", keys(&[], &["openssl:openssl"], true), 7),
+        ("whole versions of a package key", keys(&["Maven/org.apache.logging.log4j:log4j-core"], &[], true), 3),
+    ];
+    for (what, k, count) in cases {
+        let got = store.current_components_for(&k).expect("components for keys");
+        let want = keyed_subset(&all, &k);
+        assert_eq!(names(&got), names(&want), "{what}");
+        assert_eq!(got, want, "{what}");
+        assert_eq!(got.len(), count, "{what}: {:?}", names(&got));
+    }
+    // A new SBOM moves the answer with it.
+    store.import_sbom(&sbom_of("GW", "1.0", "c2", &[&scoped]), &meta()).expect("sbom");
+    let k = keys(&[], &["acme:router_os", "openssl:openssl"], false);
+    let got = store.current_components_for(&k).expect("components for keys");
+    assert_eq!(names(&got), ["CAM 1.0 pkg:generic/openssl@3.0.1"]);
+    assert_eq!(got, keyed_subset(&store.current_components().expect("components"), &k));
+}
+
+/// For the engines' migration tests: the answer of `current_components_for` for each key of every
+/// stored current component alone, and for all of them with whole versions, each checked against
+/// `current_components`. Equal before and after the keys are recomputed means they were recomputed
+/// right.
+pub fn keyed_answers(store: &mut dyn Store) -> Vec<Vec<crate::VersionComponent>> {
+    use msadesk_core::vuln::keys::{ComponentKeys, cpe_key, package_key};
+    let all = store.current_components().expect("components");
+    let mut probes: Vec<ComponentKeys> = Vec::new();
+    let mut every = ComponentKeys { whole_versions: true, ..ComponentKeys::default() };
+    for c in &all {
+        if let Some(k) = package_key(&c.component.purl) {
+            probes.push(ComponentKeys { packages: [k.clone()].into(), ..ComponentKeys::default() });
+            every.packages.insert(k);
+        }
+        if let Some(k) = c.component.cpe.as_deref().and_then(cpe_key) {
+            probes.push(ComponentKeys { cpes: [k.clone()].into(), ..ComponentKeys::default() });
+            every.cpes.insert(k);
+        }
+    }
+    probes.push(every);
+    probes
+        .iter()
+        .map(|k| {
+            let got = store.current_components_for(k).expect("components for keys");
+            assert_eq!(got, keyed_subset(&all, k), "{k:?}");
+            got
+        })
+        .collect()
+}
+
+pub fn decision_outlines_are_the_decisions_cut_to_the_outline_keys(store: &mut dyn Store) {
+    assert_eq!(store.decision_outlines().expect("outlines"), vec![]);
+    let record = |product: &str, assessment: serde_json::Value| crate::RiskDecisionRecord {
+        id: 0,
+        product_id: ProductId::parse(product).expect("id"),
+        version: Version::parse("1.0").expect("version"),
+        vulnerability: "CVE-2021-44228".into(),
+        significant: true,
+        policy_version: "msadesk-default-1".into(),
+        decided_at: String::new(),
+        decided_by: String::new(),
+        assessment,
+    };
+    let drafts = "Sehr geehrte Damen und Herren, «Log4Shell» — ".repeat(200);
+    let assessments = [
+        // An automatic assessment as `msadesk assess` records it, with drafts and evidence.
+        serde_json::json!({"affected": true, "fired": ["actively_exploited", "critical_cvss"], "summary": "x",
+                           "drafts": [{"text": drafts}], "evidence": [{"source": "NVD"}], "member_states": []}),
+        // An officer's decision.
+        serde_json::json!({"officer_override": {"significant": false, "reason": "not reachable: \"jndi\" off"},
+                           "decided": "by hand"}),
+        // No longer affected: no fired list.
+        serde_json::json!({"affected": false, "significant": false, "reason": "no component matches any more"}),
+        // Unknown (null kept, not dropped) and an empty fired list.
+        serde_json::json!({"affected": null, "fired": []}),
+        serde_json::json!({}),
+        serde_json::json!({"fired": "not a list", "affected": 1.5, "nested": {"affected": true}}),
+    ];
+    for (i, a) in assessments.iter().enumerate() {
+        store.record_decision(&record(if i % 2 == 0 { "CAM" } else { "GW" }, a.clone()), &meta()).expect("record");
+    }
+    let full = store.decisions().expect("decisions");
+    let outlines = store.decision_outlines().expect("outlines");
+    assert_eq!(full.len(), assessments.len());
+    let want: Vec<crate::RiskDecisionRecord> = full
+        .iter()
+        .map(|d| crate::RiskDecisionRecord { assessment: crate::impact::outline(&d.assessment), ..d.clone() })
+        .collect();
+    assert_eq!(outlines, want);
+    assert_eq!(outlines[3].assessment, serde_json::json!({"affected": null, "fired": []}));
+    assert_eq!(outlines[4].assessment, serde_json::json!({}));
+    assert_eq!(
+        outlines[1].assessment,
+        serde_json::json!({"officer_override": {"significant": false, "reason": "not reachable: \"jndi\" off"}})
+    );
 }

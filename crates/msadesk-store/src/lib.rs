@@ -31,7 +31,7 @@ use serde::Serialize;
 pub use action::{AckToken, ActionStore, DeliveryOutcome, NewMessage, Notice, OutboxCounts, OutboxMessage, Recipient};
 pub use auth::{ApiToken, Role, Session, User};
 pub use generation::GenerationStore;
-pub use impact::{ImpactStore, SuppliedToCountry};
+pub use impact::{ComponentIndex, ImpactStore, SuppliedToCountry};
 pub use letters::{LetterTemplate, LetterTemplateStore};
 pub use library::{
     AccessEntry, DocKind, DocumentInfo, InspectorGrant, LibraryStore, NewDocument, NewPackage, PackageInfo,
@@ -185,6 +185,7 @@ pub trait Store:
     + GenerationStore
     + readiness::ReadinessStore
     + ImpactStore
+    + ComponentIndex
 {
     /// "sqlite" or "postgres".
     fn engine(&self) -> &'static str;

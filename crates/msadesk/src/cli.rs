@@ -487,7 +487,9 @@ enum BenchCommand {
         iterations: u32,
     },
     /// Time a vulnerability's impact in-process: affected versions, the operators they were
-    /// supplied to and the Member States (the assessment, recording nothing); JSON on stdout.
+    /// supplied to and the Member States (the assessment, recording nothing), next to the same
+    /// assessment loading every SBOM component and to one trace per affected version (both must
+    /// agree with it); JSON on stdout.
     #[command(after_help = "Example:\n  msadesk bench impact --vuln CVE-2099-7777 --iterations 21")]
     Impact {
         #[arg(long, default_value = "CVE-2099-7777")]

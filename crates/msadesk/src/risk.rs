@@ -746,24 +746,44 @@ fn write_notice_letters(store: &mut dyn Store, list: &[Assessment], dir: &Path) 
 
 /// `msadesk bench impact`: the time from a vulnerability to its affected product versions, the
 /// operators we supplied them to and the Member States they went to (the assessment without
-/// recording anything), p50 and p99 over repeated runs in one process, JSON on stdout.
+/// recording anything), p50 and p99 over repeated runs in one process, JSON on stdout. Two
+/// references are measured in the same run, and the benchmark fails when either disagrees: the
+/// same assessment loading every current SBOM component (what it did before the component index),
+/// and one trace per affected version (what it did before the supplied-by-country summary).
 pub fn bench_impact(url: &str, vuln: &str, iterations: u32) -> Result<ExitCode> {
+    use msadesk_server::assess::{ComponentLoad, build_with};
     let policy = load_policy(None)?;
     let want = normalize_id(vuln).unwrap_or_else(|| vuln.trim().to_string());
     let mut store = db::open(url)?;
-    let first = build(&mut *store, &policy, None, None, Some(std::slice::from_ref(&want)), None)?;
+    let wanted = std::slice::from_ref(&want);
+    let first = build(&mut *store, &policy, None, None, Some(wanted), None)?;
     if first.is_empty() {
         bail!("{vuln} affects no product version here: import the SBOMs and the vulnerability file first");
     }
-    let mut times = Vec::with_capacity(iterations as usize);
-    for _ in 0..iterations.max(1) {
+    // The keyed and the full load, alternated so that both see the same state of a shared machine.
+    let n = iterations.max(1) as usize;
+    let (mut times, mut full_times) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut full = None;
+    for _ in 0..n {
         let start = std::time::Instant::now();
-        let a = build(&mut *store, &policy, None, None, Some(std::slice::from_ref(&want)), None)?;
+        let a = build(&mut *store, &policy, None, None, Some(wanted), None)?;
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(a);
+        let start = std::time::Instant::now();
+        let a = build_with(&mut *store, &policy, None, None, Some(wanted), None, ComponentLoad::All)?;
+        full_times.push(start.elapsed().as_secs_f64() * 1000.0);
+        full = Some(a);
+    }
+    let json = |l: &[Assessment]| serde_json::to_value(l).unwrap_or_default();
+    if full.as_deref().map(json) != Some(json(&first)) {
+        bail!(
+            "the assessment that loads only the keyed SBOM components differs from the one that loads them all: \
+             report this with the vulnerability data (msadesk_core::vuln::keys misses a case)"
+        );
     }
     times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    full_times.sort_by(f64::total_cmp);
+    let pct = |t: &[f64], p: f64| t[((t.len() as f64 - 1.0) * p).round() as usize];
     let member_states: BTreeSet<&str> =
         first.iter().flat_map(|a| a.member_states.iter().map(|m| m.member_state.as_str())).collect();
     let supplied: u64 = first.iter().flat_map(|a| a.member_states.iter().map(|m| m.supplied)).sum();
@@ -814,17 +834,195 @@ pub fn bench_impact(url: &str, vuln: &str, iterations: u32) -> Result<ExitCode> 
     }
     reference.sort_by(f64::total_cmp);
     let components = store.current_components()?.len();
+    let keyed = match msadesk_server::assess::candidates(&mut *store, Some(wanted))? {
+        msadesk_core::vuln::keys::Candidates::Keys(k) => serde_json::json!(store.current_components_for(&k)?.len()),
+        // The data names something no key describes: every component is loaded.
+        msadesk_core::vuln::keys::Candidates::All(why) => serde_json::json!(format!("all ({why})")),
+    };
     print_json(&serde_json::json!({
         "vulnerability": vuln,
         "sbom_components": components,
+        "keyed_components": keyed,
         "affected_versions": first.len(),
         "member_states": member_states.len(),
         "quantity_supplied_to_member_states": supplied,
         "iterations": times.len(),
-        "p50_ms": pct(0.5),
-        "p99_ms": pct(0.99),
+        "p50_ms": pct(&times, 0.5),
+        "p99_ms": pct(&times, 0.99),
+        "full_load_p50_ms": pct(&full_times, 0.5),
+        "full_load_p99_ms": pct(&full_times, 0.99),
+        "keyed_equals_full_load": true,
         "per_version_traces_p50_ms": reference[reference.len() / 2],
         "summary_equals_traces": true,
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    // In a test a panic is the failure report.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use msadesk_server::assess::{ComponentLoad, build_with};
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../msadesk-formats/tests/fixtures/intake");
+
+    /// NVD data the fixtures lack: log4j affected only when running on Debian 10 (an AND
+    /// configuration, matched over the whole version's CPEs), and a criterion naming any vendor
+    /// (which no key describes: every component is loaded).
+    const NVD: &str = r#"{"format": "NVD_CVE", "version": "2.0", "vulnerabilities": [
+      {"cve": {"id": "CVE-2099-1001", "published": "2026-11-01T00:00:00.000", "vulnStatus": "Analyzed",
+        "descriptions": [{"lang": "en", "value": "log4j on Debian 10"}],
+        "configurations": [{"operator": "AND", "nodes": [
+          {"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": true,
+            "criteria": "cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*", "versionEndExcluding": "2.17.0"}]},
+          {"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": false,
+            "criteria": "cpe:2.3:o:debian:debian_linux:10.0:*:*:*:*:*:*:*"}]}]}]}},
+      {"cve": {"id": "CVE-2099-1002", "published": "2026-11-01T00:00:00.000", "vulnStatus": "Analyzed",
+        "descriptions": [{"lang": "en", "value": "any vendor's busybox"}],
+        "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": true,
+          "criteria": "cpe:2.3:a:*:busybox:*:*:*:*:*:*:*:*", "versionEndExcluding": "1.37.0"}]}]}]}}
+    ]}"#;
+
+    /// Components without a purl (kept under a generic one) with CPEs, in mixed case.
+    fn cpe_sbom(cpes: &[(&str, &str, &str)]) -> String {
+        let components: Vec<serde_json::Value> = cpes
+            .iter()
+            .map(|(name, version, cpe)| serde_json::json!({"type": "library", "name": name, "version": version, "cpe": cpe}))
+            .collect();
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components})
+            .to_string()
+    }
+
+    fn sbom(url: &str, product: &str, version: &str, file: PathBuf) {
+        let a = SbomArgs {
+            product: product.into(),
+            version: version.into(),
+            file,
+            policy: None,
+            no_assess: true,
+            format: None,
+        };
+        assert_eq!(import_sbom(url, a).unwrap(), ExitCode::SUCCESS);
+    }
+
+    fn vulns(url: &str, file: PathBuf) {
+        let a = VulnsArgs {
+            file,
+            feed_date: Some("2026-11-01".into()),
+            feed: None,
+            policy: None,
+            no_assess: true,
+            format: None,
+        };
+        assert_eq!(import_vulns(url, a).unwrap(), ExitCode::SUCCESS);
+    }
+
+    fn assessed(
+        store: &mut dyn Store,
+        vuln: Option<&[String]>,
+        pv: Option<(&ProductId, &Version)>,
+        load: ComponentLoad,
+    ) -> serde_json::Value {
+        let policy = load_policy(None).unwrap();
+        let list = build_with(store, &policy, pv.map(|p| p.0), pv.map(|p| p.1), vuln, None, load).unwrap();
+        serde_json::to_value(&list).unwrap()
+    }
+
+    /// The assessment that loads only the keyed components equals the one that loads every
+    /// component, on the intake fixtures (OSV, NVD, CSAF, CycloneDX, SPDX), generated SBOMs,
+    /// CPE-only components, an NVD AND configuration, a superseded SBOM, per vulnerability, per
+    /// product version and for everything.
+    #[test]
+    fn keyed_component_loading_assesses_exactly_like_loading_every_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("keys.db").display());
+        let mut store = db::open(&url).unwrap();
+        crate::cli::load_demo(store.as_mut(), &url, 3_000, 7).unwrap();
+        drop(store);
+        let data = crate::generate::Dataset::new(3_000, 7);
+        let versions: Vec<(String, String)> =
+            data.products.iter().map(|p| (p.product_id.as_str().to_string(), p.version.as_str().to_string())).collect();
+        assert!(versions.len() > 12, "{}", versions.len());
+        // Generated SBOMs (npm libraries, the benchmark's vulnerable one in every third version).
+        let (generated, osv) = crate::generate::sboms(&data.products[..10], 12, 7);
+        for (product, version, file, json) in &generated {
+            let path = dir.path().join(file);
+            std::fs::write(&path, json).unwrap();
+            sbom(&url, product, version, path);
+        }
+        let fixtures = Path::new(FIXTURES);
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let p = |i: usize| (versions[i].0.as_str(), versions[i].1.as_str());
+        // The fixtures' SBOMs; the CycloneDX one first replaced a CPE-only SBOM, which must not count.
+        let debian_log4j = cpe_sbom(&[
+            ("Debian", "10.0", "cpe:2.3:o:Debian:Debian_Linux:10.0:*:*:*:*:*:*:*"),
+            ("log4j", "2.14.1", "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"),
+        ]);
+        sbom(&url, p(10).0, p(10).1, write("replaced.cdx.json", &debian_log4j));
+        sbom(&url, p(10).0, p(10).1, fixtures.join("cyclonedx-1.5.json"));
+        sbom(&url, p(11).0, p(11).1, fixtures.join("spdx-2.3.json"));
+        sbom(&url, p(12).0, p(12).1, write("debian.cdx.json", &debian_log4j));
+        let gateway = cpe_sbom(&[
+            ("firmware", "4.2.0", "cpe:2.3:o:Example:Gateway_Firmware:4.2.0:*:*:*:*:*:*:*"),
+            ("busybox", "1.36.1", "cpe:2.3:a:BusyBox:busybox:1.36.1:*:*:*:*:*:*:*"),
+            ("log4j", "2.16.0", "cpe:2.3:a:apache:log4j:2.16.0:*:*:*:*:*:*:*"),
+        ]);
+        sbom(&url, p(13).0, p(13).1, write("gateway.cdx.json", &gateway));
+        for f in ["osv-vulns.json", "nvd-cve-2.0.json", "csaf-2.0.json"] {
+            vulns(&url, fixtures.join(f));
+        }
+        vulns(&url, write("bench.osv.json", &osv));
+        vulns(&url, write("more.nvd.json", NVD));
+
+        let mut store = db::open(&url).unwrap();
+        let everything = assessed(store.as_mut(), None, None, ComponentLoad::All);
+        assert_eq!(assessed(store.as_mut(), None, None, ComponentLoad::Keyed), everything, "all vulnerabilities");
+        let list = everything.as_array().unwrap();
+        let reasons = serde_json::to_string(&everything).unwrap();
+        for (what, needle) in [
+            ("OSV", "in an affected range (OSV)"),
+            ("NVD", "(NVD)"),
+            ("NVD AND configuration", "its NVD configuration holds"),
+            ("CSAF", "CSAF product status"),
+        ] {
+            assert!(reasons.contains(needle), "no {what} match in the data: the comparison would prove little");
+        }
+        assert!(list.len() > 5, "{}", list.len());
+        let all_components = store.current_components().unwrap().len();
+        let mut ids: Vec<String> = store.vulns().unwrap().iter().map(|v| v.id.clone()).collect();
+        ids.push("CVE-2099-7777".into());
+        ids.push("EUVD-2021-0001".into());
+        let mut smaller = 0;
+        for id in &ids {
+            let want = std::slice::from_ref(id);
+            let full = assessed(store.as_mut(), Some(want), None, ComponentLoad::All);
+            assert_eq!(assessed(store.as_mut(), Some(want), None, ComponentLoad::Keyed), full, "{id}");
+            // The keyed load reads fewer components wherever the data can be keyed.
+            let vs: Vec<msadesk_core::vuln::matching::MatchData> = store
+                .vulns()
+                .unwrap()
+                .iter()
+                .filter(|v| v.id == *id)
+                .map(|v| serde_json::from_value(v.match_data.clone()).unwrap())
+                .collect();
+            if let msadesk_core::vuln::keys::Candidates::Keys(k) = msadesk_core::vuln::keys::Candidates::union(&vs)
+                && store.current_components_for(&k).unwrap().len() < all_components
+            {
+                smaller += 1;
+            }
+        }
+        assert!(smaller >= 4, "{smaller} of {} vulnerabilities were loaded keyed", ids.len());
+        for i in [0, 3, 10, 12, 13] {
+            let pid = ProductId::parse(p(i).0).unwrap();
+            let ver = Version::parse(p(i).1).unwrap();
+            let full = assessed(store.as_mut(), None, Some((&pid, &ver)), ComponentLoad::All);
+            assert_eq!(assessed(store.as_mut(), None, Some((&pid, &ver)), ComponentLoad::Keyed), full, "{pid} {ver}");
+        }
+    }
 }

@@ -14,6 +14,7 @@
 //! - [`osv`]: OSV `affected[]` evaluation (`SEMVER`/`ECOSYSTEM` ranges, explicit `versions`).
 //! - [`vers`]: `vers:` range specifiers (purl-spec VERS).
 //! - [`ids`]: vulnerability ids (CVE, GHSA, EUVD) and alias unification.
+//! - [`keys`]: index keys of the SBOM components a vulnerability can match.
 //! - [`purl`]: package URLs and the ecosystem they belong to.
 //! - [`cpe`]: CPE names and NVD `cpeMatch` criteria with version bounds.
 //! - [`cvss`]: [`Cvss`], a parsed CVSS 3.x / 4.0 vector with its base score.
@@ -22,6 +23,7 @@
 pub mod cpe;
 pub mod cvss;
 pub mod ids;
+pub mod keys;
 pub mod matching;
 pub mod notice;
 pub mod obligations;
