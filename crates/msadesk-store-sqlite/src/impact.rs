@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use msadesk_core::vuln::keys::ComponentKeys;
-use rustc_hash::FxBuildHasher;
 use msadesk_core::{Country, ProductId, Version};
 use msadesk_store::{
     ComponentIndex, ImpactStore, Result, RiskDecisionRecord, StoreError, SuppliedToCountry, VersionComponent,
 };
 use rusqlite::params;
+use rustc_hash::FxBuildHasher;
 
 use crate::{SqliteStore, backend, corrupt};
 
