@@ -76,11 +76,18 @@ impl ImpactStore for SqliteStore {
                 "SELECT c.country, c.quantity, c.events
                  FROM products p JOIN product_versions v ON v.product = p.id
                  JOIN supplied_by_country c ON c.product_version = v.id
-                 WHERE p.product_id = ?1 AND v.version = ?2",
+                 WHERE p.product_id = ?1 AND v.version = ?2
+                 ORDER BY c.country",
             )
             .map_err(backend)?;
+        // Asked in sorted order, each version's rows sorted by country: the answer comes out in
+        // its documented order without sorting it (at 10M events a vulnerability can reach 3 500
+        // versions and 70 000 rows).
+        let mut wanted: Vec<&(ProductId, Version)> = versions.iter().collect();
+        wanted.sort();
+        wanted.dedup();
         let mut out = Vec::new();
-        for (product_id, version) in versions {
+        for (product_id, version) in wanted {
             let rows = stmt
                 .query_map([product_id.as_str(), version.as_str()], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -100,10 +107,6 @@ impl ImpactStore for SqliteStore {
                 });
             }
         }
-        out.sort_by(|a, b| {
-            (&a.product_id, &a.version, a.country.as_str()).cmp(&(&b.product_id, &b.version, b.country.as_str()))
-        });
-        out.dedup();
         Ok(out)
     }
 }

@@ -1768,6 +1768,11 @@ pub fn supplied_by_country_equals_the_events_after_imports_duplicates_and_retent
     assert_eq!(first.get(&key("MOV", "1.0", "BE")), Some(&(5, 1)));
     assert_eq!(first.get(&key("MOV", "1.0", "CH")), Some(&(4, 1)));
     assert!(!first.keys().any(|k| k.0 == "RECV"), "received events are not supplied");
+    // Versions asked twice and out of order: the same rows, sorted, each once.
+    let twice = store.supplied_by_country(&[pv("MOV", "1.0"), pv("CAM", "1.0"), pv("MOV", "1.0")]).expect("twice");
+    let once = store.supplied_by_country(&[pv("CAM", "1.0"), pv("MOV", "1.0")]).expect("once");
+    assert_eq!(twice, once);
+    assert_eq!(once.len(), 5, "{once:?}");
 
     // Importing the same events again, and a conflicting duplicate, adds nothing.
     let again = supply(store, retention_dataset());

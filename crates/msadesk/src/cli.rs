@@ -589,10 +589,13 @@ fn now_rfc3339() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
+/// Pretty JSON on stdout, buffered: stdout is line-buffered, and pretty JSON has a line per field
+/// (a 15 MB assessment list was one `write` call per line).
 pub(crate) fn print_json(v: &impl Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

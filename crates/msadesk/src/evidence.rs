@@ -1,7 +1,6 @@
 //! Evidence commands: the audit log and its anchors, the retention job, legal holds, backup and
 //! restore. Thin glue over `Store` (and, for backup and restore, the SQLite engine's file).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -120,10 +119,7 @@ pub struct RestoreArgs {
 }
 
 fn print_json(v: &impl Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
+    crate::cli::print_json(v)
 }
 
 pub fn audit_log(url: &str, a: AuditLogArgs) -> Result<ExitCode> {
