@@ -182,16 +182,27 @@ pub(crate) async fn packages(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller(&st, &headers, READ).await?;
-    let id = request_id(&id)?;
-    let list = st
+    request_part(&st, &headers, &id, |s, id| s.packages(id)).await
+}
+
+/// A read of one part of an existing request (its packages, its access log): the caller may
+/// read, the request exists (404 naming it otherwise), and `read` answers as JSON.
+async fn request_part<T: serde::Serialize + Send + 'static>(
+    st: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    read: fn(&mut dyn msadesk_store::Store, i64) -> Result<T, msadesk_store::StoreError>,
+) -> Result<Response, ApiError> {
+    caller(st, headers, READ).await?;
+    let id = request_id(id)?;
+    let part = st
         .pool()
         .run(move |s| {
             existing_request(s, id)?;
-            Ok(s.packages(id)?)
+            Ok(read(s, id)?)
         })
         .await?;
-    Ok(Json(list).into_response())
+    Ok(Json(part).into_response())
 }
 
 pub(crate) async fn download_package(
@@ -254,16 +265,7 @@ pub(crate) async fn access_log(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller(&st, &headers, READ).await?;
-    let id = request_id(&id)?;
-    let log = st
-        .pool()
-        .run(move |s| {
-            existing_request(s, id)?;
-            Ok(s.access_log(id)?)
-        })
-        .await?;
-    Ok(Json(log).into_response())
+    request_part(&st, &headers, &id, |s, id| s.access_log(id)).await
 }
 
 // ---- Documents ----

@@ -433,24 +433,29 @@ pub(crate) fn record_decision(conn: &mut Connection, r: &RiskDecisionRecord, met
     Ok(id)
 }
 
-type DecisionRow = (i64, String, String, String, bool, String, String, String, String);
-
-pub(crate) fn decisions(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by,
-                    assessment FROM risk_decisions ORDER BY id",
-        )
-        .map_err(backend)?;
-    let rows: Vec<DecisionRow> = stmt
+/// The recorded decisions in id order; `assessment_columns` (SQL after `decided_by`) are read by
+/// `read` and turned into the record's assessment by `assessment`.
+fn read_decisions<A>(
+    conn: &Connection,
+    assessment_columns: &str,
+    read: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<A>,
+    assessment: impl Fn(A) -> Result<serde_json::Value>,
+) -> Result<Vec<RiskDecisionRecord>> {
+    type Fixed = (i64, String, String, String, bool, String, String, String);
+    let sql = format!(
+        "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by, {assessment_columns}
+         FROM risk_decisions ORDER BY id"
+    );
+    let mut stmt = conn.prepare(&sql).map_err(backend)?;
+    let rows: Vec<(Fixed, A)> = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?), read(r)?))
         })
         .map_err(backend)?
         .collect::<rusqlite::Result<_>>()
         .map_err(backend)?;
     rows.into_iter()
-        .map(|(id, p, v, vulnerability, significant, policy_version, decided_at, decided_by, a)| {
+        .map(|((id, p, v, vulnerability, significant, policy_version, decided_at, decided_by), a)| {
             Ok(RiskDecisionRecord {
                 id,
                 product_id: parse("product id", &p, ProductId::parse)?,
@@ -460,53 +465,28 @@ pub(crate) fn decisions(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
                 policy_version,
                 decided_at,
                 decided_by,
-                assessment: parse("assessment", &a, |s| serde_json::from_str(s))?,
+                assessment: assessment(a)?,
             })
         })
         .collect()
 }
 
+pub(crate) fn decisions(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
+    read_decisions(
+        conn,
+        "assessment",
+        |r| r.get::<_, String>(8),
+        |a| parse("assessment", &a, |s| serde_json::from_str(s)),
+    )
+}
+
 /// `ImpactStore::decision_outlines`: the three assessment keys extracted by SQLite (`->` gives
 /// JSON text, NULL when the key is absent), not the whole JSON parsed here.
 pub(crate) fn decision_outlines(conn: &Connection) -> Result<Vec<RiskDecisionRecord>> {
-    type OutlineRow = (i64, String, String, String, bool, String, String, String, [Option<String>; 3]);
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, product_id, version, vulnerability, significant, policy_version, decided_at, decided_by,
-                    assessment -> '$.officer_override', assessment -> '$.fired', assessment -> '$.affected'
-             FROM risk_decisions ORDER BY id",
-        )
-        .map_err(backend)?;
-    let rows: Vec<OutlineRow> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                [r.get(8)?, r.get(9)?, r.get(10)?],
-            ))
-        })
-        .map_err(backend)?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(backend)?;
-    rows.into_iter()
-        .map(|(id, p, v, vulnerability, significant, policy_version, decided_at, decided_by, parts)| {
-            Ok(RiskDecisionRecord {
-                id,
-                product_id: parse("product id", &p, ProductId::parse)?,
-                version: parse("version", &v, Version::parse)?,
-                vulnerability,
-                significant,
-                policy_version,
-                decided_at,
-                decided_by,
-                assessment: msadesk_store::impact::outline_from(parts)?,
-            })
-        })
-        .collect()
+    read_decisions(
+        conn,
+        "assessment -> '$.officer_override', assessment -> '$.fired', assessment -> '$.affected'",
+        |r| Ok::<[Option<String>; 3], _>([r.get(8)?, r.get(9)?, r.get(10)?]),
+        msadesk_store::impact::outline_from,
+    )
 }
